@@ -1,0 +1,780 @@
+//! Surgical edits: plan the new list, change only the bytes of the entry concerned (mapping decoded
+//! offsets back to file bytes through the value's codec), then re-read the result with the same reader
+//! and fail closed unless it yields exactly the planned model.
+
+use super::codec::{self, Codec};
+use super::render::{self, EntryStyle, Quote};
+use super::{AuthDocument, Format, Slot};
+use crate::core::mapping::{DataKey, Entry, ListKind, ListShape, SsoMatcher};
+use crate::core::yaml::{NodeKind, Span};
+use thiserror::Error;
+
+/// A mapping to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    pub list: ListKind,
+    pub arn: String,
+    pub username: Option<String>,
+    pub groups: Vec<String>,
+}
+
+/// One change to the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditPlan {
+    AddEntry(NewEntry),
+    RemoveEntry { list: ListKind, index: usize },
+    AddAccount(String),
+    RemoveAccount { index: usize },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EditError {
+    #[error(
+        "{source_name}:{line}: `{key}` is a YAML {what}, not a string; kubectl refuses such a ConfigMap. Write it as a block string (`{key}: |`) first"
+    )]
+    NotString {
+        source_name: String,
+        line: usize,
+        key: &'static str,
+        what: &'static str,
+    },
+    #[error(
+        "{source_name}:{line}: `{key}` cannot be read ({message}); the authenticator drops all of it. Fix it first (`iamidmap validate -f {source_name}` shows how); iamidmap does not edit a list it cannot read"
+    )]
+    BrokenList {
+        source_name: String,
+        line: usize,
+        key: &'static str,
+        message: String,
+    },
+    #[error(
+        "{source_name}:{line}: key `{key}` is written twice; kubectl refuses the file and it is unclear which one to edit. Remove one of them first"
+    )]
+    DuplicateKey {
+        source_name: String,
+        line: usize,
+        key: String,
+    },
+    #[error(
+        "{source_name}:{line}: data key `{written}` is ignored by the authenticator (keys are case-sensitive); rename it to `{key}` before adding mappings, or they would be split over two keys"
+    )]
+    WrongCaseKey {
+        source_name: String,
+        line: usize,
+        written: String,
+        key: &'static str,
+    },
+    #[error("{0}")]
+    Unsupported(String),
+    #[error(
+        "the edit did not read back as planned ({0}); nothing was written. Please report this with the file"
+    )]
+    NotVerified(String),
+}
+
+/// The edited text, with notes for the user about anything beyond a surgical change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditOutcome {
+    pub text: String,
+    pub notes: Vec<String>,
+}
+
+/// The parts of an entry that the authenticator uses; what verification compares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Semantic {
+    arn: String,
+    sso: Option<SsoMatcher>,
+    username: String,
+    groups: Vec<String>,
+    userid: String,
+    valid: bool,
+}
+
+impl From<&Entry> for Semantic {
+    fn from(e: &Entry) -> Self {
+        Semantic {
+            arn: e.arn.clone(),
+            sso: e.sso.clone(),
+            username: e.username.clone(),
+            groups: e.groups.clone(),
+            userid: e.userid.clone(),
+            valid: e.is_valid(),
+        }
+    }
+}
+
+impl From<&NewEntry> for Semantic {
+    fn from(e: &NewEntry) -> Self {
+        Semantic {
+            arn: e.arn.clone(),
+            sso: None,
+            username: e.username.clone().unwrap_or_default(),
+            groups: e.groups.clone(),
+            userid: String::new(),
+            valid: true,
+        }
+    }
+}
+
+/// What the edited document must read back as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Model {
+    roles: Vec<Semantic>,
+    users: Vec<Semantic>,
+    accounts: Vec<String>,
+}
+
+fn model_of(doc: &AuthDocument) -> Model {
+    Model {
+        roles: doc.roles.entries.iter().map(Semantic::from).collect(),
+        users: doc.users.entries.iter().map(Semantic::from).collect(),
+        accounts: doc.accounts.accounts.iter().map(|a| a.0.clone()).collect(),
+    }
+}
+
+fn line_start(s: &str, pos: usize) -> usize {
+    s[..pos].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The end of the line holding `pos`, after its `\n` (or the end of the text).
+fn line_end_incl(s: &str, pos: usize) -> usize {
+    s[pos..].find('\n').map_or(s.len(), |i| pos + i + 1)
+}
+
+impl AuthDocument {
+    /// Apply one edit and return the new text, verified by re-reading it.
+    pub fn apply(&self, plan: &EditPlan) -> Result<EditOutcome, EditError> {
+        self.check_editable(plan)?;
+        let mut model = model_of(self);
+        let (key, new_content) = match plan {
+            EditPlan::AddEntry(entry) => {
+                let key = entry.list.data_key();
+                let content = self.slot_content(key);
+                let multiline = self.allows_line_breaks(key);
+                let list = self.list(entry.list);
+                let new = add_entry(content, list, entry, multiline);
+                match entry.list {
+                    ListKind::Roles => model.roles.push(entry.into()),
+                    ListKind::Users => model.users.push(entry.into()),
+                }
+                (key, new)
+            }
+            EditPlan::RemoveEntry { list, index } => {
+                let key = list.data_key();
+                let parse = self.list(*list);
+                let entry = parse.entries.get(*index).ok_or_else(|| {
+                    EditError::Unsupported(format!("no entry #{index} in `{}`", key.as_str()))
+                })?;
+                let content = self.slot_content(key);
+                let new = remove_item(content, entry.span, parse.shape, &item_spans(parse));
+                match list {
+                    ListKind::Roles => model.roles.remove(*index),
+                    ListKind::Users => model.users.remove(*index),
+                };
+                (key, new)
+            }
+            EditPlan::AddAccount(id) => {
+                let key = DataKey::MapAccounts;
+                let multiline = self.allows_line_breaks(key);
+                let new = add_account(self.slot_content(key), &self.accounts, id, multiline);
+                model.accounts.push(id.clone());
+                (key, new)
+            }
+            EditPlan::RemoveAccount { index } => {
+                let key = DataKey::MapAccounts;
+                let spans: Vec<Span> = self.accounts.accounts.iter().map(|a| a.1).collect();
+                let span = *spans.get(*index).ok_or_else(|| {
+                    EditError::Unsupported(format!("no account #{index} in `mapAccounts`"))
+                })?;
+                let new = remove_item(self.slot_content(key), span, self.accounts.shape, &spans);
+                model.accounts.remove(*index);
+                (key, new)
+            }
+        };
+        let mut notes = vec![];
+        let text = match self.slot(key) {
+            Some(slot) => match self.splice_slot(slot, &new_content) {
+                Some(text) if self.verify(&text, &model, key).is_ok() => text,
+                _ => {
+                    let text = self.reencode_slot(slot, &new_content);
+                    notes.push(format!(
+                        "`{}` was written as a {} that cannot be edited in place; iamidmap re-encoded that one value{}; everything else is unchanged",
+                        key.as_str(),
+                        style_name(slot),
+                        if self.format == Format::Json || self.carrier.data_flow {
+                            " as a JSON string"
+                        } else {
+                            " as a literal block (`|`)"
+                        }
+                    ));
+                    text
+                }
+            },
+            None => {
+                notes.push(format!("added the data key `{}`", key.as_str()));
+                self.add_slot(key, &new_content)?
+            }
+        };
+        self.verify(&text, &model, key)?;
+        Ok(EditOutcome { text, notes })
+    }
+
+    /// Whether a value can take new lines in place (plain and single-quoted strings cannot).
+    fn allows_line_breaks(&self, key: DataKey) -> bool {
+        use crate::core::yaml::Style;
+        self.slot(key)
+            .is_none_or(|s| !matches!(s.style, Some(Style::SingleQuoted) | Some(Style::Plain)))
+    }
+
+    fn slot_content(&self, key: DataKey) -> &str {
+        self.slot(key).map_or("", |s| s.content.as_str())
+    }
+
+    fn check_editable(&self, plan: &EditPlan) -> Result<(), EditError> {
+        let key = match plan {
+            EditPlan::AddEntry(e) => e.list.data_key(),
+            EditPlan::RemoveEntry { list, .. } => list.data_key(),
+            _ => DataKey::MapAccounts,
+        };
+        if let Some((dup, span)) = self.facts.duplicate_keys.first() {
+            return Err(EditError::DuplicateKey {
+                source_name: self.source_name.clone(),
+                line: self.location(span.start).line,
+                key: dup.clone(),
+            });
+        }
+        if self.slot(key).is_none()
+            && let Some((written, span)) = self
+                .facts
+                .wrong_case_keys
+                .iter()
+                .find(|(w, _)| w.trim().eq_ignore_ascii_case(key.as_str()))
+        {
+            return Err(EditError::WrongCaseKey {
+                source_name: self.source_name.clone(),
+                line: self.location(span.start).line,
+                written: written.clone(),
+                key: key.as_str(),
+            });
+        }
+        let Some(slot) = self.slot(key) else {
+            return Ok(());
+        };
+        let line = self.location(slot.key_span.start).line;
+        if let Some(what) = slot.not_string {
+            return Err(EditError::NotString {
+                source_name: self.source_name.clone(),
+                line,
+                key: key.as_str(),
+                what,
+            });
+        }
+        let errors = match key {
+            DataKey::MapRoles => &self.roles.errors,
+            DataKey::MapUsers => &self.users.errors,
+            DataKey::MapAccounts => &self.accounts.errors,
+        };
+        let broken = match key {
+            DataKey::MapRoles => self.roles.dropped_whole(),
+            DataKey::MapUsers => self.users.dropped_whole(),
+            DataKey::MapAccounts => self.accounts.shape == ListShape::Broken,
+        };
+        if broken {
+            let e = &errors[0];
+            return Err(EditError::BrokenList {
+                source_name: self.source_name.clone(),
+                line: self.inner_location(key, e.span).line,
+                key: key.as_str(),
+                message: e.message.lines().last().unwrap_or_default().trim().to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Replace the decoded text of a value by changing only the bytes that differ.
+    fn splice_slot(&self, slot: &Slot, new: &str) -> Option<String> {
+        let old = slot.content.as_str();
+        match &slot.codec {
+            Codec::Literal {
+                indent,
+                lines,
+                suffix,
+                eol,
+            } => {
+                let core = new.strip_suffix(suffix.as_str())?;
+                let old_core = old.strip_suffix(suffix.as_str())?;
+                if lines.is_empty() {
+                    return None;
+                }
+                let old_lines: Vec<&str> = old_core.split('\n').collect();
+                let new_lines: Vec<&str> = core.split('\n').collect();
+                if old_lines.len() != lines.len() {
+                    return None;
+                }
+                let prefix = old_lines
+                    .iter()
+                    .zip(&new_lines)
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                let max_suffix = old_lines.len().min(new_lines.len()) - prefix;
+                let suffix_n = old_lines
+                    .iter()
+                    .rev()
+                    .zip(new_lines.iter().rev())
+                    .take(max_suffix)
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                let text = &self.text;
+                let mut region: Vec<String> = vec![];
+                for l in &lines[..prefix] {
+                    region.push(text[l.start..l.eol_end].to_string());
+                }
+                for l in &new_lines[prefix..new_lines.len() - suffix_n] {
+                    if l.is_empty() {
+                        region.push(eol.to_string());
+                    } else {
+                        region.push(format!("{}{l}{eol}", " ".repeat(*indent)));
+                    }
+                }
+                for l in &lines[lines.len() - suffix_n..] {
+                    region.push(text[l.start..l.eol_end].to_string());
+                }
+                let last = lines[lines.len() - 1];
+                let had_final_eol = last.eol_end > last.end;
+                let n = region.len();
+                for (i, r) in region.iter_mut().enumerate() {
+                    let has = r.ends_with('\n');
+                    if i + 1 < n && !has {
+                        r.push_str(eol);
+                    } else if i + 1 == n && has && !had_final_eol {
+                        let trimmed = r.trim_end_matches('\n').trim_end_matches('\r').len();
+                        r.truncate(trimmed);
+                    }
+                }
+                let start = lines[0].start;
+                let end = last.eol_end;
+                Some(format!("{}{}{}", &text[..start], region.concat(), &text[end..]))
+            }
+            Codec::Quoted { double, map } => {
+                let prefix = common_prefix(old, new);
+                let suffix = common_suffix(&old[prefix..], &new[prefix..]);
+                let removed_end = old.len() - suffix;
+                let inserted = &new[prefix..new.len() - suffix];
+                let encoded = if *double {
+                    codec::encode_double(inserted)
+                } else {
+                    codec::encode_single(inserted)?
+                };
+                let (a, b) = (map[prefix], map[removed_end]);
+                if a > b {
+                    return None;
+                }
+                Some(format!("{}{}{}", &self.text[..a], encoded, &self.text[b..]))
+            }
+            Codec::Opaque => None,
+        }
+    }
+
+    /// Write a whole value anew (only that value), for encodings that cannot be edited in place.
+    fn reencode_slot(&self, slot: &Slot, new: &str) -> String {
+        let start = value_start(&self.text, slot);
+        let end = match slot.style {
+            Some(crate::core::yaml::Style::Literal) | Some(crate::core::yaml::Style::Folded) => {
+                literal_end(&self.text, slot)
+            }
+            _ => slot.value_span.end,
+        };
+        let key_col = slot.key_span.col - 1;
+        let encoded = self.encode_value(new, key_col);
+        format!("{}{}{}", &self.text[..start], encoded, &self.text[end..])
+    }
+
+    fn encode_value(&self, content: &str, key_col: usize) -> String {
+        if self.format == Format::Json || self.carrier.data_flow || content.is_empty() {
+            return format!("\"{}\"", codec::encode_double(content));
+        }
+        let indent = " ".repeat(key_col + 2);
+        let chomp = if content.ends_with('\n') { "" } else { "-" };
+        let mut out = format!("|{chomp}");
+        for line in content.strip_suffix('\n').unwrap_or(content).split('\n') {
+            out.push_str(self.eol);
+            if !line.is_empty() {
+                out.push_str(&indent);
+                out.push_str(line);
+            }
+        }
+        out
+    }
+
+    /// Add a data key that the file does not have yet, after the last data key.
+    fn add_slot(&self, key: DataKey, content: &str) -> Result<String, EditError> {
+        let eol = self.eol;
+        let text = &self.text;
+        let c = &self.carrier;
+        if c.data_span.is_some() {
+            let at = c.append_at.unwrap_or_else(|| c.data_span.map_or(0, |s| s.start + 1));
+            if c.data_flow {
+                let empty = c.append_at.is_none();
+                let pad = " ".repeat(c.key_col);
+                let value = format!("\"{}\"", codec::encode_double(content));
+                let ins = if empty {
+                    format!("\"{}\": {value}", key.as_str())
+                } else {
+                    format!(",{eol}{pad}\"{}\": {value}", key.as_str())
+                };
+                return Ok(format!("{}{ins}{}", &text[..at], &text[at..]));
+            }
+            let Some(at) = c.append_at else {
+                return Err(EditError::Unsupported(
+                    "the manifest's `data` is empty and not in flow style; add `mapRoles: |` under it first".into(),
+                ));
+            };
+            let value = self.encode_value(content, c.key_col);
+            let ins = format!("{eol}{}{}: {value}", " ".repeat(c.key_col), key.as_str());
+            return Ok(format!("{}{ins}{}", &text[..at], &text[at..]));
+        }
+        // No data at all: add it to the object.
+        if c.object_flow {
+            let at = c.object_span.end.saturating_sub(1);
+            let before = text[..at].trim_end_matches([' ', '\n', '\r', '\t']).len();
+            let pad = " ".repeat(c.object_key_col.max(2));
+            let ins = format!(
+                ",{eol}{pad}\"data\": {{\"{}\": \"{}\"}}",
+                key.as_str(),
+                codec::encode_double(content)
+            );
+            return Ok(format!("{}{ins}{}", &text[..before], &text[before..]));
+        }
+        if c.shape != super::Shape::Object {
+            return Err(EditError::Unsupported(
+                "cannot add a data key to this fragment".into(),
+            ));
+        }
+        let docs = crate::core::yaml::parse_stream(text).map_err(|e| EditError::NotVerified(e.to_string()))?;
+        let doc = &docs[c.doc_index];
+        let object = match c.list_item {
+            Some(i) => match doc.get("items").map(|n| &n.kind) {
+                Some(NodeKind::Seq { items, .. }) => &items[i],
+                _ => doc,
+            },
+            None => doc,
+        };
+        let Some((_, last)) = object.entries().last() else {
+            return Err(EditError::Unsupported("the object is empty".into()));
+        };
+        let at = super::value_end(text, last);
+        let pad = " ".repeat(c.object_key_col);
+        let value = self.encode_value(content, c.object_key_col + 2);
+        let ins = format!(
+            "{eol}{pad}data:{eol}{pad}  {}: {value}",
+            key.as_str()
+        );
+        Ok(format!("{}{ins}{}", &text[..at], &text[at..]))
+    }
+
+    /// Re-read the edited text and compare with the planned model; fail closed otherwise.
+    fn verify(&self, text: &str, model: &Model, edited: DataKey) -> Result<(), EditError> {
+        let doc = AuthDocument::parse(&self.source_name, text.to_string())
+            .map_err(|e| EditError::NotVerified(e.to_string()))?;
+        let got = model_of(&doc);
+        if got != *model {
+            return Err(EditError::NotVerified(
+                "the mappings read back differ from the plan".into(),
+            ));
+        }
+        for key in DataKey::ALL {
+            if key == edited {
+                continue;
+            }
+            let a = self.slot(key).map(|s| &s.content);
+            let b = doc.slot(key).map(|s| &s.content);
+            if a != b {
+                return Err(EditError::NotVerified(format!(
+                    "`{}` changed",
+                    key.as_str()
+                )));
+            }
+        }
+        let (a, b) = (&self.facts, &doc.facts);
+        if (&a.name, &a.namespace, &a.kind, &a.other_data_keys) != (&b.name, &b.namespace, &b.kind, &b.other_data_keys) {
+            return Err(EditError::NotVerified("the object's metadata changed".into()));
+        }
+        let errors = |d: &AuthDocument| {
+            (
+                d.roles.errors.len(),
+                d.users.errors.len(),
+                d.accounts.errors.len(),
+            )
+        };
+        if errors(self) != errors(&doc) {
+            return Err(EditError::NotVerified("new parse errors appeared".into()));
+        }
+        Ok(())
+    }
+}
+
+fn style_name(slot: &Slot) -> &'static str {
+    use crate::core::yaml::Style::*;
+    match slot.style {
+        Some(Plain) => "plain string",
+        Some(SingleQuoted) => "single-quoted string",
+        Some(DoubleQuoted) => "double-quoted string",
+        Some(Literal) => "literal block",
+        Some(Folded) => "folded block (`>`)",
+        None => "non-string value",
+    }
+}
+
+/// Where the value's own text starts: the `|`/`>` header of a block scalar, else the scalar itself.
+fn value_start(text: &str, slot: &Slot) -> usize {
+    match slot.style {
+        Some(crate::core::yaml::Style::Literal) | Some(crate::core::yaml::Style::Folded) => {
+            let between = &text[slot.key_span.end..slot.value_span.start.max(slot.key_span.end)];
+            between
+                .find(['|', '>'])
+                .map_or(slot.value_span.start, |i| slot.key_span.end + i)
+        }
+        _ => slot.value_span.start,
+    }
+}
+
+fn literal_end(text: &str, slot: &Slot) -> usize {
+    match &slot.codec {
+        Codec::Literal { lines, .. } if !lines.is_empty() => lines[lines.len() - 1].end,
+        _ => {
+            let node = crate::core::yaml::Node {
+                kind: NodeKind::Scalar {
+                    value: String::new(),
+                    style: crate::core::yaml::Style::Literal,
+                    tag: None,
+                },
+                span: slot.value_span,
+            };
+            super::value_end(text, &node)
+        }
+    }
+}
+
+fn common_prefix(a: &str, b: &str) -> usize {
+    let mut n = a
+        .bytes()
+        .zip(b.bytes())
+        .take_while(|(x, y)| x == y)
+        .count();
+    while !a.is_char_boundary(n) || !b.is_char_boundary(n) {
+        n -= 1;
+    }
+    n
+}
+
+fn common_suffix(a: &str, b: &str) -> usize {
+    let mut n = a
+        .bytes()
+        .rev()
+        .zip(b.bytes().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    while !a.is_char_boundary(a.len() - n) || !b.is_char_boundary(b.len() - n) {
+        n -= 1;
+    }
+    n
+}
+
+/// The spans of a list's items as written (the dash is found from them).
+fn item_spans(parse: &crate::core::mapping::ListParse) -> Vec<Span> {
+    parse.entries.iter().map(|e| e.span).collect()
+}
+
+/// The end of an entry's text: the furthest end of anything inside it.
+fn entry_end(entry: &Entry) -> usize {
+    let mut end = entry.span.end;
+    for f in &entry.fields {
+        end = end.max(f.value_span.end);
+    }
+    for g in &entry.group_spans {
+        end = end.max(g.end);
+    }
+    end
+}
+
+/// The new decoded text of a list with one more entry.
+fn add_entry(
+    content: &str,
+    list: &crate::core::mapping::ListParse,
+    entry: &NewEntry,
+    multiline: bool,
+) -> String {
+    let neighbour = list
+        .entries
+        .iter()
+        .rev()
+        .find(|e| e.is_valid())
+        .or(list.entries.last());
+    match (list.shape, neighbour) {
+        (ListShape::Block, Some(n)) => {
+            let style = EntryStyle::of(n, content);
+            let last = list.entries.last().map_or(entry_end(n), entry_end);
+            insert_lines_after(content, last, &render::render_block(entry, &style))
+        }
+        (ListShape::Flow, Some(n)) => {
+            let style = EntryStyle::of(n, content);
+            let last_end = list.entries.last().map_or(n.span.end, |e| e.span.end);
+            let sep = flow_separator(content, list);
+            let item = render::render_flow(entry, &style);
+            format!("{}{sep}{item}{}", &content[..last_end], &content[last_end..])
+        }
+        (ListShape::Flow, None) if !multiline || !is_lone_empty_flow(content) => {
+            let style = EntryStyle::canonical();
+            let open = list.root.as_ref().map_or(0, |r| r.span.start);
+            let item = render::render_flow(entry, &style);
+            format!("{}{item}{}", &content[..open + 1], &content[open + 1..])
+        }
+        _ => {
+            let block = render::render_block(entry, &EntryStyle::canonical());
+            replace_or_append_block(content, &block)
+        }
+    }
+}
+
+fn is_lone_empty_flow(content: &str) -> bool {
+    content.trim() == "[]"
+}
+
+/// An empty list's text with a block appended: `[]` alone is replaced; comments are kept.
+fn replace_or_append_block(content: &str, block: &str) -> String {
+    if is_lone_empty_flow(content) || content.trim().is_empty() {
+        let tail = &content[content.trim_end().len()..];
+        let body = block.strip_suffix('\n').unwrap_or(block);
+        if tail.contains('\n') || content.trim().is_empty() && content.ends_with('\n') {
+            return format!("{body}{}", if tail.is_empty() { "\n" } else { tail });
+        }
+        return if content.is_empty() { block.to_string() } else { body.to_string() };
+    }
+    let trimmed = content.trim_end_matches('\n');
+    let last_line_end = trimmed.len();
+    insert_lines_after(content, last_line_end.saturating_sub(1), block)
+}
+
+/// Insert whole lines after the line holding `pos`.
+fn insert_lines_after(content: &str, pos: usize, lines: &str) -> String {
+    let at = line_end_incl(content, pos.min(content.len().saturating_sub(1)));
+    if at == content.len() && !content.ends_with('\n') {
+        let body = lines.strip_suffix('\n').unwrap_or(lines);
+        format!("{content}\n{body}")
+    } else {
+        format!("{}{lines}{}", &content[..at], &content[at..])
+    }
+}
+
+fn flow_separator(content: &str, list: &crate::core::mapping::ListParse) -> &'static str {
+    if list.entries.len() >= 2 {
+        let a = list.entries[list.entries.len() - 2].span.end;
+        let b = list.entries[list.entries.len() - 1].span.start;
+        if content[a..b].contains(", ") || content[a..b].contains(",\n") {
+            return ", ";
+        }
+        return ",";
+    }
+    let first = list.entries.first().map_or(0, |e| e.span.start);
+    if first > 0 && content[..first].ends_with(' ') {
+        ", "
+    } else {
+        ","
+    }
+}
+
+/// Remove one item (entry or account) from a list's decoded text.
+fn remove_item(content: &str, span: Span, shape: ListShape, all: &[Span]) -> String {
+    let pos = all.iter().position(|s| *s == span).unwrap_or(0);
+    match shape {
+        ListShape::Flow => {
+            let (a, b) = if pos > 0 {
+                (all[pos - 1].end, span.end)
+            } else if all.len() > 1 {
+                (span.start, all[1].start)
+            } else {
+                (span.start, span.end)
+            };
+            format!("{}{}", &content[..a], &content[b..])
+        }
+        _ => {
+            // Block: from the line of the item's dash to the end of the item's last line.
+            let dash = content[..span.start].rfind('-').unwrap_or(span.start);
+            let start = line_start(content, dash);
+            let end_pos = item_end(content, span, all, pos);
+            let end = line_end_incl(content, end_pos.saturating_sub(1).max(start));
+            // The last item of a value without a final line break takes the break before it along.
+            let start = if end == content.len() && !content.ends_with('\n') && start > 0 {
+                start - 1
+            } else {
+                start
+            };
+            let mut out = format!("{}{}", &content[..start], &content[end..]);
+            if all.len() == 1 && out.trim().is_empty() {
+                // The list is now empty: write `[]` as eksctl and kubectl do.
+                out = format!("[]{}", if content.ends_with('\n') { "\n" } else { "" });
+            }
+            out
+        }
+    }
+}
+
+/// The end of a block item: up to (not including) the next item's dash line, without trailing
+/// comment or blank lines, which belong to what follows.
+fn item_end(content: &str, span: Span, all: &[Span], pos: usize) -> usize {
+    let limit = all
+        .get(pos + 1)
+        .map(|n| {
+            let dash = content[..n.start].rfind('-').unwrap_or(n.start);
+            line_start(content, dash)
+        })
+        .unwrap_or(content.len());
+    // Walk the lines from the item's start to `limit`, keeping the last one with content that is
+    // not a comment.
+    let mut end = span.end.max(span.start + 1).min(limit);
+    let mut pos_line = line_end_incl(content, span.start);
+    while pos_line < limit {
+        let next = line_end_incl(content, pos_line);
+        let line = content[pos_line..next].trim();
+        if !line.is_empty() && !line.starts_with('#') {
+            end = next;
+        }
+        pos_line = next;
+    }
+    end
+}
+
+/// The new decoded text of `mapAccounts` with one more account.
+fn add_account(
+    content: &str,
+    parse: &crate::core::mapping::AccountsParse,
+    id: &str,
+    multiline: bool,
+) -> String {
+    let quote = parse
+        .accounts
+        .last()
+        .map_or(Quote::Double, |a| render::quote_of(content, a.1));
+    let item = render::account(id, quote);
+    match (parse.shape, parse.accounts.last()) {
+        (ListShape::Block, Some(last)) => {
+            let dash = content[..last.1.start].rfind('-').unwrap_or(last.1.start);
+            let col = dash - line_start(content, dash);
+            insert_lines_after(content, last.1.end.saturating_sub(1), &format!("{}- {item}\n", " ".repeat(col)))
+        }
+        (ListShape::Flow, Some(last)) => {
+            let sep = if parse.accounts.len() >= 2 {
+                let prev = parse.accounts[parse.accounts.len() - 2].1.end;
+                if content[prev..last.1.start].contains(' ') { ", " } else { "," }
+            } else {
+                ", "
+            };
+            format!("{}{sep}{item}{}", &content[..last.1.end], &content[last.1.end..])
+        }
+        (ListShape::Flow, None) if !multiline || !is_lone_empty_flow(content) => {
+            let open = parse.root.as_ref().map_or(0, |r| r.span.start);
+            format!("{}{item}{}", &content[..open + 1], &content[open + 1..])
+        }
+        _ => replace_or_append_block(content, &format!("- {item}\n")),
+    }
+}

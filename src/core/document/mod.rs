@@ -1,0 +1,548 @@
+//! The round-trip aws-auth document: the file's exact text, where the aws-auth ConfigMap is in it (single
+//! or multi-document YAML, JSON, `List`, `kubectl get` dumps, data-only fragments), each data value with
+//! the map from its decoded text back to file bytes, and the three lists read the authenticator's way.
+
+pub mod codec;
+mod edit;
+mod render;
+
+pub use edit::{EditError, EditOutcome, EditPlan, NewEntry};
+
+use crate::core::mapping::{
+    AccountsParse, DataKey, Entry, ListKind, ListParse, parse_accounts, parse_list,
+};
+use crate::core::yaml::{self, Node, NodeKind, Span, Style};
+use codec::Codec;
+use thiserror::Error;
+
+/// Why a file cannot be read as an aws-auth manifest at all.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DocumentError {
+    #[error(
+        "{source_name}:{line}:{col}: not valid YAML or JSON: {message}; kubectl would refuse this file too. Fix the syntax at that line and run `iamidmap validate -f {source_name}` again"
+    )]
+    Syntax {
+        source_name: String,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+    #[error(
+        "{source_name}: no aws-auth ConfigMap found (no document with `mapRoles`, `mapUsers` or `mapAccounts` data, and no ConfigMap named `aws-auth`); point -f at the aws-auth manifest"
+    )]
+    NotFound { source_name: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+/// What kind of object holds the mappings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A full object (`kind: ConfigMap`, or some other kind).
+    Object,
+    /// A `{data: {…}}` fragment without apiVersion/kind/metadata: usable only with `kubectl patch`.
+    DataFragment,
+    /// A bare mapping of `mapRoles`/`mapUsers`/`mapAccounts` (no `data`).
+    BareKeys,
+}
+
+/// One of the three data keys present in the file, with how its value is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slot {
+    pub key: DataKey,
+    pub key_span: Span,
+    pub value_span: Span,
+    /// The scalar style, or `None` when the value is not a string (a list or mapping: kubectl refuses).
+    pub style: Option<Style>,
+    /// What the value is when it is not a string (`sequence`, `mapping`, `number`, `boolean`).
+    pub not_string: Option<&'static str>,
+    /// The decoded string (empty when not a string).
+    pub content: String,
+    pub codec: Codec,
+    /// Start offsets of the decoded lines of `content`.
+    content_lines: Vec<usize>,
+}
+
+/// Facts about the object for lint: identity, shape and the oddities kubectl or the authenticator care about.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub has_metadata: bool,
+    /// The object's own span (for findings about it).
+    pub object_span: Span,
+    pub metadata_span: Option<Span>,
+    /// Data keys that look like map keys in another case (`maproles`), ignored by the authenticator.
+    pub wrong_case_keys: Vec<(String, Span)>,
+    /// Keys written twice in the object, its metadata or its data.
+    pub duplicate_keys: Vec<(String, Span)>,
+    /// Other data keys (kept, ignored by the authenticator).
+    pub other_data_keys: Vec<String>,
+    pub has_last_applied: bool,
+    /// Size of the data as the API server counts it (keys and values, in bytes).
+    pub data_bytes: usize,
+    /// Number of YAML documents in the file.
+    pub documents: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Carrier {
+    doc_index: usize,
+    list_item: Option<usize>,
+    shape: Shape,
+    /// The mapping node holding the data keys, if there is one.
+    data_span: Option<Span>,
+    data_flow: bool,
+    /// Where a new data key goes (after the last data entry), and the key column.
+    append_at: Option<usize>,
+    key_col: usize,
+    /// The object mapping's span and whether it is flow (JSON).
+    object_span: Span,
+    object_flow: bool,
+    object_key_col: usize,
+}
+
+/// A file holding an aws-auth ConfigMap, read losslessly.
+#[derive(Debug, Clone)]
+pub struct AuthDocument {
+    pub source_name: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+    pub format: Format,
+    pub eol: &'static str,
+    pub shape: Shape,
+    pub slots: Vec<Slot>,
+    pub roles: ListParse,
+    pub users: ListParse,
+    pub accounts: AccountsParse,
+    pub facts: Facts,
+    carrier: Carrier,
+}
+
+/// A position in the file, 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+fn scalar_kind_name(node: &Node) -> &'static str {
+    match &node.kind {
+        NodeKind::Seq { .. } => "sequence",
+        NodeKind::Map { .. } => "mapping",
+        NodeKind::Scalar { value, style, tag } => {
+            match yaml::resolve(value, *style, tag.as_deref()) {
+                yaml::Resolved::Bool(_) => "boolean",
+                yaml::Resolved::Int | yaml::Resolved::Float => "number",
+                yaml::Resolved::Null => "null",
+                yaml::Resolved::Str => "string",
+            }
+        }
+    }
+}
+
+fn has_map_keys(node: &Node) -> bool {
+    node.entries().iter().any(|(k, _)| {
+        k.as_str().is_some_and(|s| {
+            DataKey::ALL
+                .iter()
+                .any(|d| d.as_str().eq_ignore_ascii_case(s.trim()))
+        })
+    })
+}
+
+fn duplicates(node: &Node, out: &mut Vec<(String, Span)>) {
+    let mut seen: Vec<&str> = vec![];
+    for (k, _) in node.entries() {
+        if let Some(s) = k.as_str() {
+            if seen.contains(&s) {
+                out.push((s.to_string(), k.span));
+            }
+            seen.push(s);
+        }
+    }
+}
+
+/// The last value for a key (a lenient reader keeps the last of duplicate keys).
+fn last_get<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+    node.entries()
+        .iter()
+        .rev()
+        .find(|(k, _)| k.as_str() == Some(key))
+        .map(|(_, v)| v)
+}
+
+fn str_of(node: Option<&Node>) -> Option<String> {
+    node.and_then(|n| n.as_str()).map(|s| s.to_string())
+}
+
+impl AuthDocument {
+    /// Read a manifest. Only a file that is not YAML at all, or holds nothing like aws-auth, is an error;
+    /// everything else (broken values, wrong keys) is kept for lint to report.
+    pub fn parse(source_name: &str, text: String) -> Result<AuthDocument, DocumentError> {
+        let docs = yaml::parse_stream(&text).map_err(|e| DocumentError::Syntax {
+            source_name: source_name.to_string(),
+            line: e.line,
+            col: e.col,
+            message: e.message,
+        })?;
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let carrier_ref = find_carrier(&docs).ok_or_else(|| DocumentError::NotFound {
+            source_name: source_name.to_string(),
+        })?;
+        let (doc_index, list_item, object) = carrier_ref;
+        let format = if text.trim_start().starts_with(['{', '[']) {
+            Format::Json
+        } else {
+            Format::Yaml
+        };
+        let mut facts = Facts {
+            documents: docs.len(),
+            object_span: object.span,
+            ..Facts::default()
+        };
+        let is_object = object.get("kind").is_some()
+            || object.get("apiVersion").is_some()
+            || object.get("metadata").is_some();
+        let data_node = last_get(object, "data");
+        let shape = if is_object {
+            Shape::Object
+        } else if data_node.is_some() {
+            Shape::DataFragment
+        } else {
+            Shape::BareKeys
+        };
+        duplicates(object, &mut facts.duplicate_keys);
+        facts.api_version = str_of(object.get("apiVersion"));
+        facts.kind = str_of(object.get("kind"));
+        if let Some(meta) = last_get(object, "metadata") {
+            facts.has_metadata = true;
+            facts.metadata_span = Some(meta.span);
+            duplicates(meta, &mut facts.duplicate_keys);
+            facts.name = str_of(meta.get("name"));
+            facts.namespace = str_of(meta.get("namespace"));
+            facts.has_last_applied = meta
+                .get("annotations")
+                .and_then(|a| a.get("kubectl.kubernetes.io/last-applied-configuration"))
+                .is_some();
+        }
+        let data = match shape {
+            Shape::BareKeys => Some(object),
+            _ => data_node,
+        };
+        let object_flow = matches!(object.kind, NodeKind::Map { flow: true, .. });
+        let object_key_col = object
+            .entries()
+            .first()
+            .map_or(0, |(k, _)| k.span.col.saturating_sub(1));
+        let mut carrier = Carrier {
+            doc_index,
+            list_item,
+            shape,
+            data_span: None,
+            data_flow: false,
+            append_at: None,
+            key_col: object_key_col + 2,
+            object_span: object.span,
+            object_flow,
+            object_key_col,
+        };
+        let mut slots: Vec<Slot> = vec![];
+        if let Some(data) = data.filter(|d| matches!(d.kind, NodeKind::Map { .. })) {
+            carrier.data_span = Some(data.span);
+            carrier.data_flow = matches!(data.kind, NodeKind::Map { flow: true, .. });
+            if let Some((k, v)) = data.entries().last() {
+                carrier.key_col = k.span.col.saturating_sub(1);
+                carrier.append_at = Some(value_end(&text, v));
+            }
+            if shape != Shape::BareKeys {
+                duplicates(data, &mut facts.duplicate_keys);
+            }
+            for (k, v) in data.entries() {
+                let Some(key) = k.as_str() else { continue };
+                facts.data_bytes += key.len() + v.as_str().map_or(0, str::len);
+                match DataKey::from_exact(key) {
+                    Some(dk) => {
+                        slots.retain(|s| s.key != dk);
+                        slots.push(read_slot(&text, dk, k, v));
+                    }
+                    None => {
+                        if DataKey::ALL
+                            .iter()
+                            .any(|d| d.as_str().eq_ignore_ascii_case(key.trim()))
+                        {
+                            facts.wrong_case_keys.push((key.to_string(), k.span));
+                        } else if shape != Shape::BareKeys || data_node.is_none() {
+                            facts.other_data_keys.push(key.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        let content = |key: DataKey| {
+            slots
+                .iter()
+                .find(|s| s.key == key && s.not_string.is_none())
+                .map(|s| s.content.as_str())
+        };
+        let roles = parse_list(content(DataKey::MapRoles).unwrap_or(""), ListKind::Roles);
+        let users = parse_list(content(DataKey::MapUsers).unwrap_or(""), ListKind::Users);
+        let accounts = parse_accounts(content(DataKey::MapAccounts).unwrap_or(""));
+        Ok(AuthDocument {
+            source_name: source_name.to_string(),
+            text,
+            line_starts,
+            format,
+            eol,
+            shape,
+            slots,
+            roles,
+            users,
+            accounts,
+            facts,
+            carrier,
+        })
+    }
+
+    pub fn slot(&self, key: DataKey) -> Option<&Slot> {
+        self.slots.iter().find(|s| s.key == key)
+    }
+
+    pub fn list(&self, kind: ListKind) -> &ListParse {
+        match kind {
+            ListKind::Roles => &self.roles,
+            ListKind::Users => &self.users,
+        }
+    }
+
+    /// The effective mapping the authenticator builds from this document.
+    pub fn effective(&self) -> crate::core::mapping::EffectiveMapping<'_> {
+        let accounts: Vec<String> = self.accounts.accounts.iter().map(|a| a.0.clone()).collect();
+        crate::core::mapping::EffectiveMapping::new(
+            &self.roles.entries,
+            &self.users.entries,
+            &accounts,
+        )
+    }
+
+    /// Line and column of a byte offset in the file.
+    pub fn location(&self, offset: usize) -> Location {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let column = self.text[start..offset.min(self.text.len())].chars().count() + 1;
+        Location { line, column }
+    }
+
+    /// The file offset of a byte offset inside a data value's decoded text.
+    pub fn file_offset(&self, key: DataKey, inner: usize) -> usize {
+        let Some(slot) = self.slot(key) else { return 0 };
+        match &slot.codec {
+            Codec::Quoted { map, .. } => map[inner.min(map.len() - 1)],
+            Codec::Literal { lines, .. } => {
+                let line = slot.content_lines.partition_point(|&s| s <= inner).max(1) - 1;
+                match lines.get(line) {
+                    Some(raw) => (raw.content + (inner - slot.content_lines[line])).min(raw.end),
+                    None => lines.last().map_or(slot.value_span.start, |l| l.end),
+                }
+            }
+            Codec::Opaque => slot.value_span.start,
+        }
+    }
+
+    /// Where a span inside a data value is in the file.
+    pub fn inner_location(&self, key: DataKey, span: Span) -> Location {
+        self.location(self.file_offset(key, span.start))
+    }
+
+    /// Where an entry starts in the file.
+    pub fn entry_location(&self, entry: &Entry) -> Location {
+        self.inner_location(entry.list.data_key(), entry.span)
+    }
+
+    /// The location of a data key itself (or of the object when absent).
+    pub fn key_location(&self, key: DataKey) -> Location {
+        match self.slot(key) {
+            Some(s) => self.location(s.key_span.start),
+            None => self.location(self.facts.object_span.start),
+        }
+    }
+}
+
+/// The end of a value in the file, for appending after it: a literal block ends with its last
+/// content line, anything else at its own end.
+fn value_end(text: &str, value: &Node) -> usize {
+    match &value.kind {
+        NodeKind::Scalar {
+            style: Style::Literal | Style::Folded,
+            ..
+        } => {
+            // The span runs to the next token; step back over blank lines and less-indented comments.
+            let mut end = value.span.end.min(text.len());
+            let bytes = text.as_bytes();
+            while end > value.span.start {
+                let line_start = text[..end.saturating_sub(1)]
+                    .rfind('\n')
+                    .map_or(0, |i| i + 1);
+                let line = &text[line_start..end];
+                let trimmed = line.trim();
+                let spaces = line.bytes().take_while(|&b| b == b' ').count();
+                if trimmed.is_empty() || (trimmed.starts_with('#') && spaces + 1 < value.span.col) {
+                    end = line_start;
+                    continue;
+                }
+                break;
+            }
+            // Stop before the line break of the last content line.
+            if bytes.get(end.wrapping_sub(1)) == Some(&b'\n') {
+                end -= 1;
+                if bytes.get(end.wrapping_sub(1)) == Some(&b'\r') {
+                    end -= 1;
+                }
+            }
+            end
+        }
+        _ => value.span.end,
+    }
+}
+
+type CarrierRef<'a> = (usize, Option<usize>, &'a Node);
+
+/// Find the object that holds the aws-auth mappings, preferring a ConfigMap named aws-auth.
+fn find_carrier(docs: &[Node]) -> Option<CarrierRef<'_>> {
+    let mut candidates: Vec<(u8, CarrierRef<'_>)> = vec![];
+    for (d, doc) in docs.iter().enumerate() {
+        if !matches!(doc.kind, NodeKind::Map { .. }) {
+            continue;
+        }
+        if doc.get("kind").and_then(Node::as_str) == Some("List") {
+            if let Some(NodeKind::Seq { items, .. }) = doc.get("items").map(|n| &n.kind) {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(score) = score(item) {
+                        candidates.push((score, (d, Some(i), item)));
+                    }
+                }
+            }
+            continue;
+        }
+        if let Some(score) = score(doc) {
+            candidates.push((score, (d, None, doc)));
+        }
+    }
+    // Highest score first; among equals, the first in the file.
+    candidates.sort_by_key(|(s, r)| (std::cmp::Reverse(*s), r.0, r.1));
+    candidates.into_iter().next().map(|(_, r)| r)
+}
+
+fn score(node: &Node) -> Option<u8> {
+    if !matches!(node.kind, NodeKind::Map { .. }) {
+        return None;
+    }
+    let is_cm = node.get("kind").and_then(Node::as_str) == Some("ConfigMap");
+    let named = node
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Node::as_str)
+        == Some("aws-auth");
+    let data_keys = node.get("data").is_some_and(has_map_keys);
+    match (is_cm, named, data_keys) {
+        (true, true, _) => Some(6),
+        (true, false, true) => Some(5),
+        (false, _, true) => Some(4),
+        _ if has_map_keys(node) => Some(3),
+        (true, false, false) if named => Some(2),
+        _ => None,
+    }
+}
+
+fn read_slot(text: &str, key: DataKey, k: &Node, v: &Node) -> Slot {
+    let mut slot = Slot {
+        key,
+        key_span: k.span,
+        value_span: v.span,
+        style: None,
+        not_string: None,
+        content: String::new(),
+        codec: Codec::Opaque,
+        content_lines: vec![0],
+    };
+    let NodeKind::Scalar { value, style, tag } = &v.kind else {
+        slot.not_string = Some(scalar_kind_name(v));
+        return slot;
+    };
+    match yaml::resolve(value, *style, tag.as_deref()) {
+        yaml::Resolved::Str => {}
+        // A null data value decodes to the empty string.
+        yaml::Resolved::Null => {
+            slot.style = Some(*style);
+            return slot;
+        }
+        _ => {
+            slot.not_string = Some(scalar_kind_name(v));
+            return slot;
+        }
+    }
+    slot.style = Some(*style);
+    slot.content = value.clone();
+    slot.content_lines = std::iter::once(0)
+        .chain(value.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    slot.codec = match style {
+        Style::Literal => literal_codec(text, k, v, value).unwrap_or(Codec::Opaque),
+        Style::DoubleQuoted | Style::SingleQuoted => {
+            let double = *style == Style::DoubleQuoted;
+            let inner = text.get(v.span.start + 1..v.span.end.saturating_sub(1));
+            match inner.and_then(|raw| codec::decode_quoted(raw, v.span.start + 1, double)) {
+                Some((decoded, map)) if decoded == *value => Codec::Quoted { double, map },
+                _ => Codec::Opaque,
+            }
+        }
+        _ => Codec::Opaque,
+    };
+    slot
+}
+
+fn literal_codec(text: &str, k: &Node, v: &Node, value: &str) -> Option<Codec> {
+    let between = text.get(k.span.end..v.span.start.max(k.span.end))?;
+    let bar = between.find('|')? + k.span.end;
+    let header_end = text[bar..].find('\n').map_or(text.len(), |i| bar + i + 1);
+    let header = text[bar + 1..header_end].split('#').next()?.trim();
+    if header.bytes().any(|b| b.is_ascii_digit()) {
+        return None; // explicit indentation indicator: leave it to the whole-value path
+    }
+    let first = text[header_end..]
+        .split_inclusive('\n')
+        .find(|l| !l.trim().is_empty())?;
+    let indent = first.bytes().take_while(|&b| b == b' ').count();
+    if indent == 0 {
+        return None;
+    }
+    let lines = codec::literal_lines(text, header_end, indent);
+    let core = codec::literal_core(text, &lines);
+    let suffix = value.strip_prefix(core.as_str())?;
+    if !suffix.bytes().all(|b| b == b'\n') {
+        return None;
+    }
+    let eol = if lines.iter().any(|l| text[l.end..l.eol_end].starts_with('\r')) {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    Some(Codec::Literal {
+        indent,
+        lines,
+        suffix: suffix.to_string(),
+        eol,
+    })
+}
+
+#[cfg(test)]
+#[path = "document_tests.rs"]
+mod tests;

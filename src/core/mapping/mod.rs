@@ -1,0 +1,283 @@
+//! The mapping model: role and user entries as aws-iam-authenticator decodes them, the effective
+//! mapping it builds from them (last entry wins per key), and lookups of a caller's canonical ARN.
+
+mod parse;
+pub mod template;
+
+pub use parse::{
+    AccountsParse, ListError, ListErrorKind, ListParse, ListShape, parse_accounts, parse_list,
+};
+
+use crate::core::arn;
+use crate::core::yaml::{Span, Style};
+
+/// The three data keys of the aws-auth ConfigMap (case-sensitive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum DataKey {
+    #[serde(rename = "mapRoles")]
+    MapRoles,
+    #[serde(rename = "mapUsers")]
+    MapUsers,
+    #[serde(rename = "mapAccounts")]
+    MapAccounts,
+}
+
+impl DataKey {
+    pub const ALL: [DataKey; 3] = [DataKey::MapRoles, DataKey::MapUsers, DataKey::MapAccounts];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataKey::MapRoles => "mapRoles",
+            DataKey::MapUsers => "mapUsers",
+            DataKey::MapAccounts => "mapAccounts",
+        }
+    }
+
+    pub fn from_exact(s: &str) -> Option<DataKey> {
+        DataKey::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Which list an entry lives in, which decides its ARN field (`rolearn` or `userarn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum ListKind {
+    Roles,
+    Users,
+}
+
+impl ListKind {
+    pub fn data_key(self) -> DataKey {
+        match self {
+            ListKind::Roles => DataKey::MapRoles,
+            ListKind::Users => DataKey::MapUsers,
+        }
+    }
+    pub fn arn_field(self) -> &'static str {
+        match self {
+            ListKind::Roles => "rolearn",
+            ListKind::Users => "userarn",
+        }
+    }
+    pub fn go_type(self) -> &'static str {
+        match self {
+            ListKind::Roles => "RoleMapping",
+            ListKind::Users => "UserMapping",
+        }
+    }
+}
+
+/// The `sso` matcher of a role entry (an alpha feature, off on EKS).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SsoMatcher {
+    pub permission_set_name: String,
+    pub account_id: String,
+    pub partition: String,
+}
+
+impl SsoMatcher {
+    /// The ArnLike pattern, lower-cased. Deliberate fix of upstream: a non-empty `partition` is used
+    /// (upstream writes an empty partition then, so such entries never match; spec §2.3).
+    pub fn arn_like(&self) -> String {
+        let partition = if self.partition.is_empty() {
+            "aws"
+        } else {
+            &self.partition
+        };
+        format!(
+            "arn:{partition}:iam::{}:role/AWSReservedSSO_{}_*",
+            self.account_id, self.permission_set_name
+        )
+        .to_lowercase()
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if !arn::is_account_id(&self.account_id) {
+            return Err(format!(
+                "AccountID '{}' is not a valid AWS Account ID",
+                self.account_id
+            ));
+        }
+        let name_ok = (1..=32).contains(&self.permission_set_name.len())
+            && self
+                .permission_set_name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
+        if !name_ok {
+            return Err(format!(
+                "PermissionSetName '{}' is not a valid AWS SSO PermissionSet Name",
+                self.permission_set_name
+            ));
+        }
+        if !self.partition.is_empty() && !arn::is_known_partition(&self.partition) {
+            return Err(format!(
+                "partition '{}' is not a valid AWS partition",
+                self.partition
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One key of an entry as written, with where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The key as written (`rolearn`, `roleARN`, ` username`…).
+    pub written: String,
+    /// The struct field it decodes into, if any (`rolearn`, `username`, `groups`, `sso`, `userid`).
+    pub field: Option<&'static str>,
+    pub key_span: Span,
+    pub value_span: Span,
+    /// The YAML style of a scalar value (`None` for collections).
+    pub value_style: Option<Style>,
+    /// True when the value is a plain scalar that spans several lines (the folded-groups trap).
+    pub value_multiline_plain: bool,
+}
+
+/// A type error of Go's encoding/json while decoding an entry: the field keeps its zero value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeError {
+    pub message: String,
+    pub field: Option<&'static str>,
+    pub span: Span,
+}
+
+/// An entry of `mapRoles` or `mapUsers`, decoded exactly like the authenticator decodes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub list: ListKind,
+    /// Position in its list (0-based), invalid entries included.
+    pub index: usize,
+    /// `rolearn` or `userarn` as written (empty when absent).
+    pub arn: String,
+    pub sso: Option<SsoMatcher>,
+    pub username: String,
+    pub groups: Vec<String>,
+    pub userid: String,
+    /// Where the entry is in the list's text (for block entries: from the first key to the last value).
+    pub span: Span,
+    /// Whether the entry is written as a flow mapping (`{…}`).
+    pub flow: bool,
+    pub fields: Vec<Field>,
+    pub type_errors: Vec<TypeError>,
+    /// Why `Validate()` refuses the entry; such an entry is dropped by the authenticator.
+    pub invalid: Option<String>,
+    /// Each group's span, in order (absent for groups that were not strings).
+    pub group_spans: Vec<Span>,
+}
+
+impl Entry {
+    /// The authenticator's `Key()`: lower-cased rolearn (or the SSO pattern) for roles, userarn as written.
+    pub fn key(&self) -> String {
+        match (self.list, &self.sso) {
+            (ListKind::Roles, Some(sso)) if self.arn.is_empty() => sso.arn_like(),
+            (ListKind::Roles, _) => self.arn.to_lowercase(),
+            (ListKind::Users, _) => self.arn.clone(),
+        }
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.invalid.is_none()
+    }
+
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().rev().find(|f| f.field == Some(name))
+    }
+
+    /// `Matches(subject)` with the subject already lower-cased.
+    fn matches(&self, subject_lower: &str, sso_role_match: bool) -> bool {
+        if !self.arn.is_empty() {
+            return self.arn.to_lowercase() == subject_lower;
+        }
+        match (&self.sso, sso_role_match) {
+            (Some(sso), true) => arn::arn_like(subject_lower, &sso.arn_like()).unwrap_or(false),
+            _ => false,
+        }
+    }
+
+    /// The same mapping, compared by what the authenticator uses (for idempotent creates).
+    pub fn same_mapping(&self, other: &Entry) -> bool {
+        let mut a = self.groups.clone();
+        let mut b = other.groups.clone();
+        a.sort();
+        b.sort();
+        self.list == other.list
+            && self.arn.eq_ignore_ascii_case(&other.arn)
+            && self.username == other.username
+            && a == b
+    }
+}
+
+/// What the authenticator builds from the three lists: duplicates resolved, invalid entries dropped.
+#[derive(Debug, Clone)]
+pub struct EffectiveMapping<'a> {
+    /// Surviving role entries in document order (last entry per key wins).
+    pub roles: Vec<&'a Entry>,
+    /// Surviving user entries in document order (last entry per exact userarn wins).
+    pub users: Vec<&'a Entry>,
+    pub accounts: Vec<String>,
+    /// The `SSORoleMatch` feature gate; off on EKS.
+    pub sso_role_match: bool,
+}
+
+/// The result of a lookup: the entry that matched, or an account-wide mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolution<'a> {
+    Entry(&'a Entry),
+    /// Listed in `mapAccounts`: username is the canonical ARN, no groups.
+    Account(String),
+}
+
+fn last_wins<'a>(entries: &'a [Entry]) -> Vec<&'a Entry> {
+    let mut last: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if e.is_valid() {
+            last.insert(e.key(), i);
+        }
+    }
+    let mut keep: Vec<usize> = last.into_values().collect();
+    keep.sort_unstable();
+    keep.into_iter().map(|i| &entries[i]).collect()
+}
+
+impl<'a> EffectiveMapping<'a> {
+    pub fn new(roles: &'a [Entry], users: &'a [Entry], accounts: &[String]) -> Self {
+        EffectiveMapping {
+            roles: last_wins(roles),
+            users: last_wins(users),
+            accounts: accounts.to_vec(),
+            sso_role_match: false,
+        }
+    }
+
+    /// `Map(identity)` for a canonical ARN. Deterministic where upstream iterates a Go map: among
+    /// surviving entries the first in document order wins, and an exact `rolearn` beats an `sso` match.
+    pub fn lookup_entry(&self, canonical_arn: &str) -> Option<&'a Entry> {
+        let subject = canonical_arn.to_lowercase();
+        self.roles
+            .iter()
+            .find(|e| !e.arn.is_empty() && e.matches(&subject, false))
+            .or_else(|| {
+                self.roles
+                    .iter()
+                    .find(|e| e.arn.is_empty() && e.matches(&subject, self.sso_role_match))
+            })
+            .or_else(|| self.users.iter().find(|e| e.matches(&subject, false)))
+            .copied()
+    }
+
+    /// The whole EKSConfigMap answer: an entry, else `mapAccounts` for the caller's account.
+    pub fn resolve(&self, canonical_arn: &str) -> Option<Resolution<'a>> {
+        if let Some(e) = self.lookup_entry(canonical_arn) {
+            return Some(Resolution::Entry(e));
+        }
+        let account = arn::parse(canonical_arn).ok()?.account.to_string();
+        self.accounts
+            .iter()
+            .any(|a| *a == account)
+            .then(|| Resolution::Account(canonical_arn.to_string()))
+    }
+}
+
+#[cfg(test)]
+#[path = "mapping_tests.rs"]
+mod tests;

@@ -1,0 +1,6 @@
+//! The pure core: no I/O, no clock, no environment. Everything here is a function of its arguments.
+
+pub mod arn;
+pub mod document;
+pub mod mapping;
+pub mod yaml;
