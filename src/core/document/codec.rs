@@ -60,7 +60,8 @@ pub fn literal_lines(text: &str, region_start: usize, indent: usize) -> Vec<RawL
             end: end_no_cr,
             eol_end,
         });
-        if !blank {
+        // A whitespace-only line indented deeper than the block is content (its extra spaces).
+        if !blank || line.len() > indent {
             last_nonblank = Some(lines.len());
         }
         pos = eol_end;
@@ -294,6 +295,9 @@ mod tests {
         let lines = literal_lines(text, 5, 4);
         assert_eq!(lines.len(), 4);
         assert_eq!(literal_core(text, &lines), "a\n\n  b\nc  ");
+        let text = "k: |\n    a\n      \n    \n";
+        let lines = literal_lines(text, 5, 4);
+        assert_eq!(literal_core(text, &lines), "a\n  ");
     }
 
     #[test]

@@ -285,7 +285,7 @@ impl AuthDocument {
                 source_name: self.source_name.clone(),
                 line: self.inner_location(key, e.span).line,
                 key: key.as_str(),
-                message: e.message.lines().last().unwrap_or_default().trim().to_string(),
+                message: e.detail.clone(),
             });
         }
         Ok(())

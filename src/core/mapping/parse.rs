@@ -40,6 +40,8 @@ pub struct ListError {
     pub kind: ListErrorKind,
     /// The message the authenticator would log (or close to it).
     pub message: String,
+    /// What is wrong, without the authenticator's prefixes and inner line numbers.
+    pub detail: String,
     pub span: Span,
 }
 
@@ -48,6 +50,7 @@ impl ListError {
         ListError {
             kind: ListErrorKind::Syntax,
             message: format!("yaml: line {}: {}", e.line, e.message),
+            detail: e.message.clone(),
             span: Span {
                 start: e.offset,
                 end: e.offset,
@@ -126,6 +129,7 @@ pub fn parse_list(text: &str, list: ListKind) -> ListParse {
             ListError {
                 kind: ListErrorKind::NotAList,
                 message: format!("json: cannot unmarshal object into Go value of type {type_name}"),
+                detail: "the value is a JSON object, not a list".into(),
                 span,
             },
             None,
@@ -160,10 +164,17 @@ pub fn parse_list(text: &str, list: ListKind) -> ListParse {
                     e.span().line
                 ),
             };
+            let detail = match &e {
+                ConvertError::ComplexKey { .. } => {
+                    "a value starting with `{` is read as a mapping; quote it (for example `\"{{SessionName}}\"`)".to_string()
+                }
+                ConvertError::DuplicateKey { key, .. } => format!("key `{key}` is written twice in one entry"),
+            };
             return broken(
                 ListError {
                     kind,
                     message,
+                    detail,
                     span: e.span(),
                 },
                 Some(root),
@@ -203,6 +214,7 @@ pub fn parse_list(text: &str, list: ListKind) -> ListParse {
                     "json: cannot unmarshal {} into Go value of type {type_name}",
                     other.go_kind()
                 ),
+                detail: format!("the value is a {}, not a list", other.go_kind()),
                 span: json.span,
             },
             Some(root),
@@ -359,6 +371,7 @@ fn decode_entry(
                 "json: cannot unmarshal {} into Go value of type config.{go_type}",
                 other.go_kind()
             ),
+            detail: format!("item #{} is a {}, not a mapping", index + 1, other.go_kind()),
             span: item.span,
         }),
     }
@@ -432,6 +445,7 @@ pub fn parse_accounts(text: &str) -> AccountsParse {
                             item.span.line,
                             if matches!(item.kind, NodeKind::Seq { .. }) { "seq" } else { "map" }
                         ),
+                        detail: "an account must be a plain string".into(),
                         span: item.span,
                     }),
                 }
@@ -460,6 +474,7 @@ pub fn parse_accounts(text: &str) -> AccountsParse {
                     "yaml: unmarshal errors:\n  line {}: cannot unmarshal {what} into []string",
                     root.span.line
                 ),
+                detail: "the value is not a list of account IDs".into(),
                 span: root.span,
             };
             empty(ListShape::Broken, vec![e], Some(root))
