@@ -1,0 +1,904 @@
+//! The rule table and one small function per rule. Messages say what the authenticator (or kubectl)
+//! will do; hints say what to change.
+
+use super::{Ctx, Finding, Rule, Severity};
+use crate::core::arn::{self, PrincipalType};
+use crate::core::document::Shape;
+use crate::core::mapping::template;
+use crate::core::mapping::{DataKey, Entry, ListErrorKind, ListKind, ListParse, ListShape};
+
+/// The ConfigMap data size limit of the API server (1 MiB).
+pub const SIZE_LIMIT: usize = 1024 * 1024;
+
+const NODE_USERNAMES: [&str; 2] = [
+    "system:node:{{EC2PrivateDNSName}}",
+    "system:node:{{SessionName}}",
+];
+const RESERVED_PREFIXES: [&str; 5] = ["system:", "eks:", "aws:", "amazon:", "iam:"];
+
+fn rule(id: &str) -> &'static Rule {
+    super::rule(id).expect("rule id in table")
+}
+
+fn lists<'a>(ctx: &'a Ctx<'_>) -> [(&'a ListParse, DataKey); 2] {
+    [
+        (&ctx.doc.roles, DataKey::MapRoles),
+        (&ctx.doc.users, DataKey::MapUsers),
+    ]
+}
+
+fn entries<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = (&'a Entry, DataKey)> {
+    lists(ctx)
+        .into_iter()
+        .flat_map(|(l, k)| l.entries.iter().map(move |e| (e, k)))
+}
+
+fn valid_entries<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = (&'a Entry, DataKey)> {
+    entries(ctx).filter(|(e, _)| e.is_valid())
+}
+
+fn arn_location(ctx: &Ctx<'_>, e: &Entry, key: DataKey) -> crate::core::document::Location {
+    let span = e
+        .field(e.list.arn_field())
+        .map_or(e.span, |f| f.value_span);
+    ctx.inner(key, span)
+}
+
+fn field_location(ctx: &Ctx<'_>, e: &Entry, key: DataKey, field: &str) -> crate::core::document::Location {
+    let span = e.field(field).map_or(e.span, |f| f.value_span);
+    ctx.inner(key, span)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The object and its data keys
+
+fn object_identity(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let f = &ctx.doc.facts;
+    if ctx.doc.shape != Shape::Object {
+        return;
+    }
+    let loc = ctx.file(f.object_span.start);
+    if !f.has_metadata || f.name.is_none() {
+        out.push(ctx.at(
+            rule("IM003"),
+            loc,
+            "the object has no `metadata.name`; kubectl refuses it (\"resource name may not be empty\")".into(),
+            "add `metadata: {name: aws-auth, namespace: kube-system}`".into(),
+        ));
+    }
+    if f.kind.as_deref() != Some("ConfigMap") || f.api_version.as_deref() != Some("v1") {
+        out.push(ctx.at(
+            rule("IM003"),
+            loc,
+            format!(
+                "the object is `apiVersion: {}`, `kind: {}`; the authenticator reads only a v1 ConfigMap",
+                f.api_version.as_deref().unwrap_or("(missing)"),
+                f.kind.as_deref().unwrap_or("(missing)")
+            ),
+            "set `apiVersion: v1` and `kind: ConfigMap`".into(),
+        ));
+    }
+    if let Some(name) = f.name.as_deref().filter(|n| *n != "aws-auth") {
+        out.push(ctx.at(
+            rule("IM004"),
+            ctx.file(f.metadata_span.map_or(f.object_span.start, |s| s.start)),
+            format!("the ConfigMap is named `{name}`; the authenticator reads only `kube-system/aws-auth`, so none of these mappings apply"),
+            "name it `aws-auth`".into(),
+        ));
+    }
+    if let Some(ns) = f.namespace.as_deref().filter(|n| *n != "kube-system") {
+        out.push(ctx.at(
+            rule("IM004"),
+            ctx.file(f.metadata_span.map_or(f.object_span.start, |s| s.start)),
+            format!("the ConfigMap is in namespace `{ns}`; the authenticator reads only `kube-system/aws-auth`"),
+            "set `namespace: kube-system`".into(),
+        ));
+    }
+    if f.has_metadata && f.namespace.is_none() {
+        out.push(ctx.at(
+            rule("IM005"),
+            ctx.file(f.metadata_span.map_or(f.object_span.start, |s| s.start)),
+            "no `metadata.namespace`: `kubectl apply` puts the ConfigMap in the current namespace, which the authenticator does not read unless it is kube-system".into(),
+            "add `namespace: kube-system`".into(),
+        ));
+    }
+}
+
+fn patch_fragment(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let what = match ctx.doc.shape {
+        Shape::Object => return,
+        Shape::DataFragment => "a `data:` fragment without apiVersion, kind or metadata",
+        Shape::BareKeys => "bare mapping keys without a ConfigMap around them",
+    };
+    out.push(ctx.at(
+        rule("IM006"),
+        ctx.file(ctx.doc.facts.object_span.start),
+        format!("this is {what}; it works only as `kubectl patch configmap aws-auth -n kube-system --patch-file …`, and a merge patch replaces each key it names whole"),
+        "keep a complete ConfigMap manifest, or make sure the patch lists every entry of each key it sets".into(),
+    ));
+}
+
+fn duplicate_keys(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (key, span) in &ctx.doc.facts.duplicate_keys {
+        out.push(ctx.at(
+            rule("IM007"),
+            ctx.file(span.start),
+            format!("key `{key}` is written a second time here; kubectl refuses the file (\"key already set in map\"), and lenient tools silently keep only the last one"),
+            "merge the two into one key".into(),
+        ));
+    }
+}
+
+fn data_not_string(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for slot in &ctx.doc.slots {
+        if let Some(what) = slot.not_string {
+            out.push(ctx.at(
+                rule("IM008"),
+                ctx.file(slot.key_span.start),
+                format!("`{}` is a YAML {what}, not a string; ConfigMap data values must be strings, so kubectl and the API server refuse the object", slot.key.as_str()),
+                format!("write it as a block string: `{}: |` followed by the list, indented", slot.key.as_str()),
+            ));
+        }
+    }
+}
+
+fn data_key_case(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (written, span) in &ctx.doc.facts.wrong_case_keys {
+        let right = DataKey::ALL
+            .iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(written.trim()))
+            .map_or("mapRoles", |k| k.as_str());
+        out.push(ctx.at(
+            rule("IM009"),
+            ctx.file(span.start),
+            format!("data key `{written}` is ignored: the authenticator reads exactly `mapRoles`, `mapUsers` and `mapAccounts` (case-sensitive), so none of its entries apply"),
+            format!("rename it to `{right}`"),
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole lists
+
+fn list_dropped(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let mut check = |key: DataKey, errors: &[crate::core::mapping::ListError]| {
+        for e in errors {
+            if e.kind == ListErrorKind::ItemNotMapping {
+                continue;
+            }
+            let complex_template = e.kind == ListErrorKind::ComplexKey
+                && ctx
+                    .doc
+                    .slot(key)
+                    .is_some_and(|s| {
+                        // The key that fails is the inner `{…}` of `{{…}}`: look one byte back too.
+                        let at = |i: usize| s.content.get(i..).is_some_and(|t| t.starts_with("{{"));
+                        at(e.span.start) || at(e.span.start.saturating_sub(1))
+                    });
+            let loc = ctx.inner(key, e.span);
+            if complex_template {
+                out.push(ctx.at(
+                    rule("IM011"),
+                    loc,
+                    format!("an unquoted value starting with `{{{{` in `{}`: YAML reads it as a mapping, the YAML->JSON step fails and the authenticator drops every entry of `{}`", key.as_str(), key.as_str()),
+                    "quote the value: `username: \"{{SessionName}}\"`".into(),
+                ));
+            } else {
+                out.push(ctx.at(
+                    rule("IM010"),
+                    loc,
+                    format!("`{}` cannot be read ({}); the authenticator drops every entry of it, node roles included (it logs: {})", key.as_str(), e.detail, e.message.replace('\n', " ")),
+                    "fix the indentation or syntax at this line; each entry starts with `- ` and its keys line up under the first one".into(),
+                ));
+            }
+        }
+    };
+    check(DataKey::MapRoles, &ctx.doc.roles.errors);
+    check(DataKey::MapUsers, &ctx.doc.users.errors);
+    check(DataKey::MapAccounts, &ctx.doc.accounts.errors);
+}
+
+fn comment_only(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let shapes = [
+        (DataKey::MapRoles, ctx.doc.roles.shape),
+        (DataKey::MapUsers, ctx.doc.users.shape),
+        (DataKey::MapAccounts, ctx.doc.accounts.shape),
+    ];
+    for (key, shape) in shapes {
+        let Some(slot) = ctx.doc.slot(key) else { continue };
+        if shape == ListShape::Null && slot.content.lines().any(|l| l.trim_start().starts_with('#')) {
+            out.push(ctx.at(
+                rule("IM012"),
+                ctx.file(slot.key_span.start),
+                format!("`{}` holds only comments, so it maps nothing; applying this file removes every `{}` entry the cluster has (node roles included)", key.as_str(), key.as_str()),
+                "uncomment the entries, or remove the key if the list is meant to be empty".into(),
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entries: validity and decoding
+
+fn entry_dropped(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (list, key) in lists(ctx) {
+        for e in &list.errors {
+            if e.kind == ListErrorKind::ItemNotMapping {
+                out.push(ctx.at(
+                    rule("IM013"),
+                    ctx.inner(key, e.span),
+                    format!("{} in `{}`; the authenticator drops it", e.detail, key.as_str()),
+                    format!("write the entry as a mapping: `- {}: arn:…`", list_kind(key).arn_field()),
+                ));
+            }
+        }
+        for e in list.entries.iter() {
+            let Some(why) = &e.invalid else { continue };
+            if e.fields.is_empty() {
+                continue; // scalar or null item: reported above or is an empty `-`
+            }
+            let hint = match e.list {
+                ListKind::Roles if e.sso.is_some() && !e.arn.is_empty() => "keep either `rolearn` or `sso`, not both".to_string(),
+                ListKind::Roles if e.sso.is_some() => "fix the `sso` fields: a 12-digit quoted `accountID`, a valid permission set name and partition".to_string(),
+                _ => format!("add `{}:` with the principal's ARN (check the key's spelling)", e.list.arn_field()),
+            };
+            out.push(ctx.at(
+                rule("IM013"),
+                ctx.inner(key, e.span),
+                format!("entry #{} of `{}` is dropped by the authenticator: {why}", e.index + 1, key.as_str()),
+                hint,
+            ));
+        }
+    }
+}
+
+fn list_kind(key: DataKey) -> ListKind {
+    if key == DataKey::MapUsers {
+        ListKind::Users
+    } else {
+        ListKind::Roles
+    }
+}
+
+fn field_type(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in entries(ctx) {
+        for t in &e.type_errors {
+            let (what, hint) = match t.field {
+                Some("groups") => (
+                    "`groups` is not a list of strings",
+                    "write groups as a list (`groups:` then `- system:masters`, with a space after each dash), and quote values such as `yes`, `on` or numbers",
+                ),
+                _ => (
+                    "a value has the wrong type",
+                    "quote the value: YAML 1.1 reads unquoted `yes`, `no`, `on`, `off` and numbers as booleans and numbers",
+                ),
+            };
+            out.push(ctx.at(
+                rule("IM014"),
+                ctx.inner(key, t.span),
+                format!("{what} in entry #{} of `{}`; the authenticator keeps the entry with that field empty ({})", e.index + 1, key.as_str(), t.message),
+                hint.into(),
+            ));
+        }
+    }
+}
+
+fn folded_scalar(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in entries(ctx) {
+        let content = ctx.doc.slot(key).map_or("", |s| s.content.as_str());
+        for f in &e.fields {
+            if f.value_multiline_plain && f.field == Some("username") {
+                out.push(ctx.at(
+                    rule("IM015"),
+                    ctx.inner(key, f.value_span),
+                    format!("`username` continues on the next lines and is read as one string `{}`", e.username),
+                    "a line is missing above the continuation (often `groups:`), or it is indented too far".into(),
+                ));
+            }
+        }
+        for (g, span) in e.groups.iter().zip(&e.group_spans) {
+            let raw = content.get(span.start..span.end).unwrap_or("");
+            if raw.contains('\n') {
+                out.push(ctx.at(
+                    rule("IM015"),
+                    ctx.inner(key, *span),
+                    format!("group `{g}` is one string folded from several lines: the line below is indented one step too far, so neither group is granted"),
+                    "line up every `- group` item at the same indentation".into(),
+                ));
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ARNs
+
+fn role_path(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        let Ok(parts) = arn::parse(&e.arn) else { continue };
+        let pieces: Vec<&str> = parts.resource.split('/').collect();
+        if parts.service != "iam" || pieces[0] != "role" || pieces.len() <= 2 {
+            continue;
+        }
+        let fixed = arn::normalize_for_write(&e.arn).map(|n| n.arn).unwrap_or_default();
+        let path = format!("/{}/", pieces[1..pieces.len() - 1].join("/"));
+        let message = if path.starts_with("/aws-reserved/sso.amazonaws.com/") {
+            format!("IAM Identity Center role ARN `{}` has the path `{path}`; the caller's ARN never carries it, so this entry never matches", e.arn)
+        } else {
+            format!("role ARN `{}` has the path `{path}`; aws-iam-authenticator compares with the caller's role ARN, which has no path, so this entry never matches", e.arn)
+        };
+        out.push(ctx.at(rule("IM016"), arn_location(ctx, e, key), message, format!("use `{fixed}`")));
+    }
+}
+
+fn assumed_role(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        let Ok(parts) = arn::parse(&e.arn) else { continue };
+        if parts.service != "sts" || !parts.resource.starts_with("assumed-role/") {
+            continue;
+        }
+        let hint = match arn::normalize_for_write(&e.arn) {
+            Ok(n) => format!("map the role instead: `{}` under `mapRoles`", n.arn),
+            Err(_) => "map the IAM role ARN (`arn:aws:iam::<account>:role/<name>`) instead".into(),
+        };
+        out.push(ctx.at(
+            rule("IM017"),
+            arn_location(ctx, e, key),
+            format!("`{}` is an assumed-role session ARN; callers are matched by their canonical role ARN, so this entry never matches", e.arn),
+            hint,
+        ));
+    }
+}
+
+fn looks_like_placeholder(s: &str) -> bool {
+    s.contains('<')
+        || s.contains("${")
+        || s.contains("{{ ")
+        || s.to_uppercase().contains("PLACEHOLDER")
+        || (!s.starts_with("arn:")
+            && s.len() > 3
+            && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit()))
+}
+
+fn invalid_arn(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        if e.arn.is_empty() {
+            continue;
+        }
+        let problem = match arn::canonicalize(&e.arn) {
+            Err(err) => Some(err.to_string()),
+            Ok((PrincipalType::Role | PrincipalType::User | PrincipalType::Root | PrincipalType::FederatedUser | PrincipalType::AssumedRole, _)) => {
+                let parts = arn::parse(&e.arn).expect("canonicalized");
+                (!arn::is_account_id(parts.account))
+                    .then(|| format!("account `{}` is not a 12-digit AWS account ID", parts.account))
+            }
+        };
+        let Some(problem) = problem else { continue };
+        let hint = if looks_like_placeholder(&e.arn) {
+            "this looks like an unreplaced placeholder; substitute the real ARN".to_string()
+        } else if e.arn.contains(":group/") {
+            "IAM groups cannot be mapped; map each role or user".to_string()
+        } else {
+            "write `arn:aws:iam::<12-digit-account>:role/<name>` (or `…:user/<name>`)".to_string()
+        };
+        out.push(ctx.at(
+            rule("IM018"),
+            arn_location(ctx, e, key),
+            format!("`{}` is not an ARN the authenticator can ever match: {problem}", e.arn),
+            hint,
+        ));
+    }
+}
+
+fn root_or_federated(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        let what = match arn::canonicalize(&e.arn) {
+            Ok((PrincipalType::Root, _)) => "the account's root user",
+            Ok((PrincipalType::FederatedUser, _)) => "a federated-user session (matched verbatim, by session name)",
+            _ => continue,
+        };
+        out.push(ctx.at(
+            rule("IM019"),
+            arn_location(ctx, e, key),
+            format!("`{}` maps {what}", e.arn),
+            "map an IAM role that people assume instead; the root user should not be used day to day".into(),
+        ));
+    }
+}
+
+fn wrong_list(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        let Ok((kind, _)) = arn::canonicalize(&e.arn) else { continue };
+        let message = match (e.list, kind) {
+            (ListKind::Roles, PrincipalType::User) => format!("IAM user ARN `{}` is under `mapRoles`; it still matches the user, but templates that need a session fail and readers are misled", e.arn),
+            (ListKind::Users, PrincipalType::Role) => format!("role ARN `{}` is under `mapUsers`; it works (users are matched against the canonical ARN too), but belongs in `mapRoles`", e.arn),
+            _ => continue,
+        };
+        let target = if e.list == ListKind::Roles { "mapUsers" } else { "mapRoles" };
+        out.push(ctx.at(rule("IM020"), arn_location(ctx, e, key), message, format!("move the entry to `{target}` (as `{}`)", if target == "mapUsers" { "userarn" } else { "rolearn" })));
+    }
+}
+
+fn entry_key_case(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in entries(ctx) {
+        for f in &e.fields {
+            if let Some(field) = f.field
+                && f.written != field
+            {
+                out.push(ctx.at(
+                    rule("IM021"),
+                    ctx.inner(key, f.key_span),
+                    format!("key `{}` works (the authenticator matches entry keys case-insensitively) but other tools expect `{field}`", f.written),
+                    format!("write `{field}`"),
+                ));
+            }
+        }
+    }
+}
+
+fn unknown_key(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in entries(ctx) {
+        for f in &e.fields {
+            if f.field.is_some() {
+                continue;
+            }
+            let guess = ["rolearn", "userarn", "username", "groups", "sso", "userid"]
+                .into_iter()
+                .find(|k| {
+                    let w = f.written.trim().to_lowercase().replace(['_', '-'], "");
+                    w == *k || w.starts_with(&k[..4.min(k.len())])
+                });
+            out.push(ctx.at(
+                rule("IM022"),
+                ctx.inner(key, f.key_span),
+                format!("key `{}` is not a field of a {} entry; the authenticator ignores it", f.written, if e.list == ListKind::Roles { "mapRoles" } else { "mapUsers" }),
+                match guess {
+                    Some(g) => format!("did you mean `{g}`?"),
+                    None => "remove it".into(),
+                },
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Duplicates
+
+fn duplicates(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (list, key) in lists(ctx) {
+        let valid: Vec<&Entry> = list.valid_entries().collect();
+        for (i, e) in valid.iter().enumerate() {
+            // The last entry with the same key wins; report every earlier one against it.
+            let Some(winner) = valid[i + 1..].iter().rev().find(|o| o.key() == e.key()) else {
+                // Users whose ARNs differ only in case: upstream picks one at random.
+                if e.list == ListKind::Users
+                    && let Some(other) = valid[i + 1..]
+                        .iter()
+                        .find(|o| o.arn != e.arn && o.arn.eq_ignore_ascii_case(&e.arn))
+                {
+                    out.push(ctx.at(
+                        rule("IM023"),
+                        arn_location(ctx, e, key),
+                        format!("user ARNs `{}` and `{}` (line {}) differ only in case; the authenticator matches case-insensitively and picks either one at random", e.arn, other.arn, ctx.doc.entry_location(other).line),
+                        "keep one entry per user".into(),
+                    ));
+                }
+                continue;
+            };
+            let line = ctx.doc.entry_location(winner).line;
+            if e.same_mapping(winner) {
+                out.push(ctx.at(
+                    rule("IM024"),
+                    arn_location(ctx, e, key),
+                    format!("`{}` is mapped again, identically, at line {line}", e.arn),
+                    "remove one of the two entries".into(),
+                ));
+            } else {
+                out.push(ctx.at(
+                    rule("IM023"),
+                    arn_location(ctx, e, key),
+                    format!("`{}` is mapped again at line {line}; the last entry wins, so this entry's username `{}` and groups [{}] are never used", e.key_display(), e.username, e.groups.join(", ")),
+                    "merge the two entries into one with the groups it needs".into(),
+                ));
+            }
+        }
+    }
+}
+
+impl Entry {
+    fn key_display(&self) -> String {
+        if self.arn.is_empty() {
+            self.key()
+        } else {
+            self.arn.clone()
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Usernames, groups, templates
+
+fn no_groups(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        let typed_wrong = e.type_errors.iter().any(|t| t.field == Some("groups"));
+        if typed_wrong || e.groups.iter().any(|g| !g.is_empty()) {
+            continue;
+        }
+        out.push(ctx.at(
+            rule("IM025"),
+            field_location(ctx, e, key, "groups"),
+            format!("`{}` authenticates with no groups; it can do only what RBAC grants the username `{}` itself", e.key_display(), e.username),
+            "add `groups:`, or make sure a RoleBinding or ClusterRoleBinding names this username".into(),
+        ));
+    }
+}
+
+fn no_username(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        let typed_wrong = e.type_errors.iter().any(|t| t.field == Some("username"));
+        if typed_wrong || !e.username.is_empty() {
+            continue;
+        }
+        out.push(ctx.at(
+            rule("IM026"),
+            ctx.inner(key, e.span),
+            format!("`{}` has no `username`; it authenticates with an empty username and most requests then fail", e.key_display()),
+            "add `username:` (for example `admin:{{SessionName}}` for a role people assume)".into(),
+        ));
+    }
+}
+
+fn reserved_username(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        let u = e.username.as_str();
+        if NODE_USERNAMES.contains(&u) {
+            continue;
+        }
+        if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| u.starts_with(*p)) {
+            out.push(ctx.at(
+                rule("IM027"),
+                field_location(ctx, e, key, "username"),
+                format!("username `{u}` starts with the reserved prefix `{prefix}`; it impersonates a system identity (EKS access entries refuse such names)"),
+                "use a username of your own (for example `admin:{{SessionName}}`); give powers through groups".into(),
+            ));
+        }
+    }
+}
+
+fn node_role_groups(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        if !e.username.starts_with("system:node:") {
+            continue;
+        }
+        let missing: Vec<&str> = ["system:bootstrappers", "system:nodes"]
+            .into_iter()
+            .filter(|g| !e.groups.iter().any(|x| x == g))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        out.push(ctx.at(
+            rule("IM028"),
+            field_location(ctx, e, key, "groups"),
+            format!("node mapping `{}` lacks {}; nodes using it cannot join or stay registered", e.key_display(), missing.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(" and ")),
+            "give node roles the groups `system:bootstrappers` and `system:nodes`".into(),
+        ));
+    }
+}
+
+fn is_user_arn(arn: &str) -> bool {
+    matches!(
+        arn::canonicalize(arn),
+        Ok((PrincipalType::User | PrincipalType::Root | PrincipalType::FederatedUser, _))
+    )
+}
+
+fn templates<'a>(e: &'a Entry) -> impl Iterator<Item = (&'static str, &'a str)> {
+    std::iter::once(("username", e.username.as_str()))
+        .chain(e.groups.iter().map(|g| ("groups", g.as_str())))
+}
+
+fn ec2_template_on_user(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        if !is_user_arn(&e.arn) {
+            continue;
+        }
+        if let Some((field, _)) = templates(e).find(|(_, t)| t.contains("{{EC2PrivateDNSName}}")) {
+            out.push(ctx.at(
+                rule("IM029"),
+                field_location(ctx, e, key, field),
+                format!("`{{{{EC2PrivateDNSName}}}}` on `{}`: an IAM user has no session name, so rendering fails (\"SessionName did not contain an instance id\") and the caller is denied", e.arn),
+                "use a fixed username for users; `{{EC2PrivateDNSName}}` is for EC2 node roles only".into(),
+            ));
+        }
+    }
+}
+
+fn session_template_on_user(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        if !is_user_arn(&e.arn) {
+            continue;
+        }
+        if let Some((field, _)) = templates(e).find(|(_, t)| t.contains("{{SessionName}}") || t.contains("{{SessionNameRaw}}")) {
+            out.push(ctx.at(
+                rule("IM030"),
+                field_location(ctx, e, key, field),
+                format!("`{{{{SessionName}}}}` on `{}`: IAM users have no session name, so it renders empty", e.arn),
+                "use a fixed username for IAM users".into(),
+            ));
+        }
+    }
+}
+
+fn caller_chosen_username(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        if e.list != ListKind::Roles || is_user_arn(&e.arn) || NODE_USERNAMES.contains(&e.username.as_str()) {
+            continue;
+        }
+        let u = &e.username;
+        if u.contains("{{SessionName}}") || u.contains("{{SessionNameRaw}}") || u.contains("{{AccessKeyID}}") {
+            out.push(ctx.at(
+                rule("IM031"),
+                field_location(ctx, e, key, "username"),
+                format!("username `{u}` is partly chosen by the caller: whoever can call sts:AssumeRole on `{}` picks the session name", e.key_display()),
+                "make sure only your identity provider (or EC2) can assume this role; `iamidmap check` will verify the trust policy".into(),
+            ));
+        }
+    }
+}
+
+fn unknown_template(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        for (field, t) in templates(e) {
+            for p in template::unknown_placeholders(t) {
+                out.push(ctx.at(
+                    rule("IM032"),
+                    field_location(ctx, e, key, field),
+                    format!("placeholder `{p}` is not one the authenticator knows; it is left in the {field} verbatim"),
+                    "use one of `{{EC2PrivateDNSName}}`, `{{AccountID}}`, `{{SessionName}}`, `{{SessionNameRaw}}`, `{{AccessKeyID}}` (case-sensitive)".into(),
+                ));
+            }
+        }
+    }
+}
+
+fn system_masters(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        if e.groups.iter().any(|g| g == "system:masters") {
+            out.push(ctx.at(
+                rule("IM033"),
+                field_location(ctx, e, key, "groups"),
+                format!("`{}` gets `system:masters`: full, unrestricted cluster admin that no RBAC rule can limit", e.key_display()),
+                "prefer a ClusterRole bound to a group of your own; keep `system:masters` for break-glass".into(),
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts, SSO, size
+
+fn map_accounts(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (account, span, _) in &ctx.doc.accounts.accounts {
+        let loc = ctx.inner(DataKey::MapAccounts, *span);
+        if arn::is_account_id(account) {
+            out.push(ctx.at(
+                rule("IM034"),
+                loc,
+                format!("account `{account}` in `mapAccounts` lets every IAM role and user of that account authenticate (username = its ARN, no groups)"),
+                "map the specific roles and users instead".into(),
+            ));
+        } else {
+            out.push(ctx.at(
+                rule("IM035"),
+                loc,
+                format!("`{account}` in `mapAccounts` is not a 12-digit AWS account ID; it never matches"),
+                "write the account ID as a quoted 12-digit string, e.g. `- \"111122223333\"`".into(),
+            ));
+        }
+    }
+}
+
+fn sso_entry(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in valid_entries(ctx) {
+        if e.sso.is_some() {
+            out.push(ctx.at(
+                rule("IM036"),
+                ctx.inner(key, e.span),
+                "`sso` entries need the authenticator's alpha `SSORoleMatch` feature gate, which EKS does not enable; on EKS this entry never matches".into(),
+                "map the IAM Identity Center role by its ARN without the `aws-reserved/…` path: `arn:aws:iam::<account>:role/AWSReservedSSO_<PermissionSet>_<suffix>`".into(),
+            ));
+        }
+    }
+}
+
+fn size(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let bytes = ctx.doc.facts.data_bytes;
+    let loc = ctx.file(ctx.doc.facts.object_span.start);
+    if bytes > SIZE_LIMIT {
+        out.push(ctx.at(
+            rule("IM037"),
+            loc,
+            format!("the ConfigMap data is {bytes} bytes, over the API server's 1 MiB limit ({SIZE_LIMIT}); the write is refused"),
+            "remove duplicate or dead entries, or move principals to EKS access entries".into(),
+        ));
+    } else if bytes * 10 > SIZE_LIMIT * 9 {
+        out.push(ctx.at(
+            rule("IM038"),
+            loc,
+            format!("the ConfigMap data is {bytes} bytes, within 10% of the 1 MiB limit"),
+            "clean up duplicate or dead entries before the limit is reached".into(),
+        ));
+    }
+}
+
+macro_rules! r {
+    ($id:literal, $name:literal, $sev:ident, $check:ident, $summary:literal, $fail:literal, $pass:literal) => {
+        Rule {
+            id: $id,
+            name: $name,
+            severity: Severity::$sev,
+            summary: $summary,
+            fail_example: $fail,
+            pass_example: $pass,
+            check: $check,
+        }
+    };
+}
+
+fn none(_: &Ctx<'_>, _: &mut Vec<Finding>) {}
+
+pub static RULES: &[Rule] = &[
+    r!("IM001", "manifest-syntax", Error, none,
+        "The file is not valid YAML or JSON, so kubectl cannot apply it.",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles:|\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - platform-admins\n"),
+    r!("IM002", "no-aws-auth", Error, none,
+        "Nothing in the file looks like aws-auth (no `mapRoles`, `mapUsers` or `mapAccounts` anywhere).",
+        "# apiVersion: v1\n# kind: ConfigMap\n# data:\n#   mapRoles: |\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - platform-admins\n"),
+    r!("IM003", "not-a-configmap", Error, object_identity,
+        "The object is not a complete v1 ConfigMap (wrong apiVersion or kind, or no metadata.name), so kubectl or the authenticator will not use it.",
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM004", "not-kube-system-aws-auth", Error, object_identity,
+        "The ConfigMap has another name or namespace; the authenticator reads only kube-system/aws-auth.",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth-staging\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM005", "namespace-missing", Warning, object_identity,
+        "No metadata.namespace: kubectl apply uses the current namespace, which is usually not kube-system.",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM006", "patch-fragment", Warning, patch_fragment,
+        "A data-only fragment works only with kubectl patch, and a merge patch replaces each key it names whole.",
+        "mapRoles: |\n  - rolearn: arn:aws:iam::111122223333:role/Admin\n    username: admin\n    groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM007", "duplicate-key", Error, duplicate_keys,
+        "A key is written twice in the object, its metadata or its data; kubectl refuses the file and lenient tools keep only the last.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [developers]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [developers]\n"),
+    r!("IM008", "data-value-not-string", Error, data_not_string,
+        "A data value is a YAML list or mapping instead of a string (the `|` is missing); the API server refuses the ConfigMap.",
+        "data:\n  mapRoles:\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM009", "data-key-case", Error, data_key_case,
+        "A data key such as `maproles` or `MapRoles` is in the wrong case; the authenticator silently ignores it.",
+        "data:\n  maproles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM010", "list-dropped", Error, list_dropped,
+        "The YAML inside mapRoles, mapUsers or mapAccounts is invalid (or not a list); the authenticator drops every entry of that key, node roles included.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n     username: admin\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM011", "unquoted-template", Error, list_dropped,
+        "A value starts with an unquoted `{{`: YAML reads a mapping, the YAML->JSON step fails and the whole list is dropped.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: {{SessionName}}\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: \"{{SessionName}}\"\n      groups: [platform-admins]\n"),
+    r!("IM012", "comment-only-list", Warning, comment_only,
+        "A map key holds only comments: it maps nothing, and applying the file removes all of that key's entries from the cluster.",
+        "data:\n  mapRoles: |\n    # - rolearn: arn:aws:iam::111122223333:role/eks-node\n    #   username: system:node:{{EC2PrivateDNSName}}\n",
+        "data:\n  mapRoles: |\n    # node role\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n"),
+    r!("IM013", "entry-dropped", Error, entry_dropped,
+        "An entry fails the authenticator's validation (no rolearn/userarn, both rolearn and sso, a bad sso block, not a mapping) and is dropped.",
+        "data:\n  mapUsers: |\n    - user_arn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [developers]\n",
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [developers]\n"),
+    r!("IM014", "field-type", Error, field_type,
+        "A field has the wrong type (groups given as a string, an unquoted `yes` or number); the entry is kept with that field empty.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        -system:masters\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - system:masters\n"),
+    r!("IM015", "folded-scalar", Error, folded_scalar,
+        "A group or username continues on the next line (the indentation trap), so two values become one string and nothing is granted.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n         - system:nodes\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n"),
+    r!("IM016", "role-path", Error, role_path,
+        "A role ARN with a path (IAM Identity Center's aws-reserved path included) never matches: callers are matched by the path-less role ARN.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/teams/platform/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM017", "assumed-role-arn", Error, assumed_role,
+        "An sts assumed-role session ARN never matches: callers are matched by their canonical role ARN.",
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:sts::111122223333:assumed-role/Admin/alice\n      username: alice\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin:{{SessionName}}\n      groups: [platform-admins]\n"),
+    r!("IM018", "invalid-arn", Error, invalid_arn,
+        "The ARN is malformed, has an unknown partition or service, a non-12-digit account, or is an unreplaced placeholder; it never matches.",
+        "data:\n  mapRoles: |\n    - rolearn: <ARN of the node instance role>\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n"),
+    r!("IM019", "root-or-federated", Warning, root_or_federated,
+        "The account root user or a federated-user session is mapped.",
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:root\n      username: root\n      groups: [platform-admins]\n",
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [platform-admins]\n"),
+    r!("IM020", "arn-in-wrong-list", Warning, wrong_list,
+        "A user ARN under mapRoles or a role ARN under mapUsers: it matches, but misleads readers and breaks session templates.",
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:role/Deployer\n      username: deployer\n      groups: [deployers]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Deployer\n      username: deployer\n      groups: [deployers]\n"),
+    r!("IM021", "entry-key-case", Info, entry_key_case,
+        "An entry key in another case (`roleARN`, `UserName`) works, since entry keys are case-insensitive, but is not portable.",
+        "data:\n  mapRoles: |\n    - roleARN: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM022", "unknown-entry-key", Warning, unknown_key,
+        "An entry key the authenticator does not know (`role_arn`, ` username`) is silently ignored.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      user_name: admin\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM023", "duplicate-arn", Error, duplicates,
+        "The same ARN is mapped twice with different mappings: the last entry silently wins (user ARNs differing only in case resolve at random).",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: viewer\n      groups: [viewers]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters, viewers]\n"),
+    r!("IM024", "duplicate-entry", Warning, duplicates,
+        "The same mapping is written twice.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM025", "no-groups", Warning, no_groups,
+        "An entry has no groups: the caller gets only what RBAC grants its username.",
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n",
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [developers]\n"),
+    r!("IM026", "no-username", Warning, no_username,
+        "An entry has no username: the caller authenticates with an empty username.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM027", "reserved-username", Warning, reserved_username,
+        "A username with a reserved prefix (`system:`, `eks:`, `aws:`, `amazon:`, `iam:`) other than the node forms impersonates a system identity.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: system:admin\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM028", "node-role-groups", Error, node_role_groups,
+        "A node mapping (`system:node:…` username) lacks `system:bootstrappers` or `system:nodes`, so nodes cannot join.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:nodes\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n"),
+    r!("IM029", "ec2-template-on-user", Error, ec2_template_on_user,
+        "`{{EC2PrivateDNSName}}` on an IAM user (or root) cannot render: there is no instance session, so authentication fails.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:user/builder\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n",
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/builder\n      username: builder\n      groups: [builders]\n"),
+    r!("IM030", "session-template-on-user", Warning, session_template_on_user,
+        "`{{SessionName}}` on an IAM user renders empty: users have no session name.",
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice-{{SessionName}}\n      groups: [developers]\n",
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [developers]\n"),
+    r!("IM031", "caller-chosen-username", Info, caller_chosen_username,
+        "`{{SessionName}}`/`{{AccessKeyID}}` in a role's username is chosen by whoever assumes the role; safe only when just the IdP or EC2 can assume it.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Developer\n      username: dev:{{SessionName}}\n      groups: [developers]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Developer\n      username: developer\n      groups: [developers]\n"),
+    r!("IM032", "unknown-template", Warning, unknown_template,
+        "A `{{…}}` placeholder the authenticator does not know is left verbatim (names are case-sensitive).",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Developer\n      username: \"dev:{{Session}}\"\n      groups: [developers]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Developer\n      username: \"dev:{{SessionName}}\"\n      groups: [developers]\n"),
+    r!("IM033", "system-masters", Info, system_masters,
+        "An entry grants `system:masters`, unrestricted admin that RBAC cannot limit.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM034", "map-accounts", Warning, map_accounts,
+        "`mapAccounts` lets every role and user of an account authenticate (username = ARN, no groups).",
+        "data:\n  mapAccounts: |\n    - \"111122223333\"\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM035", "invalid-account", Error, map_accounts,
+        "A `mapAccounts` item is not a 12-digit account ID and never matches.",
+        "data:\n  mapAccounts: |\n    - \"1111-2222-3333\"\n",
+        "data:\n  mapAccounts: |\n    - \"111122223333\"\n"),
+    r!("IM036", "sso-entry", Warning, sso_entry,
+        "An `sso:` entry needs the alpha SSORoleMatch gate, which EKS does not enable; on EKS it never matches.",
+        "data:\n  mapRoles: |\n    - sso:\n        permissionSetName: AdministratorAccess\n        accountID: \"111122223333\"\n      username: admin\n      groups: [platform-admins]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/AWSReservedSSO_AdministratorAccess_0123456789abcdef\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM037", "size-limit", Error, size,
+        "The data is over the API server's 1 MiB ConfigMap limit; the write is refused.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n  padding: \"(more than 1 MiB)\"\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+    r!("IM038", "size-near-limit", Warning, size,
+        "The data is within 10% of the 1 MiB ConfigMap limit.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n  padding: \"(about 1,000,000 bytes)\"\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+];
