@@ -1,1 +1,5 @@
-fn main() {}
+//! The `iamidmap` binary: a shell around [`iamidmap::run`].
+
+fn main() {
+    std::process::exit(iamidmap::run(std::env::args_os()));
+}

@@ -1,0 +1,208 @@
+//! The command-line surface (clap definitions). Args are turned into validated settings by each
+//! command's `resolve` step before any I/O; `--help`, man pages and completions come from here.
+
+pub mod diagnostics;
+pub mod render;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "iamidmap",
+    version,
+    about = "Manage the AWS IAM identity mappings of Kubernetes clusters (EKS aws-auth) without locking yourself out",
+    long_about = "iamidmap reads, edits and lints the kube-system/aws-auth ConfigMap exactly the way aws-iam-authenticator \
+reads it. Edits are lossless: comments, order and formatting of everything not changed stay byte for byte.\n\n\
+Exit codes: 0 success; 1 a check found problems (lint findings at or above --fail-on); 2 usage or runtime \
+error; 3 refused for safety.",
+    after_help = "Examples:\n  iamidmap get -f aws-auth.yaml\n  iamidmap validate -f aws-auth.yaml --format github\n  \
+iamidmap create -f aws-auth.yaml --arn arn:aws:iam::111122223333:role/Admin --username admin --group system:masters --dry-run"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Print only errors (no notes or warnings on stderr).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more about what is done, on stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Never colour output (NO_COLOR is honoured too).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List identity mappings (ARN, username, groups, account)
+    #[command(visible_alias = "list")]
+    Get(GetArgs),
+    /// Add an identity mapping (a role, user or account)
+    Create(CreateArgs),
+    /// Remove identity mappings by ARN, username or account
+    Delete(DeleteArgs),
+    /// Lint an aws-auth manifest the way aws-iam-authenticator reads it
+    Validate(ValidateArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+    /// Write the man pages and generated reference docs (for maintainers)
+    #[command(hide = true)]
+    GenerateDocs(GenerateDocsArgs),
+}
+
+/// eksctl's noun, accepted for habit: `iamidmap create iamidentitymapping --arn …`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Noun {
+    #[value(alias = "iamidentitymappings", alias = "identitymapping", alias = "mapping")]
+    Iamidentitymapping,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct Source {
+    /// Work on this manifest file instead of the live cluster (`-` reads standard input for get)
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    #[arg(value_enum, hide = true)]
+    pub noun: Option<Noun>,
+    #[command(flatten)]
+    pub source: Source,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+    /// Only mappings that match this ARN the way the authenticator matches (canonical form, any case)
+    #[arg(long)]
+    pub arn: Option<String>,
+    /// Only mappings with this username
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Only mappings that grant this group
+    #[arg(long)]
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WriteOptions {
+    /// Show the change as a unified diff and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[arg(value_enum, hide = true)]
+    pub noun: Option<Noun>,
+    #[command(flatten)]
+    pub source: Source,
+    /// ARN of the IAM role or user to map (role paths and assumed-role ARNs are normalized)
+    #[arg(long, required_unless_present = "account")]
+    pub arn: Option<String>,
+    /// Kubernetes username (templates such as `admin:{{SessionName}}` are allowed)
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Kubernetes group; repeatable and comma-separated
+    #[arg(long = "group", value_delimiter = ',')]
+    pub groups: Vec<String>,
+    /// Add this account ID to mapAccounts instead (every principal of it may authenticate)
+    #[arg(long, conflicts_with_all = ["arn", "username", "groups"])]
+    pub account: Option<String>,
+    /// Fail when the ARN is already mapped differently; an identical mapping is a no-op
+    #[arg(long)]
+    pub no_duplicate_arns: bool,
+    /// Map an EC2 node role: username `system:node:{{EC2PrivateDNSName}}`, groups `system:bootstrappers`, `system:nodes`
+    #[arg(long, conflicts_with_all = ["username", "groups", "fargate_role", "windows_node_role"])]
+    pub node_role: bool,
+    /// Map a Windows node role (adds `eks:kube-proxy-windows`)
+    #[arg(long, conflicts_with_all = ["username", "groups", "fargate_role"])]
+    pub windows_node_role: bool,
+    /// Map a Fargate pod execution role: username `system:node:{{SessionName}}`, plus `system:node-proxier`
+    #[arg(long, conflicts_with_all = ["username", "groups"])]
+    pub fargate_role: bool,
+    #[command(flatten)]
+    pub write: WriteOptions,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("selector").required(true).args(["arn", "account", "username"]))]
+pub struct DeleteArgs {
+    #[arg(value_enum, hide = true)]
+    pub noun: Option<Noun>,
+    #[command(flatten)]
+    pub source: Source,
+    /// Remove the mapping of this ARN (matched like the authenticator: canonical form, any case)
+    #[arg(long)]
+    pub arn: Option<String>,
+    /// Remove this account from mapAccounts
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Remove the mappings with this username
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Remove every match, not just the first (as eksctl)
+    #[arg(long)]
+    pub all: bool,
+    /// Succeed when nothing matches
+    #[arg(long)]
+    pub ignore_not_found: bool,
+    #[command(flatten)]
+    pub write: WriteOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FailOn {
+    #[default]
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Manifest files to lint (`-` reads standard input); repeatable
+    #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Report format
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+    /// Exit 1 when a finding has this severity or a higher one
+    #[arg(long, value_enum, default_value_t)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateDocsArgs {
+    /// The project directory to write `man/` and `docs/lint-rules.md` into
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+}

@@ -1,0 +1,166 @@
+//! `iamidmap create`: add a role, user or account mapping, losslessly, in the neighbours' style.
+
+use super::{arn_matches, load, mapped_entries, require_file, write};
+use crate::cli::CreateArgs;
+use crate::cli::diagnostics::{EXIT_OK, Failure, Reporter};
+use crate::core::arn::{self, PrincipalType};
+use crate::core::document::{EditPlan, NewEntry};
+use crate::core::mapping::ListKind;
+use anyhow::Result;
+
+const NODE_USERNAME: &str = "system:node:{{EC2PrivateDNSName}}";
+const FARGATE_USERNAME: &str = "system:node:{{SessionName}}";
+
+/// What to add, validated before any I/O.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Entry(NewEntry),
+    Account(String),
+}
+
+fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
+    if let Some(account) = &args.account {
+        let account = account.trim().trim_matches('"').to_string();
+        if !arn::is_account_id(&account) {
+            return Err(Failure::error(
+                format!("`{account}` is not an AWS account ID"),
+                Some("an account ID is exactly 12 digits, e.g. `--account 111122223333`".to_string()),
+            )
+            .into());
+        }
+        return Ok(Target::Account(account));
+    }
+    let raw = args.arn.as_deref().unwrap_or_default();
+    let normalized = arn::normalize_for_write(raw).map_err(|e| {
+        Failure::error(e.to_string(), Some("copy the ARN from `aws sts get-caller-identity` or the IAM console".to_string()))
+    })?;
+    for change in &normalized.changes {
+        out.note(&format!("`{raw}` -> `{}`: {change}", normalized.arn));
+    }
+    let preset = args.node_role || args.windows_node_role || args.fargate_role;
+    if preset && normalized.kind != PrincipalType::Role {
+        return Err(Failure::error(
+            format!("`{}` is not a role; node and Fargate presets map roles", normalized.arn),
+            None,
+        )
+        .into());
+    }
+    let (username, groups): (Option<String>, Vec<String>) = if args.fargate_role {
+        (
+            Some(FARGATE_USERNAME.into()),
+            vec!["system:bootstrappers".into(), "system:nodes".into(), "system:node-proxier".into()],
+        )
+    } else if args.windows_node_role {
+        (
+            Some(NODE_USERNAME.into()),
+            vec!["eks:kube-proxy-windows".into(), "system:bootstrappers".into(), "system:nodes".into()],
+        )
+    } else if args.node_role {
+        (
+            Some(NODE_USERNAME.into()),
+            vec!["system:bootstrappers".into(), "system:nodes".into()],
+        )
+    } else {
+        let mut groups: Vec<String> = vec![];
+        for g in args.groups.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
+            if !groups.iter().any(|x| x == g) {
+                groups.push(g.to_string());
+            }
+        }
+        (args.username.clone().filter(|u| !u.is_empty()), groups)
+    };
+    if username.is_none() && groups.is_empty() {
+        return Err(Failure::error(
+            "neither --username nor --group is set; the mapping would grant nothing",
+            Some("add `--username NAME` and `--group GROUP`, or use --node-role for a node role".to_string()),
+        )
+        .into());
+    }
+    let list = if normalized.kind == PrincipalType::User {
+        ListKind::Users
+    } else {
+        ListKind::Roles
+    };
+    Ok(Target::Entry(NewEntry {
+        list,
+        arn: normalized.arn,
+        username,
+        groups,
+    }))
+}
+
+pub fn create(args: CreateArgs, out: Reporter) -> Result<i32> {
+    let target = resolve(&args, out)?;
+    let CreateArgs {
+        noun: _,
+        source,
+        no_duplicate_arns,
+        write: write_opts,
+        ..
+    } = args;
+    let path = require_file(source, "create")?;
+    let (input, doc) = load(&path)?;
+    let plan = match target {
+        Target::Account(account) => {
+            if doc.accounts.accounts.iter().any(|a| a.0 == account) {
+                out.note(&format!("account `{account}` is already in mapAccounts; nothing to do"));
+                return Ok(EXIT_OK);
+            }
+            EditPlan::AddAccount(account)
+        }
+        Target::Entry(entry) => {
+            let planned = crate::core::mapping::parse_list(
+                &render_probe(&entry),
+                entry.list,
+            );
+            let new_entry = &planned.entries[0];
+            let existing: Vec<_> = mapped_entries(&doc).filter(|e| arn_matches(e, &entry.arn)).collect();
+            if let Some(same) = existing.iter().find(|e| e.same_mapping(new_entry)) {
+                out.note(&format!(
+                    "`{}` is already mapped identically at line {}; nothing to do",
+                    entry.arn,
+                    doc.entry_location(same).line
+                ));
+                return Ok(EXIT_OK);
+            }
+            if let Some(other) = existing.last() {
+                let line = doc.entry_location(other).line;
+                let what = format!(
+                    "`{}` is already mapped at line {line} (username `{}`, groups [{}])",
+                    entry.arn,
+                    other.username,
+                    other.groups.join(", ")
+                );
+                if no_duplicate_arns {
+                    return Err(Failure::refused(
+                        format!("{what}; --no-duplicate-arns forbids shadowing it"),
+                        Some(format!(
+                            "remove it first (`iamidmap delete -f {} --arn {}`), or drop --no-duplicate-arns",
+                            input.name, entry.arn
+                        )),
+                    )
+                    .into());
+                }
+                out.warn(&format!(
+                    "{what}; the new entry comes last, so the authenticator uses it and the old mapping stops applying"
+                ));
+            }
+            EditPlan::AddEntry(entry)
+        }
+    };
+    let outcome = doc.apply(&plan).map_err(|e| Failure::error(e.to_string(), None))?;
+    for note in &outcome.notes {
+        out.note(note);
+    }
+    write::write_file(&input, &outcome.text, &write_opts, out)
+}
+
+/// The new entry as the authenticator would read it, for comparing with existing entries.
+fn render_probe(entry: &NewEntry) -> String {
+    let mut s = format!("- {}: {}\n", entry.list.arn_field(), serde_json::to_string(&entry.arn).unwrap_or_default());
+    if let Some(u) = &entry.username {
+        s.push_str(&format!("  username: {}\n", serde_json::to_string(u).unwrap_or_default()));
+    }
+    s.push_str(&format!("  groups: {}\n", serde_json::to_string(&entry.groups).unwrap_or_default()));
+    s
+}

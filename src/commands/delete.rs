@@ -1,0 +1,140 @@
+//! `iamidmap delete`: remove mappings by ARN (first match, or `--all`), by username or by account.
+
+use super::{arn_matches, load, require_file, write};
+use crate::cli::DeleteArgs;
+use crate::cli::diagnostics::{EXIT_OK, Failure, Reporter};
+use crate::core::document::{AuthDocument, EditPlan};
+use crate::core::mapping::{Entry, ListKind};
+use anyhow::Result;
+
+enum Selector {
+    Arn(String),
+    Username(String),
+    Account(String),
+}
+
+impl Selector {
+    fn describe(&self) -> String {
+        match self {
+            Selector::Arn(a) => format!("ARN `{a}`"),
+            Selector::Username(u) => format!("username `{u}`"),
+            Selector::Account(a) => format!("account `{a}`"),
+        }
+    }
+    fn matches(&self, e: &Entry) -> bool {
+        match self {
+            Selector::Arn(a) => arn_matches(e, a),
+            Selector::Username(u) => e.username == *u,
+            Selector::Account(_) => false,
+        }
+    }
+}
+
+/// The edits that remove the selection, last first so that earlier positions stay valid.
+fn plans(doc: &AuthDocument, selector: &Selector, all: bool, out: Reporter) -> Vec<EditPlan> {
+    let mut plans = vec![];
+    if let Selector::Account(id) = selector {
+        for (i, (account, span, _)) in doc.accounts.accounts.iter().enumerate() {
+            if account == id {
+                let line = doc
+                    .inner_location(crate::core::mapping::DataKey::MapAccounts, *span)
+                    .line;
+                out.note(&format!("removing account `{account}` (line {line})"));
+                plans.push(EditPlan::RemoveAccount { index: i });
+            }
+        }
+    } else {
+        for list in [ListKind::Roles, ListKind::Users] {
+            for e in doc.list(list).entries.iter().filter(|e| e.is_valid()) {
+                if selector.matches(e) {
+                    out.note(&format!(
+                        "removing `{}` (username `{}`, groups [{}]) at line {}",
+                        e.arn,
+                        e.username,
+                        e.groups.join(", "),
+                        doc.entry_location(e).line
+                    ));
+                    plans.push(EditPlan::RemoveEntry { list, index: e.index });
+                }
+                if !all && !plans.is_empty() {
+                    break;
+                }
+            }
+            if !all && !plans.is_empty() {
+                break;
+            }
+        }
+    }
+    if !all {
+        plans.truncate(1);
+    }
+    plans.reverse();
+    plans
+}
+
+fn count_matches(doc: &AuthDocument, selector: &Selector) -> usize {
+    match selector {
+        Selector::Account(id) => doc.accounts.accounts.iter().filter(|a| a.0 == *id).count(),
+        _ => doc
+            .roles
+            .entries
+            .iter()
+            .chain(&doc.users.entries)
+            .filter(|e| e.is_valid() && selector.matches(e))
+            .count(),
+    }
+}
+
+pub fn delete(args: DeleteArgs, out: Reporter) -> Result<i32> {
+    let DeleteArgs {
+        noun: _,
+        source,
+        arn,
+        account,
+        username,
+        all,
+        ignore_not_found,
+        write: write_opts,
+    } = args;
+    let selector = match (arn, account, username) {
+        (Some(a), _, _) => Selector::Arn(a),
+        (_, Some(a), _) => Selector::Account(a.trim().trim_matches('"').to_string()),
+        (_, _, Some(u)) => Selector::Username(u),
+        _ => unreachable!("clap requires one selector"),
+    };
+    let path = require_file(source, "delete")?;
+    let (input, mut doc) = load(&path)?;
+    let total = count_matches(&doc, &selector);
+    let plans = plans(&doc, &selector, all, out);
+    if plans.is_empty() {
+        if ignore_not_found {
+            out.note(&format!("no mapping with {}; nothing to do", selector.describe()));
+            return Ok(EXIT_OK);
+        }
+        return Err(Failure::error(
+            format!("no mapping with {} in `{}`", selector.describe(), input.name),
+            Some(format!(
+                "`iamidmap get -f {}` lists the mappings; --ignore-not-found makes this a no-op",
+                input.name
+            )),
+        )
+        .into());
+    }
+    let removed = plans.len();
+    for plan in &plans {
+        let outcome = doc.apply(plan).map_err(|e| Failure::error(e.to_string(), None))?;
+        for note in &outcome.notes {
+            out.note(note);
+        }
+        doc = AuthDocument::parse(&input.name, outcome.text).map_err(|e| Failure::error(e.to_string(), None))?;
+    }
+    if total > removed {
+        out.warn(&format!(
+            "{} more mapping{} with {} remain (use --all to remove them at once)",
+            total - removed,
+            if total - removed == 1 { "" } else { "s" },
+            selector.describe()
+        ));
+    }
+    write::write_file(&input, &doc.text, &write_opts, out)
+}

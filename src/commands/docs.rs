@@ -1,0 +1,57 @@
+//! Generated reference material: man pages from the clap definitions, the lint rule reference from the
+//! registry, and shell completions. A test compares the committed files with these.
+
+use crate::cli::{Cli, CompletionsArgs, GenerateDocsArgs};
+use crate::cli::diagnostics::EXIT_OK;
+use anyhow::{Context, Result};
+use clap::CommandFactory;
+use std::path::PathBuf;
+
+/// Man pages: `iamidmap.1` and one `iamidmap-<command>.1` per visible subcommand.
+pub fn man_pages() -> Vec<(String, String)> {
+    let root = Cli::command();
+    let mut pages = vec![];
+    let render = |cmd: clap::Command| {
+        let mut buf = vec![];
+        clap_mangen::Man::new(cmd).render(&mut buf).expect("man page renders");
+        String::from_utf8(buf).expect("man page is UTF-8")
+    };
+    pages.push(("iamidmap.1".to_string(), render(root.clone())));
+    for sub in root.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("iamidmap-{}", sub.get_name());
+        let cmd = sub.clone().name(name.clone()).bin_name(name.clone());
+        pages.push((format!("{name}.1"), render(cmd)));
+    }
+    pages
+}
+
+/// Every generated file, relative to the project root.
+pub fn render_docs() -> Vec<(PathBuf, String)> {
+    let mut files: Vec<(PathBuf, String)> = man_pages()
+        .into_iter()
+        .map(|(name, text)| (PathBuf::from("man").join(name), text))
+        .collect();
+    files.push((
+        PathBuf::from("docs/lint-rules.md"),
+        crate::core::lint::rules_markdown(),
+    ));
+    files
+}
+
+pub fn generate_docs(args: GenerateDocsArgs) -> Result<i32> {
+    for (rel, text) in render_docs() {
+        let path = args.out.join(&rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        }
+        crate::adapters::fs::write_atomic(&path, &text)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(EXIT_OK)
+}
+
+pub fn completions(args: CompletionsArgs) -> Result<i32> {
+    let mut cmd = Cli::command();
+    clap_complete::generate(args.shell, &mut cmd, "iamidmap", &mut std::io::stdout());
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,87 @@
+//! `iamidmap get`: list the mappings the authenticator reads, filtered, as a table, JSON or YAML.
+
+use super::{arn_matches, load, mapped_entries, require_file, warn_dropped};
+use crate::cli::diagnostics::{EXIT_OK, Reporter};
+use crate::cli::render::{self, MappingRow};
+use crate::cli::{GetArgs, OutputFormat};
+use crate::core::document::AuthDocument;
+use crate::core::mapping::ListKind;
+use anyhow::Result;
+
+pub struct Filter {
+    pub arn: Option<String>,
+    pub username: Option<String>,
+    pub group: Option<String>,
+}
+
+/// The rows of a document in `get`'s order: roles, users, accounts, each in document order.
+pub fn rows(doc: &AuthDocument, filter: &Filter) -> Vec<MappingRow> {
+    let mut rows = vec![];
+    for e in mapped_entries(doc) {
+        if filter.arn.as_deref().is_some_and(|a| !arn_matches(e, a))
+            || filter.username.as_deref().is_some_and(|u| e.username != u)
+            || filter.group.as_deref().is_some_and(|g| !e.groups.iter().any(|x| x == g))
+        {
+            continue;
+        }
+        let line = doc.entry_location(e).line;
+        rows.push(match e.list {
+            ListKind::Roles => MappingRow::Role {
+                rolearn: e.arn.clone(),
+                username: e.username.clone(),
+                groups: e.groups.clone(),
+                line,
+            },
+            ListKind::Users => MappingRow::User {
+                userarn: e.arn.clone(),
+                username: e.username.clone(),
+                groups: e.groups.clone(),
+                line,
+            },
+        });
+    }
+    if filter.arn.is_none() && filter.username.is_none() && filter.group.is_none() {
+        for (account, span, _) in &doc.accounts.accounts {
+            rows.push(MappingRow::Account {
+                account: account.clone(),
+                line: doc
+                    .inner_location(crate::core::mapping::DataKey::MapAccounts, *span)
+                    .line,
+            });
+        }
+    }
+    rows
+}
+
+pub fn get(args: GetArgs, out: Reporter) -> Result<i32> {
+    let GetArgs {
+        noun: _,
+        source,
+        output,
+        arn,
+        username,
+        group,
+    } = args;
+    let path = require_file(source, "get")?;
+    let filter = Filter {
+        arn,
+        username,
+        group,
+    };
+    let (_, doc) = load(&path)?;
+    warn_dropped(&doc, out);
+    let rows = rows(&doc, &filter);
+    if rows.is_empty() && filter.arn.is_some() {
+        out.note(&format!(
+            "no mapping matches `{}`",
+            filter.arn.as_deref().unwrap_or_default()
+        ));
+    }
+    let text = match output {
+        OutputFormat::Table => render::mappings_table(&rows, true),
+        OutputFormat::Json => render::mappings_json(&rows),
+        OutputFormat::Yaml => render::mappings_yaml(&rows),
+    };
+    print!("{text}");
+    Ok(EXIT_OK)
+}

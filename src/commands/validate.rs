@@ -1,0 +1,47 @@
+//! `iamidmap validate`: lint manifests and report in text, JSON, SARIF or GitHub annotations.
+
+use crate::adapters::fs;
+use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK};
+use crate::cli::render;
+use crate::cli::{FailOn, ReportFormat, ValidateArgs};
+use crate::core::lint::{self, Finding, Severity};
+use anyhow::Result;
+
+pub fn validate(args: ValidateArgs) -> Result<i32> {
+    let ValidateArgs {
+        files,
+        format,
+        fail_on,
+    } = args;
+    let threshold = match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+    };
+    let mut results: Vec<(String, Vec<Finding>)> = vec![];
+    for path in &files {
+        let input = fs::read_input(path)?;
+        let (_, findings) = lint::lint_text(&input.name, &input.text);
+        results.push((input.name, findings));
+    }
+    let text = match format {
+        ReportFormat::Text => {
+            let mut s = String::new();
+            for (file, findings) in &results {
+                s.push_str(&render::findings_text(file, findings));
+            }
+            let all: Vec<Finding> = results.iter().flat_map(|(_, f)| f.clone()).collect();
+            s.push_str(&render::summary_text(results.len(), lint::summarize(&all)));
+            s
+        }
+        ReportFormat::Json => render::findings_json(&results),
+        ReportFormat::Sarif => render::findings_sarif(&results),
+        ReportFormat::Github => render::findings_github(&results),
+    };
+    print!("{text}");
+    let failed = results
+        .iter()
+        .flat_map(|(_, f)| f)
+        .any(|f| f.severity >= threshold);
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}

@@ -1,0 +1,49 @@
+//! The file write pipeline shared by `create` and `delete`: show the change, ask (or not), write
+//! atomically. `--dry-run` prints the unified diff and writes nothing.
+
+use crate::adapters::fs::{self, Input};
+use crate::cli::WriteOptions;
+use crate::cli::diagnostics::{EXIT_OK, Failure, Reporter};
+use crate::cli::render;
+use anyhow::Result;
+use std::io::IsTerminal;
+
+pub fn write_file(input: &Input, new_text: &str, opts: &WriteOptions, out: Reporter) -> Result<i32> {
+    if new_text == input.text {
+        out.note("nothing to change; the file is left as it is");
+        return Ok(EXIT_OK);
+    }
+    let diff = render::unified_diff(&input.name, &input.text, new_text);
+    if opts.dry_run {
+        print!("{diff}");
+        out.note("dry run: nothing was written");
+        return Ok(EXIT_OK);
+    }
+    let Some(path) = input.path.as_deref() else {
+        return Err(Failure::error(
+            "cannot write the change back to standard input",
+            Some("pass the file with -f FILE, or use --dry-run to see the change".to_string()),
+        )
+        .into());
+    };
+    if !opts.yes {
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            return Err(Failure::error(
+                format!("not writing `{}` without confirmation: standard input is not a terminal", input.name),
+                Some("pass --yes to write, or --dry-run to see the change first".to_string()),
+            )
+            .into());
+        }
+        eprint!("{diff}");
+        let go = dialoguer::Confirm::new()
+            .with_prompt(format!("Write these changes to {}?", input.name))
+            .default(false)
+            .interact()?;
+        if !go {
+            return Err(Failure::refused("aborted; nothing was written", None).into());
+        }
+    }
+    fs::write_atomic(path, new_text)?;
+    out.note(&format!("wrote {}", input.name));
+    Ok(EXIT_OK)
+}
