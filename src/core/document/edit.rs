@@ -150,9 +150,8 @@ impl AuthDocument {
             EditPlan::AddEntry(entry) => {
                 let key = entry.list.data_key();
                 let content = self.slot_content(key);
-                let multiline = self.allows_line_breaks(key);
                 let list = self.list(entry.list);
-                let new = add_entry(content, list, entry, multiline);
+                let new = add_entry(content, list, entry, self.is_block_value(key));
                 match entry.list {
                     ListKind::Roles => model.roles.push(entry.into()),
                     ListKind::Users => model.users.push(entry.into()),
@@ -166,7 +165,13 @@ impl AuthDocument {
                     EditError::Unsupported(format!("no entry #{index} in `{}`", key.as_str()))
                 })?;
                 let content = self.slot_content(key);
-                let new = remove_item(content, entry.span, parse.shape, &item_spans(parse));
+                let new = remove_item(
+                    content,
+                    entry.span,
+                    parse.shape,
+                    &item_spans(parse),
+                    self.is_block_value(key),
+                );
                 match list {
                     ListKind::Roles => model.roles.remove(*index),
                     ListKind::Users => model.users.remove(*index),
@@ -175,8 +180,7 @@ impl AuthDocument {
             }
             EditPlan::AddAccount(id) => {
                 let key = DataKey::MapAccounts;
-                let multiline = self.allows_line_breaks(key);
-                let new = add_account(self.slot_content(key), &self.accounts, id, multiline);
+                let new = add_account(self.slot_content(key), &self.accounts, id, self.is_block_value(key));
                 model.accounts.push(id.clone());
                 (key, new)
             }
@@ -186,7 +190,13 @@ impl AuthDocument {
                 let span = *spans.get(*index).ok_or_else(|| {
                     EditError::Unsupported(format!("no account #{index} in `mapAccounts`"))
                 })?;
-                let new = remove_item(self.slot_content(key), span, self.accounts.shape, &spans);
+                let new = remove_item(
+                    self.slot_content(key),
+                    span,
+                    self.accounts.shape,
+                    &spans,
+                    self.is_block_value(key),
+                );
                 model.accounts.remove(*index);
                 (key, new)
             }
@@ -219,11 +229,12 @@ impl AuthDocument {
         Ok(EditOutcome { text, notes })
     }
 
-    /// Whether a value can take new lines in place (plain and single-quoted strings cannot).
-    fn allows_line_breaks(&self, key: DataKey) -> bool {
+    /// Whether a value is (or, when absent, will be) a literal block: such a list is written in block
+    /// style and an emptied one becomes `[]`; a quoted value keeps flow entries and empties to "".
+    fn is_block_value(&self, key: DataKey) -> bool {
         use crate::core::yaml::Style;
         self.slot(key)
-            .is_none_or(|s| !matches!(s.style, Some(Style::SingleQuoted) | Some(Style::Plain)))
+            .is_none_or(|s| matches!(s.style, Some(Style::Literal)))
     }
 
     fn slot_content(&self, key: DataKey) -> &str {
@@ -602,7 +613,7 @@ fn add_entry(
     content: &str,
     list: &crate::core::mapping::ListParse,
     entry: &NewEntry,
-    multiline: bool,
+    block_value: bool,
 ) -> String {
     let neighbour = list
         .entries
@@ -623,7 +634,7 @@ fn add_entry(
             let item = render::render_flow(entry, &style);
             format!("{}{sep}{item}{}", &content[..last_end], &content[last_end..])
         }
-        (ListShape::Flow, None) if !multiline || !is_lone_empty_flow(content) => {
+        (ListShape::Flow, None) if !block_value || !is_lone_empty_flow(content) => {
             let style = EntryStyle::canonical();
             let open = list.root.as_ref().map_or(0, |r| r.span.start);
             let item = render::render_flow(entry, &style);
@@ -684,7 +695,13 @@ fn flow_separator(content: &str, list: &crate::core::mapping::ListParse) -> &'st
 }
 
 /// Remove one item (entry or account) from a list's decoded text.
-fn remove_item(content: &str, span: Span, shape: ListShape, all: &[Span]) -> String {
+fn remove_item(
+    content: &str,
+    span: Span,
+    shape: ListShape,
+    all: &[Span],
+    block_value: bool,
+) -> String {
     let pos = all.iter().position(|s| *s == span).unwrap_or(0);
     match shape {
         ListShape::Flow => {
@@ -710,8 +727,8 @@ fn remove_item(content: &str, span: Span, shape: ListShape, all: &[Span]) -> Str
                 start
             };
             let mut out = format!("{}{}", &content[..start], &content[end..]);
-            if all.len() == 1 && out.trim().is_empty() {
-                // The list is now empty: write `[]` as eksctl and kubectl do.
+            if all.len() == 1 && out.trim().is_empty() && block_value {
+                // The block list is now empty: write `[]` as eksctl and kubectl do.
                 out = format!("[]{}", if content.ends_with('\n') { "\n" } else { "" });
             }
             out
@@ -749,7 +766,7 @@ fn add_account(
     content: &str,
     parse: &crate::core::mapping::AccountsParse,
     id: &str,
-    multiline: bool,
+    block_value: bool,
 ) -> String {
     let quote = parse
         .accounts
@@ -771,7 +788,7 @@ fn add_account(
             };
             format!("{}{sep}{item}{}", &content[..last.1.end], &content[last.1.end..])
         }
-        (ListShape::Flow, None) if !multiline || !is_lone_empty_flow(content) => {
+        (ListShape::Flow, None) if !block_value || !is_lone_empty_flow(content) => {
             let open = parse.root.as_ref().map_or(0, |r| r.span.start);
             format!("{}{item}{}", &content[..open + 1], &content[open + 1..])
         }

@@ -360,6 +360,16 @@ fn looks_like_placeholder(s: &str) -> bool {
             && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit()))
 }
 
+/// The first character an IAM role or user name (or path) cannot contain: names allow letters,
+/// digits and `+=,.@_-`, paths add `/`.
+fn bad_name_char(resource: &str) -> Option<char> {
+    let name = resource
+        .strip_prefix("role/")
+        .or_else(|| resource.strip_prefix("user/"))?;
+    name.chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "+=,.@_-/".contains(*c)))
+}
+
 fn invalid_arn(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for (e, key) in valid_entries(ctx) {
         if e.arn.is_empty() {
@@ -367,10 +377,15 @@ fn invalid_arn(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         }
         let problem = match arn::canonicalize(&e.arn) {
             Err(err) => Some(err.to_string()),
-            Ok((PrincipalType::Role | PrincipalType::User | PrincipalType::Root | PrincipalType::FederatedUser | PrincipalType::AssumedRole, _)) => {
+            Ok(_) => {
                 let parts = arn::parse(&e.arn).expect("canonicalized");
-                (!arn::is_account_id(parts.account))
-                    .then(|| format!("account `{}` is not a 12-digit AWS account ID", parts.account))
+                if !arn::is_account_id(parts.account) {
+                    Some(format!("account `{}` is not a 12-digit AWS account ID", parts.account))
+                } else {
+                    bad_name_char(parts.resource).map(|c| {
+                        format!("`{c}` cannot appear in an IAM name or path")
+                    })
+                }
             }
         };
         let Some(problem) = problem else { continue };

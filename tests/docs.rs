@@ -1,0 +1,45 @@
+//! Generated files are fresh: man pages and docs/lint-rules.md match the clap definitions and the rule
+//! registry, and .ci/run runs exactly the test command README.md gives.
+
+use crate::support;
+
+#[test]
+fn generated_docs_are_fresh() {
+    let root = support::manifest_dir();
+    let mut stale = vec![];
+    for (rel, text) in iamidmap::commands::render_docs() {
+        let committed = std::fs::read_to_string(root.join(&rel)).unwrap_or_default();
+        if committed != text {
+            stale.push(rel.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale generated files: {stale:?}; run `cargo run -- generate-docs` and commit"
+    );
+}
+
+#[test]
+fn ci_runs_the_readme_test_command() {
+    let root = support::manifest_dir();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    let command = readme
+        .lines()
+        .find(|l| l.trim_start().starts_with("cargo test"))
+        .expect("README.md gives the test command")
+        .trim();
+    assert!(ci.lines().any(|l| l.trim() == command), ".ci/run does not run `{command}`");
+}
+
+#[test]
+fn readme_example_command_works() {
+    let root = support::manifest_dir();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.trim_start().starts_with("cargo run") && l.contains("examples/aws-auth.yaml"))
+        .expect("README.md gives the example command");
+    let args: Vec<&str> = line.split(" -- ").nth(1).unwrap().split_whitespace().collect();
+    support::bin().current_dir(&root).args(&args).assert().success();
+}

@@ -1,0 +1,72 @@
+//! The project's own fixtures (tests/fixtures/), covering the corpus shapes so that `cargo test` means
+//! something without `../shared`: snapshot reports, round trips and the rules each must trigger.
+
+use crate::support;
+
+#[test]
+fn every_fixture_reports_and_round_trips() {
+    let dir = support::fixtures_dir();
+    for name in support::files_in(&dir) {
+        let report = support::file_report(&dir, &name);
+        insta::with_settings!({snapshot_path => "snapshots/fixtures", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(name.clone(), report);
+        });
+    }
+}
+
+/// Each fixture and the rules it must trigger; `[]` means no finding of warning or error.
+const EXPECTED: &[(&str, &[&str])] = &[
+    ("accounts.yaml", &["IM034", "IM035"]),
+    ("bare-keys.yaml", &["IM006"]),
+    ("comment-only.yaml", &["IM012"]),
+    ("commented.yaml", &[]),
+    ("crazy-case-entry-keys.yaml", &[]),
+    ("crlf-no-final-newline.yaml", &[]),
+    ("data-fragment.yaml", &["IM006"]),
+    ("dead-arns.yaml", &["IM016", "IM017", "IM018"]),
+    ("double-quoted.yaml", &[]),
+    ("duplicate-data-key.yaml", &["IM007"]),
+    ("duplicate-key-in-entry.yaml", &["IM010"]),
+    ("duplicates.yaml", &["IM023"]),
+    ("empty-strings.yaml", &[]),
+    ("folded-groups.yaml", &["IM015", "IM028"]),
+    ("groups-as-string.yaml", &["IM014"]),
+    ("json-manifest.json", &[]),
+    ("kubectl-dump.yaml", &[]),
+    ("list-dropped.yaml", &["IM010"]),
+    ("list.yaml", &[]),
+    ("multi-document.yaml", &[]),
+    ("no-groups-no-username.yaml", &["IM025", "IM026"]),
+    ("no-metadata.yaml", &["IM003"]),
+    ("not-a-string.yaml", &["IM008"]),
+    ("single-quoted-json-array.yaml", &[]),
+    ("sso-entry.yaml", &["IM036"]),
+    ("syntax-error.yaml", &["IM001"]),
+    ("trailing-whitespace.yaml", &[]),
+    ("unquoted-template.yaml", &["IM011"]),
+    ("user-in-maproles.yaml", &["IM020", "IM029", "IM019"]),
+    ("wrong-case-keys.yaml", &["IM009"]),
+    ("yaml11-scalars.yaml", &["IM014"]),
+];
+
+#[test]
+fn fixtures_trigger_their_rules() {
+    let dir = support::fixtures_dir();
+    let names = support::files_in(&dir);
+    assert_eq!(names.len(), EXPECTED.len(), "every fixture has an expectation");
+    for (name, rules) in EXPECTED {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let (_, findings) = iamidmap::core::lint::lint_text(name, &text);
+        let serious: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.severity >= iamidmap::core::lint::Severity::Warning)
+            .map(|f| f.rule)
+            .collect();
+        if rules.is_empty() {
+            assert!(serious.is_empty(), "{name} should be clean: {findings:#?}");
+        }
+        for r in *rules {
+            assert!(serious.contains(r), "{name} should trigger {r}: {serious:?}");
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The integration test suite: the real binary on the project's fixtures and on the shared corpus,
+//! the CLI contracts, generated docs, and property tests of the lossless editor.
+
+mod cli;
+mod corpus;
+mod docs;
+mod fixtures;
+mod props;
+mod support;

@@ -1,0 +1,207 @@
+//! Property tests of the lossless editor: generated documents in many styles, random edits. Untouched
+//! bytes must stay (an add is a pure insertion, a remove a pure deletion), the re-read model must be
+//! the planned one, and adding then removing an entry gives back the original bytes.
+
+use iamidmap::core::document::{AuthDocument, EditPlan, NewEntry};
+use iamidmap::core::mapping::ListKind;
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+struct GenEntry {
+    user: bool,
+    name: String,
+    username: Option<String>,
+    groups: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Style {
+    indent: usize,
+    dash_extra: usize,
+    groups_flow: bool,
+    groups_indented: bool,
+    groups_first: bool,
+    quote_arn: bool,
+    comments: bool,
+    crlf: bool,
+    final_newline: bool,
+    strip: bool,
+}
+
+fn entry() -> impl Strategy<Value = GenEntry> {
+    (
+        any::<bool>(),
+        "[A-Za-z][A-Za-z0-9_-]{0,7}",
+        proptest::option::of("[a-z][a-z0-9:-]{0,9}"),
+        proptest::collection::vec("[a-z][a-z0-9:-]{0,9}", 0..3),
+    )
+        .prop_map(|(user, name, username, groups)| GenEntry {
+            user,
+            name,
+            username,
+            groups,
+        })
+}
+
+fn style() -> impl Strategy<Value = Style> {
+    (
+        prop_oneof![Just(2usize), Just(4usize)],
+        prop_oneof![Just(0usize), Just(2usize)],
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(indent, dash_extra, groups_flow, groups_indented, groups_first, quote_arn, comments, crlf, final_newline, strip)| Style {
+                indent,
+                dash_extra,
+                groups_flow,
+                groups_indented,
+                groups_first,
+                quote_arn,
+                comments,
+                crlf,
+                final_newline,
+                strip,
+            },
+        )
+}
+
+fn arn(e: &GenEntry) -> String {
+    format!(
+        "arn:aws:iam::111122223333:{}/{}",
+        if e.user { "user" } else { "role" },
+        e.name
+    )
+}
+
+fn render_list(entries: &[&GenEntry], s: &Style) -> String {
+    let pad = " ".repeat(s.indent + 2 + s.dash_extra);
+    let mut out = String::new();
+    for (i, e) in entries.iter().enumerate() {
+        if s.comments && i % 2 == 1 {
+            out.push_str(&format!("{pad}# entry {i}\n"));
+        }
+        let key = if e.user { "userarn" } else { "rolearn" };
+        let value = if s.quote_arn { format!("\"{}\"", arn(e)) } else { arn(e) };
+        let mut lines = vec![format!("{key}: {value}")];
+        if let Some(u) = &e.username {
+            lines.push(format!("username: \"{u}\""));
+        }
+        if !e.groups.is_empty() {
+            if s.groups_flow {
+                let quoted: Vec<String> = e.groups.iter().map(|g| format!("\"{g}\"")).collect();
+                lines.push(format!("groups: [{}]", quoted.join(", ")));
+            } else {
+                let mut g = "groups:".to_string();
+                for grp in &e.groups {
+                    g.push_str(&format!("\n{}- \"{grp}\"", if s.groups_indented { "  " } else { "" }));
+                }
+                lines.push(g);
+            }
+        }
+        if s.groups_first {
+            let n = lines.len();
+            lines.rotate_right(1.min(n));
+        }
+        for (j, chunk) in lines.iter().enumerate() {
+            for (k, line) in chunk.split('\n').enumerate() {
+                let lead = if j == 0 && k == 0 { format!("{pad}- ") } else { format!("{pad}  ") };
+                out.push_str(&format!("{lead}{line}\n"));
+            }
+        }
+    }
+    out
+}
+
+fn document(entries: &[GenEntry], s: &Style) -> String {
+    let roles: Vec<&GenEntry> = entries.iter().filter(|e| !e.user).collect();
+    let users: Vec<&GenEntry> = entries.iter().filter(|e| e.user).collect();
+    let header = if s.strip { "|-" } else { "|" };
+    let mut text = String::from("# generated\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n");
+    let roles_text = if roles.is_empty() { format!("{}[]\n", " ".repeat(4)) } else { render_list(&roles, s) };
+    text.push_str(&format!("  mapRoles: {header}\n{roles_text}"));
+    let users_text = if users.is_empty() { format!("{}[]\n", " ".repeat(4)) } else { render_list(&users, s) };
+    text.push_str(&format!("  mapUsers: {header}\n{users_text}"));
+    if !s.final_newline {
+        text.pop();
+    }
+    if s.crlf {
+        text = text.replace('\n', "\r\n");
+    }
+    text
+}
+
+/// `new` is `old` with one contiguous piece inserted.
+fn is_pure_insertion(old: &str, new: &str) -> bool {
+    let p = old.bytes().zip(new.bytes()).take_while(|(a, b)| a == b).count();
+    let rest_old = &old.as_bytes()[p..];
+    new.len() >= old.len() && new.as_bytes().ends_with(rest_old)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn add_is_a_pure_insertion_that_reads_back_and_reverts(
+        entries in proptest::collection::vec(entry(), 0..6),
+        s in style(),
+        new in entry(),
+    ) {
+        let text = document(&entries, &s);
+        let doc = AuthDocument::parse("p.yaml", text.clone()).unwrap();
+        let list = if new.user { ListKind::Users } else { ListKind::Roles };
+        let before = doc.list(list).entries.len();
+        let out = doc.apply(&EditPlan::AddEntry(NewEntry {
+            list,
+            arn: arn(&new),
+            username: new.username.clone(),
+            groups: new.groups.clone(),
+        })).unwrap();
+        let had_entries = before > 0;
+        if had_entries {
+            prop_assert!(is_pure_insertion(&text, &out.text), "not a pure insertion:\n{}\n---\n{}", text, out.text);
+        }
+        let after = AuthDocument::parse("p.yaml", out.text.clone()).unwrap();
+        let got = &after.list(list).entries;
+        prop_assert_eq!(got.len(), before + 1);
+        let last = got.last().unwrap();
+        prop_assert_eq!(&last.arn, &arn(&new));
+        prop_assert_eq!(&last.username, &new.username.clone().unwrap_or_default());
+        prop_assert_eq!(&last.groups, &new.groups);
+        for (a, b) in doc.list(list).entries.iter().zip(got.iter()) {
+            prop_assert_eq!((&a.arn, &a.username, &a.groups), (&b.arn, &b.username, &b.groups));
+        }
+        let back = after.apply(&EditPlan::RemoveEntry { list, index: before }).unwrap();
+        prop_assert_eq!(back.text, text);
+    }
+
+    #[test]
+    fn remove_is_a_pure_deletion_that_reads_back(
+        entries in proptest::collection::vec(entry(), 1..7),
+        s in style(),
+        pick in any::<prop::sample::Index>(),
+    ) {
+        let text = document(&entries, &s);
+        let doc = AuthDocument::parse("p.yaml", text.clone()).unwrap();
+        let list = if entries[0].user { ListKind::Users } else { ListKind::Roles };
+        let n = doc.list(list).entries.len();
+        let index = pick.index(n);
+        let out = doc.apply(&EditPlan::RemoveEntry { list, index }).unwrap();
+        if n > 1 {
+            prop_assert!(is_pure_insertion(&out.text, &text), "not a pure deletion:\n{}\n---\n{}", text, out.text);
+        }
+        let after = AuthDocument::parse("p.yaml", out.text.clone()).unwrap();
+        let mut expected: Vec<_> = doc.list(list).entries.iter().map(|e| (e.arn.clone(), e.username.clone(), e.groups.clone())).collect();
+        expected.remove(index);
+        let got: Vec<_> = after.list(list).entries.iter().map(|e| (e.arn.clone(), e.username.clone(), e.groups.clone())).collect();
+        prop_assert_eq!(got, expected);
+        let other = if list == ListKind::Roles { ListKind::Users } else { ListKind::Roles };
+        prop_assert_eq!(doc.list(other).entries.len(), after.list(other).entries.len());
+    }
+}

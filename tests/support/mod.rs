@@ -1,0 +1,149 @@
+//! Helpers: running the binary, locating the shared corpus, and formatting whole transcripts.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub fn bin() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("iamidmap").expect("binary built");
+    cmd.env_remove("RUST_BACKTRACE")
+        .env("RUST_LIB_BACKTRACE", "0")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    manifest_dir().join("tests/fixtures")
+}
+
+/// `../shared/corpus/aws-auth` when it is there. In CI it must be: a missing corpus fails loudly there;
+/// elsewhere the caller says so and passes.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = manifest_dir().join("../shared/corpus/aws-auth");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true but the shared corpus is missing at {}", dir.display());
+    }
+    eprintln!("note: {} is not here; corpus tests skipped (the project's own fixtures still ran)", dir.display());
+    None
+}
+
+pub fn traits_md() -> Option<String> {
+    let path = manifest_dir().join("../shared/corpus/TRAITS.md");
+    std::fs::read_to_string(path).ok()
+}
+
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Exit code, stdout and stderr of a run, as one text for snapshots.
+pub fn transcript(title: &str, out: &Output) -> String {
+    format!(
+        "$ {title}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    bin().current_dir(dir).args(args).output().expect("runs")
+}
+
+/// Which mapping the round trip adds: one of a kind the file already has, so that deleting it
+/// again must give the original bytes back.
+fn round_trip_args(text: &str, name: &str) -> Vec<String> {
+    use iamidmap::core::document::AuthDocument;
+    use iamidmap::core::mapping::DataKey;
+    let doc = AuthDocument::parse(name, text.to_string()).ok();
+    let has = |k: DataKey| doc.as_ref().is_some_and(|d| d.slot(k).is_some());
+    if !has(DataKey::MapRoles) && has(DataKey::MapUsers) {
+        vec![
+            "--arn".into(),
+            "arn:aws:iam::999988887777:user/iamidmap-roundtrip".into(),
+            "--username".into(),
+            "roundtrip".into(),
+            "--group".into(),
+            "roundtrip-group".into(),
+        ]
+    } else if !has(DataKey::MapRoles) && has(DataKey::MapAccounts) {
+        vec!["--account".into(), "999988887777".into()]
+    } else {
+        vec![
+            "--arn".into(),
+            "arn:aws:iam::999988887777:role/iamidmap-roundtrip".into(),
+            "--username".into(),
+            "roundtrip".into(),
+            "--group".into(),
+            "roundtrip-group".into(),
+        ]
+    }
+}
+
+/// Create a new mapping in a copy of the file, then delete it: the bytes must come back exactly.
+/// A file iamidmap refuses to edit must stay untouched and the refusal must name the file.
+pub fn round_trip(dir: &Path, name: &str) -> String {
+    let original = std::fs::read(dir.join(name)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join(name), &original).unwrap();
+    let text = String::from_utf8_lossy(&original).into_owned();
+    let add = round_trip_args(&text, name);
+    let mut create: Vec<&str> = vec!["create", "-f", name, "--yes"];
+    create.extend(add.iter().map(String::as_str));
+    let created = run_in(tmp.path(), &create);
+    let after_create = std::fs::read(tmp.path().join(name)).unwrap();
+    let mut report = transcript(&create.join(" "), &created);
+    if created.status.code() != Some(0) {
+        assert_eq!(after_create, original, "{name}: a refused create changed the file");
+        let stderr = String::from_utf8_lossy(&created.stderr);
+        assert!(stderr.contains(name), "{name}: the refusal does not name the file: {stderr}");
+        report.push_str("round trip: create refused, file unchanged\n");
+        return report;
+    }
+    assert_ne!(after_create, original, "{name}: create reported success but wrote nothing");
+    let target: Vec<&str> = if add[0] == "--account" {
+        vec!["--account", add[1].as_str()]
+    } else {
+        vec!["--arn", add[1].as_str()]
+    };
+    let mut delete: Vec<&str> = vec!["delete", "-f", name, "--yes"];
+    delete.extend(target);
+    let deleted = run_in(tmp.path(), &delete);
+    report.push_str(&transcript(&delete.join(" "), &deleted));
+    let after_delete = std::fs::read(tmp.path().join(name)).unwrap();
+    assert_eq!(deleted.status.code(), Some(0), "{name}: delete failed");
+    assert!(
+        after_delete == original,
+        "{name}: create then delete did not give back the original bytes:\n{}",
+        similar::TextDiff::from_lines(text.as_str(), &*String::from_utf8_lossy(&after_delete))
+            .unified_diff()
+    );
+    report.push_str("round trip: byte-identical\n");
+    report
+}
+
+/// Everything a user sees for one file: get (table and JSON), validate, and the round trip.
+pub fn file_report(dir: &Path, name: &str) -> String {
+    let mut report = String::new();
+    for args in [
+        vec!["get", "-f", name],
+        vec!["get", "-f", name, "-o", "json"],
+        vec!["validate", "-f", name],
+    ] {
+        report.push_str(&transcript(&args.join(" "), &run_in(dir, &args)));
+    }
+    report.push_str(&round_trip(dir, name));
+    report
+}
