@@ -21,7 +21,11 @@ where
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { cli::diagnostics::EXIT_ERROR } else { 0 };
+            return if e.use_stderr() {
+                cli::diagnostics::EXIT_ERROR
+            } else {
+                0
+            };
         }
     };
     match commands::dispatch(cli) {

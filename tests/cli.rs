@@ -20,10 +20,25 @@ fn read(p: &Path) -> String {
 #[test]
 fn validate_exit_codes_follow_fail_on() {
     let f = support::fixtures_dir();
-    bin().arg("validate").arg("-f").arg(f.join("commented.yaml")).assert().code(0);
-    bin().arg("validate").arg("-f").arg(f.join("dead-arns.yaml")).assert().code(1);
+    bin()
+        .arg("validate")
+        .arg("-f")
+        .arg(f.join("commented.yaml"))
+        .assert()
+        .code(0);
+    bin()
+        .arg("validate")
+        .arg("-f")
+        .arg(f.join("dead-arns.yaml"))
+        .assert()
+        .code(1);
     // Warnings only: passes by default, fails with --fail-on warning.
-    bin().arg("validate").arg("-f").arg(f.join("bare-keys.yaml")).assert().code(0);
+    bin()
+        .arg("validate")
+        .arg("-f")
+        .arg(f.join("bare-keys.yaml"))
+        .assert()
+        .code(0);
     bin()
         .args(["validate", "--fail-on", "warning", "-f"])
         .arg(f.join("bare-keys.yaml"))
@@ -36,7 +51,16 @@ fn usage_errors_exit_2() {
     bin().args(["validate"]).assert().code(2);
     bin().args(["frobnicate"]).assert().code(2);
     bin()
-        .args(["create", "-f", "x.yaml", "--arn", ADMIN, "--node-role", "--username", "u"])
+        .args([
+            "create",
+            "-f",
+            "x.yaml",
+            "--arn",
+            ADMIN,
+            "--node-role",
+            "--username",
+            "u",
+        ])
         .assert()
         .code(2);
 }
@@ -52,9 +76,15 @@ fn validate_reads_stdin_and_reports_json() {
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let findings = v["findings"].as_array().unwrap();
-    assert!(findings.iter().any(|f| f["rule"] == "IM016" && f["file"] == "<stdin>" && f["line"] == 8));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["rule"] == "IM016" && f["file"] == "<stdin>" && f["line"] == 8)
+    );
     for f in findings {
-        for key in ["rule", "severity", "message", "hint", "file", "line", "column"] {
+        for key in [
+            "rule", "severity", "message", "hint", "file", "line", "column",
+        ] {
             assert!(!f[key].is_null(), "{key} missing in {f}");
         }
     }
@@ -113,14 +143,25 @@ fn get_filters_match_like_the_authenticator() {
     let f = support::fixtures_dir().join("commented.yaml");
     // An assumed-role ARN finds its role's entry; case does not matter.
     let out = bin()
-        .args(["get", "-o", "json", "--arn", "arn:aws:sts::111122223333:assumed-role/ADMIN/alice", "-f"])
+        .args([
+            "get",
+            "-o",
+            "json",
+            "--arn",
+            "arn:aws:sts::111122223333:assumed-role/ADMIN/alice",
+            "-f",
+        ])
         .arg(&f)
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["rolearn"], ADMIN);
-    let out = bin().args(["get", "-o", "json", "--group", "developers", "-f"]).arg(&f).output().unwrap();
+    let out = bin()
+        .args(["get", "-o", "json", "--group", "developers", "-f"])
+        .arg(&f)
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["userarn"], "arn:aws:iam::111122223333:user/alice");
 }
@@ -144,7 +185,14 @@ fn without_a_terminal_and_without_yes_nothing_is_written() {
     let (_d, path) = copy_fixture("commented.yaml");
     let before = read(&path);
     bin()
-        .args(["create", "--arn", "arn:aws:iam::111122223333:role/Dev", "--group", "developers", "-f"])
+        .args([
+            "create",
+            "--arn",
+            "arn:aws:iam::111122223333:role/Dev",
+            "--group",
+            "developers",
+            "-f",
+        ])
         .arg(&path)
         .assert()
         .code(2)
@@ -158,13 +206,27 @@ fn create_with_yes_writes_and_keeps_permissions() {
     let (_d, path) = copy_fixture("commented.yaml");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
     bin()
-        .args(["create", "iamidentitymapping", "--yes", "--arn", "arn:aws:iam::111122223333:user/bob", "--username", "bob", "--group", "developers,viewers", "-f"])
+        .args([
+            "create",
+            "iamidentitymapping",
+            "--yes",
+            "--arn",
+            "arn:aws:iam::111122223333:user/bob",
+            "--username",
+            "bob",
+            "--group",
+            "developers,viewers",
+            "-f",
+        ])
         .arg(&path)
         .assert()
         .code(0);
     let text = read(&path);
     assert!(text.contains("    - userarn: arn:aws:iam::111122223333:user/bob\n      username: bob\n      groups:\n        - developers\n        - viewers\n# trailing comment"));
-    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
 }
 
 #[test]
@@ -173,7 +235,18 @@ fn duplicate_arns_are_idempotent_or_refused() {
     let before = read(&path);
     // Identical mapping: a no-op, exit 0, nothing written.
     bin()
-        .args(["create", "--yes", "--no-duplicate-arns", "--arn", ADMIN, "--username", "admin:{{SessionName}}", "--group", "platform-admins", "-f"])
+        .args([
+            "create",
+            "--yes",
+            "--no-duplicate-arns",
+            "--arn",
+            ADMIN,
+            "--username",
+            "admin:{{SessionName}}",
+            "--group",
+            "platform-admins",
+            "-f",
+        ])
         .arg(&path)
         .assert()
         .code(0)
@@ -181,14 +254,35 @@ fn duplicate_arns_are_idempotent_or_refused() {
     assert_eq!(read(&path), before);
     // Same ARN, different mapping: refused (exit 3) with --no-duplicate-arns.
     bin()
-        .args(["create", "--yes", "--no-duplicate-arns", "--arn", ADMIN, "--username", "other", "--group", "x", "-f"])
+        .args([
+            "create",
+            "--yes",
+            "--no-duplicate-arns",
+            "--arn",
+            ADMIN,
+            "--username",
+            "other",
+            "--group",
+            "x",
+            "-f",
+        ])
         .arg(&path)
         .assert()
         .code(3);
     assert_eq!(read(&path), before);
     // Without the flag it is added, with a warning that it shadows the old one.
     bin()
-        .args(["create", "--yes", "--arn", ADMIN, "--username", "other", "--group", "x", "-f"])
+        .args([
+            "create",
+            "--yes",
+            "--arn",
+            ADMIN,
+            "--username",
+            "other",
+            "--group",
+            "x",
+            "-f",
+        ])
         .arg(&path)
         .assert()
         .code(0)
@@ -206,7 +300,11 @@ fn delete_first_match_all_and_not_found() {
         .stderr(predicate::str::contains("1 more mapping"));
     let text = read(&path);
     assert!(!text.contains("username: admin\n") && text.contains("username: viewer"));
-    bin().args(["delete", "--yes", "--all", "--arn", ADMIN, "-f"]).arg(&path).assert().code(0);
+    bin()
+        .args(["delete", "--yes", "--all", "--arn", ADMIN, "-f"])
+        .arg(&path)
+        .assert()
+        .code(0);
     assert!(!read(&path).contains("role/"));
     let before = read(&path);
     bin()
@@ -216,7 +314,14 @@ fn delete_first_match_all_and_not_found() {
         .code(2)
         .stderr(predicate::str::contains("no mapping with ARN"));
     bin()
-        .args(["delete", "--yes", "--ignore-not-found", "--arn", ADMIN, "-f"])
+        .args([
+            "delete",
+            "--yes",
+            "--ignore-not-found",
+            "--arn",
+            ADMIN,
+            "-f",
+        ])
         .arg(&path)
         .assert()
         .code(0);
@@ -226,10 +331,22 @@ fn delete_first_match_all_and_not_found() {
 #[test]
 fn delete_by_username_and_account() {
     let (_d, path) = copy_fixture("accounts.yaml");
-    bin().args(["delete", "--yes", "--account", "444455556666", "-f"]).arg(&path).assert().code(0);
-    assert_eq!(read(&path), read(&support::fixtures_dir().join("accounts.yaml")).replace("    - \"444455556666\"\n", ""));
+    bin()
+        .args(["delete", "--yes", "--account", "444455556666", "-f"])
+        .arg(&path)
+        .assert()
+        .code(0);
+    assert_eq!(
+        read(&path),
+        read(&support::fixtures_dir().join("accounts.yaml"))
+            .replace("    - \"444455556666\"\n", "")
+    );
     let (_d, path) = copy_fixture("commented.yaml");
-    bin().args(["delete", "--yes", "--username", "alice", "-f"]).arg(&path).assert().code(0);
+    bin()
+        .args(["delete", "--yes", "--username", "alice", "-f"])
+        .arg(&path)
+        .assert()
+        .code(0);
     assert!(!read(&path).contains("alice"));
 }
 
@@ -237,16 +354,49 @@ fn delete_by_username_and_account() {
 fn presets_and_accounts() {
     let (_d, path) = copy_fixture("kubectl-dump.yaml");
     bin()
-        .args(["create", "--yes", "--fargate-role", "--arn", "arn:aws:iam::111122223333:role/fargate-pods", "-f"])
+        .args([
+            "create",
+            "--yes",
+            "--fargate-role",
+            "--arn",
+            "arn:aws:iam::111122223333:role/fargate-pods",
+            "-f",
+        ])
         .arg(&path)
         .assert()
         .code(0);
-    let out = bin().args(["get", "-o", "json", "--arn", "arn:aws:iam::111122223333:role/fargate-pods", "-f"]).arg(&path).output().unwrap();
+    let out = bin()
+        .args([
+            "get",
+            "-o",
+            "json",
+            "--arn",
+            "arn:aws:iam::111122223333:role/fargate-pods",
+            "-f",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["username"], "system:node:{{SessionName}}");
-    assert_eq!(v[0]["groups"], serde_json::json!(["system:bootstrappers", "system:nodes", "system:node-proxier"]));
-    bin().args(["create", "--yes", "--account", "123", "-f"]).arg(&path).assert().code(2);
-    bin().args(["create", "--yes", "--account", "111122223333", "-f"]).arg(&path).assert().code(0);
+    assert_eq!(
+        v[0]["groups"],
+        serde_json::json!([
+            "system:bootstrappers",
+            "system:nodes",
+            "system:node-proxier"
+        ])
+    );
+    bin()
+        .args(["create", "--yes", "--account", "123", "-f"])
+        .arg(&path)
+        .assert()
+        .code(2);
+    bin()
+        .args(["create", "--yes", "--account", "111122223333", "-f"])
+        .arg(&path)
+        .assert()
+        .code(0);
     assert!(read(&path).contains("  mapAccounts: |\n    - \"111122223333\"\n"));
 }
 
@@ -283,12 +433,23 @@ fn errors_name_the_file_and_line() {
         .arg(&path)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("list-dropped.yaml:14: `mapRoles` cannot be read"));
+        .stderr(predicate::str::contains(
+            "list-dropped.yaml:14: `mapRoles` cannot be read",
+        ));
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("latin1.yaml");
     std::fs::write(&bad, b"data:\n  mapRoles: \xe9\n").unwrap();
-    bin().args(["validate", "-f"]).arg(&bad).assert().code(2).stderr(predicate::str::contains("not UTF-8"));
-    bin().args(["get", "-f", "/nonexistent/aws-auth.yaml"]).assert().code(2).stderr(predicate::str::contains("cannot read"));
+    bin()
+        .args(["validate", "-f"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not UTF-8"));
+    bin()
+        .args(["get", "-f", "/nonexistent/aws-auth.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read"));
 }
 
 #[test]
@@ -302,8 +463,16 @@ fn live_mode_is_not_silently_faked() {
 
 #[test]
 fn completions_and_help() {
-    bin().args(["completions", "bash"]).assert().code(0).stdout(predicate::str::contains("iamidmap"));
-    bin().arg("--help").assert().code(0).stdout(predicate::str::contains("Exit codes"));
+    bin()
+        .args(["completions", "bash"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("iamidmap"));
+    bin()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Exit codes"));
 }
 
 #[test]
@@ -313,11 +482,40 @@ fn transcripts_of_common_runs() {
     for args in [
         vec!["get", "-f", "commented.yaml", "-o", "yaml"],
         vec!["validate", "-f", "dead-arns.yaml", "--format", "github"],
-        vec!["create", "-f", "kubectl-dump.yaml", "--dry-run", "--node-role", "--arn", "arn:aws:iam::111122223333:role/eks-node-2"],
-        vec!["create", "-f", "double-quoted.yaml", "--dry-run", "--arn", "arn:aws:sts::111122223333:assumed-role/Ops/jane", "--username", "ops:{{SessionName}}", "--group", "ops"],
-        vec!["delete", "-f", "json-manifest.json", "--dry-run", "--username", "alice"],
+        vec![
+            "create",
+            "-f",
+            "kubectl-dump.yaml",
+            "--dry-run",
+            "--node-role",
+            "--arn",
+            "arn:aws:iam::111122223333:role/eks-node-2",
+        ],
+        vec![
+            "create",
+            "-f",
+            "double-quoted.yaml",
+            "--dry-run",
+            "--arn",
+            "arn:aws:sts::111122223333:assumed-role/Ops/jane",
+            "--username",
+            "ops:{{SessionName}}",
+            "--group",
+            "ops",
+        ],
+        vec![
+            "delete",
+            "-f",
+            "json-manifest.json",
+            "--dry-run",
+            "--username",
+            "alice",
+        ],
     ] {
-        report.push_str(&support::transcript(&args.join(" "), &support::run_in(&f, &args)));
+        report.push_str(&support::transcript(
+            &args.join(" "),
+            &support::run_in(&f, &args),
+        ));
     }
     insta::assert_snapshot!(report);
 }

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 #[test]
 fn every_corpus_file_reports_and_round_trips() {
-    let Some(dir) = support::corpus_dir() else { return };
+    let Some(dir) = support::corpus_dir() else {
+        return;
+    };
     let names = support::files_in(&dir);
     assert!(names.len() >= 90, "the corpus has {} files", names.len());
     for name in names {
@@ -25,7 +27,9 @@ fn expected_rules(category: &str) -> &'static [&'static str] {
         "WIPE" => &["IM012"],
         "IGNORED" => &["IM009"],
         "DEAD" | "DEAD+MISMAP" => &["IM016", "IM017", "IM018", "IM036"],
-        "MISMAP" => &["IM014", "IM015", "IM023", "IM025", "IM026", "IM028", "IM029"],
+        "MISMAP" => &[
+            "IM014", "IM015", "IM023", "IM025", "IM026", "IM028", "IM029",
+        ],
         "PATCH" => &["IM006"],
         "OK-ODD" => &["IM020"],
         _ => &[],
@@ -72,9 +76,16 @@ fn verdicts(traits: &str) -> BTreeMap<String, String> {
 
 #[test]
 fn lint_verdicts_agree_with_traits() {
-    let (Some(dir), Some(traits)) = (support::corpus_dir(), support::traits_md()) else { return };
+    let (Some(dir), Some(traits)) = (support::corpus_dir(), support::traits_md()) else {
+        return;
+    };
     let verdicts = verdicts(&traits);
-    assert_eq!(verdicts.len(), 90, "TRAITS.md parsed into {} verdicts", verdicts.len());
+    assert_eq!(
+        verdicts.len(),
+        90,
+        "TRAITS.md parsed into {} verdicts",
+        verdicts.len()
+    );
     let mut problems = vec![];
     for (file, category) in &verdicts {
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
@@ -89,7 +100,9 @@ fn lint_verdicts_agree_with_traits() {
             .any(|f| f.severity == iamidmap::core::lint::Severity::Error);
         let agrees = match category.as_str() {
             "OK" | "OK-ODD" => {
-                !has_error && (category == "OK" || ids.iter().any(|i| expected_rules("OK-ODD").contains(i)))
+                !has_error
+                    && (category == "OK"
+                        || ids.iter().any(|i| expected_rules("OK-ODD").contains(i)))
             }
             c => ids.iter().any(|i| expected_rules(c).contains(i)),
         };
@@ -98,13 +111,21 @@ fn lint_verdicts_agree_with_traits() {
             problems.push(format!("{file}: TRAITS {category}, iamidmap {ids:?} (documented disagreement: {documented})"));
         }
     }
-    assert!(problems.is_empty(), "lint verdicts disagree with TRAITS.md:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "lint verdicts disagree with TRAITS.md:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
 fn disagreements_are_written_down() {
-    let doc = std::fs::read_to_string(support::manifest_dir().join("docs/corpus-verdicts.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(support::manifest_dir().join("docs/corpus-verdicts.md")).unwrap();
     for (file, _) in DISAGREEMENTS {
-        assert!(doc.contains(file), "docs/corpus-verdicts.md does not explain {file}");
+        assert!(
+            doc.contains(file),
+            "docs/corpus-verdicts.md does not explain {file}"
+        );
     }
 }

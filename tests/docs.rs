@@ -29,7 +29,10 @@ fn ci_runs_the_readme_test_command() {
         .find(|l| l.trim_start().starts_with("cargo test"))
         .expect("README.md gives the test command")
         .trim();
-    assert!(ci.lines().any(|l| l.trim() == command), ".ci/run does not run `{command}`");
+    assert!(
+        ci.lines().any(|l| l.trim() == command),
+        ".ci/run does not run `{command}`"
+    );
 }
 
 #[test]
@@ -40,6 +43,15 @@ fn readme_example_command_works() {
         .lines()
         .find(|l| l.trim_start().starts_with("cargo run") && l.contains("examples/aws-auth.yaml"))
         .expect("README.md gives the example command");
-    let args: Vec<&str> = line.split(" -- ").nth(1).unwrap().split_whitespace().collect();
-    support::bin().current_dir(&root).args(&args).assert().success();
+    let args: Vec<&str> = line
+        .split(" -- ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    support::bin()
+        .current_dir(&root)
+        .args(&args)
+        .assert()
+        .success();
 }

@@ -53,7 +53,11 @@ const EXPECTED: &[(&str, &[&str])] = &[
 fn fixtures_trigger_their_rules() {
     let dir = support::fixtures_dir();
     let names = support::files_in(&dir);
-    assert_eq!(names.len(), EXPECTED.len(), "every fixture has an expectation");
+    assert_eq!(
+        names.len(),
+        EXPECTED.len(),
+        "every fixture has an expectation"
+    );
     for (name, rules) in EXPECTED {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();
         let (_, findings) = iamidmap::core::lint::lint_text(name, &text);
@@ -66,7 +70,10 @@ fn fixtures_trigger_their_rules() {
             assert!(serious.is_empty(), "{name} should be clean: {findings:#?}");
         }
         for r in *rules {
-            assert!(serious.contains(r), "{name} should trigger {r}: {serious:?}");
+            assert!(
+                serious.contains(r),
+                "{name} should trigger {r}: {serious:?}"
+            );
         }
     }
 }

@@ -57,7 +57,18 @@ fn style() -> impl Strategy<Value = Style> {
         any::<bool>(),
     )
         .prop_map(
-            |(indent, dash_extra, groups_flow, groups_indented, groups_first, quote_arn, comments, crlf, final_newline, strip)| Style {
+            |(
+                indent,
+                dash_extra,
+                groups_flow,
+                groups_indented,
+                groups_first,
+                quote_arn,
+                comments,
+                crlf,
+                final_newline,
+                strip,
+            )| Style {
                 indent,
                 dash_extra,
                 groups_flow,
@@ -88,7 +99,11 @@ fn render_list(entries: &[&GenEntry], s: &Style) -> String {
             out.push_str(&format!("{pad}# entry {i}\n"));
         }
         let key = if e.user { "userarn" } else { "rolearn" };
-        let value = if s.quote_arn { format!("\"{}\"", arn(e)) } else { arn(e) };
+        let value = if s.quote_arn {
+            format!("\"{}\"", arn(e))
+        } else {
+            arn(e)
+        };
         let mut lines = vec![format!("{key}: {value}")];
         if let Some(u) = &e.username {
             lines.push(format!("username: \"{u}\""));
@@ -100,7 +115,10 @@ fn render_list(entries: &[&GenEntry], s: &Style) -> String {
             } else {
                 let mut g = "groups:".to_string();
                 for grp in &e.groups {
-                    g.push_str(&format!("\n{}- \"{grp}\"", if s.groups_indented { "  " } else { "" }));
+                    g.push_str(&format!(
+                        "\n{}- \"{grp}\"",
+                        if s.groups_indented { "  " } else { "" }
+                    ));
                 }
                 lines.push(g);
             }
@@ -111,7 +129,11 @@ fn render_list(entries: &[&GenEntry], s: &Style) -> String {
         }
         for (j, chunk) in lines.iter().enumerate() {
             for (k, line) in chunk.split('\n').enumerate() {
-                let lead = if j == 0 && k == 0 { format!("{pad}- ") } else { format!("{pad}  ") };
+                let lead = if j == 0 && k == 0 {
+                    format!("{pad}- ")
+                } else {
+                    format!("{pad}  ")
+                };
                 out.push_str(&format!("{lead}{line}\n"));
             }
         }
@@ -123,10 +145,20 @@ fn document(entries: &[GenEntry], s: &Style) -> String {
     let roles: Vec<&GenEntry> = entries.iter().filter(|e| !e.user).collect();
     let users: Vec<&GenEntry> = entries.iter().filter(|e| e.user).collect();
     let header = if s.strip { "|-" } else { "|" };
-    let mut text = String::from("# generated\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n");
-    let roles_text = if roles.is_empty() { format!("{}[]\n", " ".repeat(4)) } else { render_list(&roles, s) };
+    let mut text = String::from(
+        "# generated\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n",
+    );
+    let roles_text = if roles.is_empty() {
+        format!("{}[]\n", " ".repeat(4))
+    } else {
+        render_list(&roles, s)
+    };
     text.push_str(&format!("  mapRoles: {header}\n{roles_text}"));
-    let users_text = if users.is_empty() { format!("{}[]\n", " ".repeat(4)) } else { render_list(&users, s) };
+    let users_text = if users.is_empty() {
+        format!("{}[]\n", " ".repeat(4))
+    } else {
+        render_list(&users, s)
+    };
     text.push_str(&format!("  mapUsers: {header}\n{users_text}"));
     if !s.final_newline {
         text.pop();
@@ -139,7 +171,11 @@ fn document(entries: &[GenEntry], s: &Style) -> String {
 
 /// `new` is `old` with one contiguous piece inserted.
 fn is_pure_insertion(old: &str, new: &str) -> bool {
-    let p = old.bytes().zip(new.bytes()).take_while(|(a, b)| a == b).count();
+    let p = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
     let rest_old = &old.as_bytes()[p..];
     new.len() >= old.len() && new.as_bytes().ends_with(rest_old)
 }

@@ -26,8 +26,8 @@ pub fn read_input(path: &Path) -> Result<Input> {
             .context("cannot read standard input")?;
         ("<stdin>".to_string(), buf, None)
     } else {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
         (path.display().to_string(), bytes, Some(path.to_path_buf()))
     };
     let text = String::from_utf8(bytes).map_err(|e| {

@@ -54,7 +54,11 @@ pub enum Command {
 /// eksctl's noun, accepted for habit: `iamidmap create iamidentitymapping --arn …`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Noun {
-    #[value(alias = "iamidentitymappings", alias = "identitymapping", alias = "mapping")]
+    #[value(
+        alias = "iamidentitymappings",
+        alias = "identitymapping",
+        alias = "mapping"
+    )]
     Iamidentitymapping,
 }
 

@@ -56,14 +56,30 @@ pub fn mappings_table(rows: &[MappingRow], with_lines: bool) -> String {
                 username,
                 groups,
                 line,
-            } => (rolearn.as_str(), username.as_str(), groups.join(","), "", "role", line),
+            } => (
+                rolearn.as_str(),
+                username.as_str(),
+                groups.join(","),
+                "",
+                "role",
+                line,
+            ),
             MappingRow::User {
                 userarn,
                 username,
                 groups,
                 line,
-            } => (userarn.as_str(), username.as_str(), groups.join(","), "", "user", line),
-            MappingRow::Account { account, line } => ("", "", String::new(), account.as_str(), "account", line),
+            } => (
+                userarn.as_str(),
+                username.as_str(),
+                groups.join(","),
+                "",
+                "user",
+                line,
+            ),
+            MappingRow::Account { account, line } => {
+                ("", "", String::new(), account.as_str(), "account", line)
+            }
         };
         let mut cells = vec![
             arn.to_string(),
@@ -222,7 +238,9 @@ pub fn findings_sarif(results: &[(String, Vec<Finding>)]) -> String {
 }
 
 fn gh_escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn gh_escape_property(s: &str) -> String {

@@ -24,7 +24,9 @@ fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
         if !arn::is_account_id(&account) {
             return Err(Failure::error(
                 format!("`{account}` is not an AWS account ID"),
-                Some("an account ID is exactly 12 digits, e.g. `--account 111122223333`".to_string()),
+                Some(
+                    "an account ID is exactly 12 digits, e.g. `--account 111122223333`".to_string(),
+                ),
             )
             .into());
         }
@@ -32,7 +34,10 @@ fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
     }
     let raw = args.arn.as_deref().unwrap_or_default();
     let normalized = arn::normalize_for_write(raw).map_err(|e| {
-        Failure::error(e.to_string(), Some("copy the ARN from `aws sts get-caller-identity` or the IAM console".to_string()))
+        Failure::error(
+            e.to_string(),
+            Some("copy the ARN from `aws sts get-caller-identity` or the IAM console".to_string()),
+        )
     })?;
     for change in &normalized.changes {
         out.note(&format!("`{raw}` -> `{}`: {change}", normalized.arn));
@@ -40,7 +45,10 @@ fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
     let preset = args.node_role || args.windows_node_role || args.fargate_role;
     if preset && normalized.kind != PrincipalType::Role {
         return Err(Failure::error(
-            format!("`{}` is not a role; node and Fargate presets map roles", normalized.arn),
+            format!(
+                "`{}` is not a role; node and Fargate presets map roles",
+                normalized.arn
+            ),
             None,
         )
         .into());
@@ -48,12 +56,20 @@ fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
     let (username, groups): (Option<String>, Vec<String>) = if args.fargate_role {
         (
             Some(FARGATE_USERNAME.into()),
-            vec!["system:bootstrappers".into(), "system:nodes".into(), "system:node-proxier".into()],
+            vec![
+                "system:bootstrappers".into(),
+                "system:nodes".into(),
+                "system:node-proxier".into(),
+            ],
         )
     } else if args.windows_node_role {
         (
             Some(NODE_USERNAME.into()),
-            vec!["eks:kube-proxy-windows".into(), "system:bootstrappers".into(), "system:nodes".into()],
+            vec![
+                "eks:kube-proxy-windows".into(),
+                "system:bootstrappers".into(),
+                "system:nodes".into(),
+            ],
         )
     } else if args.node_role {
         (
@@ -62,7 +78,12 @@ fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
         )
     } else {
         let mut groups: Vec<String> = vec![];
-        for g in args.groups.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
+        for g in args
+            .groups
+            .iter()
+            .map(|g| g.trim())
+            .filter(|g| !g.is_empty())
+        {
             if !groups.iter().any(|x| x == g) {
                 groups.push(g.to_string());
             }
@@ -72,7 +93,10 @@ fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
     if username.is_none() && groups.is_empty() {
         return Err(Failure::error(
             "neither --username nor --group is set; the mapping would grant nothing",
-            Some("add `--username NAME` and `--group GROUP`, or use --node-role for a node role".to_string()),
+            Some(
+                "add `--username NAME` and `--group GROUP`, or use --node-role for a node role"
+                    .to_string(),
+            ),
         )
         .into());
     }
@@ -103,18 +127,19 @@ pub fn create(args: CreateArgs, out: Reporter) -> Result<i32> {
     let plan = match target {
         Target::Account(account) => {
             if doc.accounts.accounts.iter().any(|a| a.0 == account) {
-                out.note(&format!("account `{account}` is already in mapAccounts; nothing to do"));
+                out.note(&format!(
+                    "account `{account}` is already in mapAccounts; nothing to do"
+                ));
                 return Ok(EXIT_OK);
             }
             EditPlan::AddAccount(account)
         }
         Target::Entry(entry) => {
-            let planned = crate::core::mapping::parse_list(
-                &render_probe(&entry),
-                entry.list,
-            );
+            let planned = crate::core::mapping::parse_list(&render_probe(&entry), entry.list);
             let new_entry = &planned.entries[0];
-            let existing: Vec<_> = mapped_entries(&doc).filter(|e| arn_matches(e, &entry.arn)).collect();
+            let existing: Vec<_> = mapped_entries(&doc)
+                .filter(|e| arn_matches(e, &entry.arn))
+                .collect();
             if let Some(same) = existing.iter().find(|e| e.same_mapping(new_entry)) {
                 out.note(&format!(
                     "`{}` is already mapped identically at line {}; nothing to do",
@@ -148,7 +173,9 @@ pub fn create(args: CreateArgs, out: Reporter) -> Result<i32> {
             EditPlan::AddEntry(entry)
         }
     };
-    let outcome = doc.apply(&plan).map_err(|e| Failure::error(e.to_string(), None))?;
+    let outcome = doc
+        .apply(&plan)
+        .map_err(|e| Failure::error(e.to_string(), None))?;
     for note in &outcome.notes {
         out.note(note);
     }
@@ -157,10 +184,20 @@ pub fn create(args: CreateArgs, out: Reporter) -> Result<i32> {
 
 /// The new entry as the authenticator would read it, for comparing with existing entries.
 fn render_probe(entry: &NewEntry) -> String {
-    let mut s = format!("- {}: {}\n", entry.list.arn_field(), serde_json::to_string(&entry.arn).unwrap_or_default());
+    let mut s = format!(
+        "- {}: {}\n",
+        entry.list.arn_field(),
+        serde_json::to_string(&entry.arn).unwrap_or_default()
+    );
     if let Some(u) = &entry.username {
-        s.push_str(&format!("  username: {}\n", serde_json::to_string(u).unwrap_or_default()));
+        s.push_str(&format!(
+            "  username: {}\n",
+            serde_json::to_string(u).unwrap_or_default()
+        ));
     }
-    s.push_str(&format!("  groups: {}\n", serde_json::to_string(&entry.groups).unwrap_or_default()));
+    s.push_str(&format!(
+        "  groups: {}\n",
+        serde_json::to_string(&entry.groups).unwrap_or_default()
+    ));
     s
 }

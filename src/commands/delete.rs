@@ -54,7 +54,10 @@ fn plans(doc: &AuthDocument, selector: &Selector, all: bool, out: Reporter) -> V
                         e.groups.join(", "),
                         doc.entry_location(e).line
                     ));
-                    plans.push(EditPlan::RemoveEntry { list, index: e.index });
+                    plans.push(EditPlan::RemoveEntry {
+                        list,
+                        index: e.index,
+                    });
                 }
                 if !all && !plans.is_empty() {
                     break;
@@ -108,11 +111,18 @@ pub fn delete(args: DeleteArgs, out: Reporter) -> Result<i32> {
     let plans = plans(&doc, &selector, all, out);
     if plans.is_empty() {
         if ignore_not_found {
-            out.note(&format!("no mapping with {}; nothing to do", selector.describe()));
+            out.note(&format!(
+                "no mapping with {}; nothing to do",
+                selector.describe()
+            ));
             return Ok(EXIT_OK);
         }
         return Err(Failure::error(
-            format!("no mapping with {} in `{}`", selector.describe(), input.name),
+            format!(
+                "no mapping with {} in `{}`",
+                selector.describe(),
+                input.name
+            ),
             Some(format!(
                 "`iamidmap get -f {}` lists the mappings; --ignore-not-found makes this a no-op",
                 input.name
@@ -122,11 +132,14 @@ pub fn delete(args: DeleteArgs, out: Reporter) -> Result<i32> {
     }
     let removed = plans.len();
     for plan in &plans {
-        let outcome = doc.apply(plan).map_err(|e| Failure::error(e.to_string(), None))?;
+        let outcome = doc
+            .apply(plan)
+            .map_err(|e| Failure::error(e.to_string(), None))?;
         for note in &outcome.notes {
             out.note(note);
         }
-        doc = AuthDocument::parse(&input.name, outcome.text).map_err(|e| Failure::error(e.to_string(), None))?;
+        doc = AuthDocument::parse(&input.name, outcome.text)
+            .map_err(|e| Failure::error(e.to_string(), None))?;
     }
     if total > removed {
         out.warn(&format!(

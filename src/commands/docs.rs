@@ -1,8 +1,8 @@
 //! Generated reference material: man pages from the clap definitions, the lint rule reference from the
 //! registry, and shell completions. A test compares the committed files with these.
 
-use crate::cli::{Cli, CompletionsArgs, GenerateDocsArgs};
 use crate::cli::diagnostics::EXIT_OK;
+use crate::cli::{Cli, CompletionsArgs, GenerateDocsArgs};
 use anyhow::{Context, Result};
 use clap::CommandFactory;
 use std::path::PathBuf;
@@ -13,7 +13,9 @@ pub fn man_pages() -> Vec<(String, String)> {
     let mut pages = vec![];
     let render = |cmd: clap::Command| {
         let mut buf = vec![];
-        clap_mangen::Man::new(cmd).render(&mut buf).expect("man page renders");
+        clap_mangen::Man::new(cmd)
+            .render(&mut buf)
+            .expect("man page renders");
         String::from_utf8(buf).expect("man page is UTF-8")
     };
     pages.push(("iamidmap.1".to_string(), render(root.clone())));
@@ -42,7 +44,8 @@ pub fn generate_docs(args: GenerateDocsArgs) -> Result<i32> {
     for (rel, text) in render_docs() {
         let path = args.out.join(&rel);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create `{}`", dir.display()))?;
         }
         crate::adapters::fs::write_atomic(&path, &text)?;
         eprintln!("wrote {}", path.display());

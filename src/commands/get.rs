@@ -20,7 +20,10 @@ pub fn rows(doc: &AuthDocument, filter: &Filter) -> Vec<MappingRow> {
     for e in mapped_entries(doc) {
         if filter.arn.as_deref().is_some_and(|a| !arn_matches(e, a))
             || filter.username.as_deref().is_some_and(|u| e.username != u)
-            || filter.group.as_deref().is_some_and(|g| !e.groups.iter().any(|x| x == g))
+            || filter
+                .group
+                .as_deref()
+                .is_some_and(|g| !e.groups.iter().any(|x| x == g))
         {
             continue;
         }

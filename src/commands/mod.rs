@@ -52,7 +52,10 @@ fn load(path: &std::path::Path) -> Result<(fs::Input, AuthDocument)> {
     let doc = AuthDocument::parse(&input.name, input.text.clone()).map_err(|e| {
         Failure::error(
             e.to_string(),
-            Some(format!("`iamidmap validate -f {}` lists every problem", input.name)),
+            Some(format!(
+                "`iamidmap validate -f {}` lists every problem",
+                input.name
+            )),
         )
     })?;
     Ok((input, doc))
@@ -85,7 +88,11 @@ fn mapped_entries(doc: &AuthDocument) -> impl Iterator<Item = &Entry> {
 fn warn_dropped(doc: &AuthDocument, out: Reporter) {
     let mut dropped = 0;
     for key in [DataKey::MapRoles, DataKey::MapUsers] {
-        let list = if key == DataKey::MapRoles { &doc.roles } else { &doc.users };
+        let list = if key == DataKey::MapRoles {
+            &doc.roles
+        } else {
+            &doc.users
+        };
         if list.dropped_whole() {
             out.warn(&format!(
                 "`{}` cannot be read; the authenticator drops all of it (`iamidmap validate -f {}` shows why)",

@@ -8,7 +8,12 @@ use crate::cli::render;
 use anyhow::Result;
 use std::io::IsTerminal;
 
-pub fn write_file(input: &Input, new_text: &str, opts: &WriteOptions, out: Reporter) -> Result<i32> {
+pub fn write_file(
+    input: &Input,
+    new_text: &str,
+    opts: &WriteOptions,
+    out: Reporter,
+) -> Result<i32> {
     if new_text == input.text {
         out.note("nothing to change; the file is left as it is");
         return Ok(EXIT_OK);
@@ -29,7 +34,10 @@ pub fn write_file(input: &Input, new_text: &str, opts: &WriteOptions, out: Repor
     if !opts.yes {
         if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
             return Err(Failure::error(
-                format!("not writing `{}` without confirmation: standard input is not a terminal", input.name),
+                format!(
+                    "not writing `{}` without confirmation: standard input is not a terminal",
+                    input.name
+                ),
                 Some("pass --yes to write, or --dry-run to see the change first".to_string()),
             )
             .into());

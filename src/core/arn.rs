@@ -64,17 +64,36 @@ pub fn parse(arn: &str) -> Result<ArnParts<'_>, ArnParseError> {
     if !arn.starts_with("arn:") {
         return Err(ArnParseError::InvalidPrefix);
     }
-    let sections: Vec<&str> = arn.splitn(6, ':').collect();
-    if sections.len() < 6 {
-        return Err(ArnParseError::NotEnoughSections);
-    }
+    let mut sections = arn.splitn(6, ':').skip(1);
+    let mut next = || sections.next().ok_or(ArnParseError::NotEnoughSections);
     Ok(ArnParts {
-        partition: sections[1],
-        service: sections[2],
-        region: sections[3],
-        account: sections[4],
-        resource: sections[5],
+        partition: next()?,
+        service: next()?,
+        region: next()?,
+        account: next()?,
+        resource: next()?,
     })
+}
+
+/// The kind of principal an ARN names, without building the canonical ARN (`None` when
+/// `canonicalize` would fail). Cheap: lint asks this for every entry several times.
+pub fn principal_type(arn: &str) -> Option<PrincipalType> {
+    let parts = parse(arn).ok()?;
+    if !is_known_partition(parts.partition) {
+        return None;
+    }
+    let mut pieces = parts.resource.split('/');
+    let resource_type = pieces.next().unwrap_or_default();
+    match (parts.service, resource_type) {
+        ("sts", "federated-user") => Some(PrincipalType::FederatedUser),
+        ("sts", "assumed-role") => {
+            (parts.resource.matches('/').count() >= 2).then_some(PrincipalType::AssumedRole)
+        }
+        ("iam", "role") => Some(PrincipalType::Role),
+        ("iam", "user") => Some(PrincipalType::User),
+        ("iam", "root") => Some(PrincipalType::Root),
+        _ => None,
+    }
 }
 
 pub fn is_known_partition(partition: &str) -> bool {
@@ -91,8 +110,7 @@ pub fn canonicalize(arn: &str) -> Result<(PrincipalType, String), CanonicalizeEr
     if !is_known_partition(parts.partition) {
         return Err(CanonicalizeError::Partition(arn.to_string()));
     }
-    let pieces: Vec<&str> = parts.resource.split('/').collect();
-    let resource_type = pieces[0];
+    let resource_type = parts.resource.split('/').next().unwrap_or_default();
     let unrecognized = || CanonicalizeError::UnrecognizedResource {
         resource: parts.resource.to_string(),
         service: parts.service.to_string(),
@@ -101,13 +119,17 @@ pub fn canonicalize(arn: &str) -> Result<(PrincipalType, String), CanonicalizeEr
         "sts" => match resource_type {
             "federated-user" => Ok((PrincipalType::FederatedUser, arn.to_string())),
             "assumed-role" => {
+                let pieces: Vec<&str> = parts.resource.split('/').collect();
                 if pieces.len() < 3 {
                     return Err(CanonicalizeError::AssumedRoleWithoutRole(arn.to_string()));
                 }
                 let role = pieces[1..pieces.len() - 1].join("/");
                 Ok((
                     PrincipalType::AssumedRole,
-                    format!("arn:{}:iam::{}:role/{}", parts.partition, parts.account, role),
+                    format!(
+                        "arn:{}:iam::{}:role/{}",
+                        parts.partition, parts.account, role
+                    ),
                 ))
             }
             _ => Err(unrecognized()),
@@ -228,7 +250,9 @@ impl std::fmt::Display for Normalization {
 /// Why an ARN cannot be written into a mapping.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum NormalizeError {
-    #[error("`{arn}` is not an ARN ({reason}); expected `arn:aws:iam::<account-id>:role/<name>` or `…:user/<name>`")]
+    #[error(
+        "`{arn}` is not an ARN ({reason}); expected `arn:aws:iam::<account-id>:role/<name>` or `…:user/<name>`"
+    )]
     NotAnArn { arn: String, reason: ArnParseError },
     #[error(
         "`{arn}` has partition `{partition}`, which is not an AWS partition ({})",

@@ -90,7 +90,11 @@ fn canonicalize_derived_error_texts() {
         ),
     ];
     for (input, text) in cases {
-        assert_eq!(canonicalize(input).unwrap_err().to_string(), text, "{input}");
+        assert_eq!(
+            canonicalize(input).unwrap_err().to_string(),
+            text,
+            "{input}"
+        );
     }
 }
 
@@ -165,7 +169,11 @@ fn canonicalize_derived_outputs() {
         ),
     ];
     for (input, kind, out) in cases {
-        assert_eq!(canonicalize(input).unwrap(), (kind, out.to_string()), "{input}");
+        assert_eq!(
+            canonicalize(input).unwrap(),
+            (kind, out.to_string()),
+            "{input}"
+        );
     }
 }
 
@@ -212,7 +220,10 @@ fn arn_like_vectors() {
     let wacky = r"arn:aws:testservice::000000000000:some/wacky-new-[resource]{with}\metacharacters";
     assert_eq!(arn_like(wacky, wacky), Ok(true));
     assert_eq!(
-        arn_like(wacky, "arn:aws:testservice::000000000000:some/wacky-new-[reso*"),
+        arn_like(
+            wacky,
+            "arn:aws:testservice::000000000000:some/wacky-new-[reso*"
+        ),
         Ok(true)
     );
     assert_eq!(
@@ -251,7 +262,10 @@ fn quote_meta_vectors() {
     assert_eq!(quote_meta("abdcEFG"), "abdcEFG");
     assert_eq!(quote_meta("abd.EFG"), r"abd\.EFG");
     assert_eq!(quote_meta(r"\.+()|[]{}^$"), r"\\\.\+\(\)\|\[\]\{\}\^\$");
-    assert_eq!(quote_meta(r"\.+()|[]{}^$*?"), r"\\\.\+\(\)\|\[\]\{\}\^\$.*.?");
+    assert_eq!(
+        quote_meta(r"\.+()|[]{}^$*?"),
+        r"\\\.\+\(\)\|\[\]\{\}\^\$.*.?"
+    );
 }
 
 #[test]
@@ -278,8 +292,13 @@ fn normalize_strips_paths_and_assumed_roles() {
         Normalization::StrippedRolePath { sso: true, .. }
     ));
     let n = normalize_for_write("arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_X_0123456789abcdef").unwrap();
-    assert_eq!(n.arn, "arn:aws:iam::123456789012:role/AWSReservedSSO_X_0123456789abcdef");
-    let n = normalize_for_write("arn:aws-cn:sts:cn-north-1:123456789012:assumed-role/Deployer/ci-42").unwrap();
+    assert_eq!(
+        n.arn,
+        "arn:aws:iam::123456789012:role/AWSReservedSSO_X_0123456789abcdef"
+    );
+    let n =
+        normalize_for_write("arn:aws-cn:sts:cn-north-1:123456789012:assumed-role/Deployer/ci-42")
+            .unwrap();
     assert_eq!(n.arn, "arn:aws-cn:iam::123456789012:role/Deployer");
     assert_eq!(
         n.changes,
@@ -297,15 +316,27 @@ fn normalize_strips_paths_and_assumed_roles() {
 fn normalize_rejects_with_reasons() {
     let cases = [
         ("NOT AN ARN", "is not an ARN"),
-        ("arn:aws-foo:iam::123456789012:role/R", "not an AWS partition"),
+        (
+            "arn:aws-foo:iam::123456789012:role/R",
+            "not an AWS partition",
+        ),
         ("arn:aws:iam::1234:role/R", "exactly 12 digits"),
         ("arn:aws:iam::us-west-2:role/R", "exactly 12 digits"),
         ("arn:aws:iam::123456789012:group/Devs", "IAM group"),
         ("arn:aws:iam::123456789012:root", "root user"),
-        ("arn:aws:sts::123456789012:federated-user/Bob", "federated-user"),
-        ("arn:aws:eks:us-east-1:123456789012:cluster/prod", "service `eks`"),
+        (
+            "arn:aws:sts::123456789012:federated-user/Bob",
+            "federated-user",
+        ),
+        (
+            "arn:aws:eks:us-east-1:123456789012:cluster/prod",
+            "service `eks`",
+        ),
         ("arn:aws:iam::123456789012:role/", "no role or user name"),
-        ("arn:aws:sts::123456789012:assumed-role/Admin", "no role or user name"),
+        (
+            "arn:aws:sts::123456789012:assumed-role/Admin",
+            "no role or user name",
+        ),
     ];
     for (input, needle) in cases {
         let err = normalize_for_write(input).unwrap_err().to_string();

@@ -1,7 +1,7 @@
 //! The pure core: no I/O, no clock, no environment. Everything here is a function of its arguments.
 
 pub mod arn;
-pub mod lint;
 pub mod document;
+pub mod lint;
 pub mod mapping;
 pub mod yaml;

@@ -240,12 +240,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, YamlError> {
                     Some((node, 0))
                 }
                 None => {
-                    return Err(error_at(
-                        "unknown anchor".into(),
-                        sp.start,
-                        sp.line,
-                        sp.col,
-                    ));
+                    return Err(error_at("unknown anchor".into(), sp.start, sp.line, sp.col));
                 }
             },
             _ => None,
@@ -462,7 +457,9 @@ pub enum ConvertError {
 impl ConvertError {
     pub fn span(&self) -> Span {
         match self {
-            ConvertError::ComplexKey { span, .. } | ConvertError::DuplicateKey { span, .. } => *span,
+            ConvertError::ComplexKey { span, .. } | ConvertError::DuplicateKey { span, .. } => {
+                *span
+            }
         }
     }
 }

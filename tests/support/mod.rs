@@ -27,9 +27,15 @@ pub fn corpus_dir() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but the shared corpus is missing at {}", dir.display());
+        panic!(
+            "CI=true but the shared corpus is missing at {}",
+            dir.display()
+        );
     }
-    eprintln!("note: {} is not here; corpus tests skipped (the project's own fixtures still ran)", dir.display());
+    eprintln!(
+        "note: {} is not here; corpus tests skipped (the project's own fixtures still ran)",
+        dir.display()
+    );
     None
 }
 
@@ -106,13 +112,22 @@ pub fn round_trip(dir: &Path, name: &str) -> String {
     let after_create = std::fs::read(tmp.path().join(name)).unwrap();
     let mut report = transcript(&create.join(" "), &created);
     if created.status.code() != Some(0) {
-        assert_eq!(after_create, original, "{name}: a refused create changed the file");
+        assert_eq!(
+            after_create, original,
+            "{name}: a refused create changed the file"
+        );
         let stderr = String::from_utf8_lossy(&created.stderr);
-        assert!(stderr.contains(name), "{name}: the refusal does not name the file: {stderr}");
+        assert!(
+            stderr.contains(name),
+            "{name}: the refusal does not name the file: {stderr}"
+        );
         report.push_str("round trip: create refused, file unchanged\n");
         return report;
     }
-    assert_ne!(after_create, original, "{name}: create reported success but wrote nothing");
+    assert_ne!(
+        after_create, original,
+        "{name}: create reported success but wrote nothing"
+    );
     let target: Vec<&str> = if add[0] == "--account" {
         vec!["--account", add[1].as_str()]
     } else {

@@ -102,7 +102,8 @@ pub fn decode_quoted(raw: &str, base: usize, double: bool) -> Option<(String, Ve
         out.push_str(s);
         map.extend(std::iter::repeat_n(at, s.len()));
     };
-    let is_break = |i: usize| b[i] == b'\n' || (b[i] == b'\r' && i + 1 < b.len() && b[i + 1] == b'\n');
+    let is_break =
+        |i: usize| b[i] == b'\n' || (b[i] == b'\r' && i + 1 < b.len() && b[i + 1] == b'\n');
     let break_len = |i: usize| if b[i] == b'\r' { 2 } else { 1 };
     while i < b.len() {
         let c = b[i];
@@ -238,7 +239,9 @@ pub fn encode_double(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c => out.push(c),
         }
     }

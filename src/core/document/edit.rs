@@ -180,7 +180,12 @@ impl AuthDocument {
             }
             EditPlan::AddAccount(id) => {
                 let key = DataKey::MapAccounts;
-                let new = add_account(self.slot_content(key), &self.accounts, id, self.is_block_value(key));
+                let new = add_account(
+                    self.slot_content(key),
+                    &self.accounts,
+                    id,
+                    self.is_block_value(key),
+                );
                 model.accounts.push(id.clone());
                 (key, new)
             }
@@ -203,23 +208,26 @@ impl AuthDocument {
         };
         let mut notes = vec![];
         let text = match self.slot(key) {
-            Some(slot) => match self.splice_slot(slot, &new_content) {
-                Some(text) if self.verify(&text, &model, key).is_ok() => text,
-                _ => {
-                    let text = self.reencode_slot(slot, &new_content);
-                    notes.push(format!(
-                        "`{}` was written as a {} that cannot be edited in place; iamidmap re-encoded that one value{}; everything else is unchanged",
-                        key.as_str(),
-                        style_name(slot),
-                        if self.format == Format::Json || self.carrier.data_flow {
-                            " as a JSON string"
-                        } else {
-                            " as a literal block (`|`)"
-                        }
-                    ));
-                    text
+            Some(slot) => {
+                // Surgical first; if that cannot be done or does not read back as planned, re-encode
+                // only this value. Each candidate is verified by re-reading it once.
+                if let Some(text) = self.splice_slot(slot, &new_content)
+                    && self.verify(&text, &model, key).is_ok()
+                {
+                    return Ok(EditOutcome { text, notes });
                 }
-            },
+                notes.push(format!(
+                    "`{}` was written as a {} that cannot be edited in place; iamidmap re-encoded that one value{}; everything else is unchanged",
+                    key.as_str(),
+                    style_name(slot),
+                    if self.format == Format::Json || self.carrier.data_flow {
+                        " as a JSON string"
+                    } else {
+                        " as a literal block (`|`)"
+                    }
+                ));
+                self.reencode_slot(slot, &new_content)
+            }
             None => {
                 notes.push(format!("added the data key `{}`", key.as_str()));
                 self.add_slot(key, &new_content)?
@@ -364,7 +372,12 @@ impl AuthDocument {
                 }
                 let start = lines[0].start;
                 let end = last.eol_end;
-                Some(format!("{}{}{}", &text[..start], region.concat(), &text[end..]))
+                Some(format!(
+                    "{}{}{}",
+                    &text[..start],
+                    region.concat(),
+                    &text[end..]
+                ))
             }
             Codec::Quoted { double, map } => {
                 let prefix = common_prefix(old, new);
@@ -423,7 +436,9 @@ impl AuthDocument {
         let text = &self.text;
         let c = &self.carrier;
         if c.data_span.is_some() {
-            let at = c.append_at.unwrap_or_else(|| c.data_span.map_or(0, |s| s.start + 1));
+            let at = c
+                .append_at
+                .unwrap_or_else(|| c.data_span.map_or(0, |s| s.start + 1));
             if c.data_flow {
                 let empty = c.append_at.is_none();
                 let pad = " ".repeat(c.key_col);
@@ -461,7 +476,8 @@ impl AuthDocument {
                 "cannot add a data key to this fragment".into(),
             ));
         }
-        let docs = crate::core::yaml::parse_stream(text).map_err(|e| EditError::NotVerified(e.to_string()))?;
+        let docs = crate::core::yaml::parse_stream(text)
+            .map_err(|e| EditError::NotVerified(e.to_string()))?;
         let doc = &docs[c.doc_index];
         let object = match c.list_item {
             Some(i) => match doc.get("items").map(|n| &n.kind) {
@@ -476,10 +492,7 @@ impl AuthDocument {
         let at = super::value_end(text, last);
         let pad = " ".repeat(c.object_key_col);
         let value = self.encode_value(content, c.object_key_col + 2);
-        let ins = format!(
-            "{eol}{pad}data:{eol}{pad}  {}: {value}",
-            key.as_str()
-        );
+        let ins = format!("{eol}{pad}data:{eol}{pad}  {}: {value}", key.as_str());
         Ok(format!("{}{ins}{}", &text[..at], &text[at..]))
     }
 
@@ -507,8 +520,12 @@ impl AuthDocument {
             }
         }
         let (a, b) = (&self.facts, &doc.facts);
-        if (&a.name, &a.namespace, &a.kind, &a.other_data_keys) != (&b.name, &b.namespace, &b.kind, &b.other_data_keys) {
-            return Err(EditError::NotVerified("the object's metadata changed".into()));
+        if (&a.name, &a.namespace, &a.kind, &a.other_data_keys)
+            != (&b.name, &b.namespace, &b.kind, &b.other_data_keys)
+        {
+            return Err(EditError::NotVerified(
+                "the object's metadata changed".into(),
+            ));
         }
         let errors = |d: &AuthDocument| {
             (
@@ -567,11 +584,7 @@ fn literal_end(text: &str, slot: &Slot) -> usize {
 }
 
 fn common_prefix(a: &str, b: &str) -> usize {
-    let mut n = a
-        .bytes()
-        .zip(b.bytes())
-        .take_while(|(x, y)| x == y)
-        .count();
+    let mut n = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
     while !a.is_char_boundary(n) || !b.is_char_boundary(n) {
         n -= 1;
     }
@@ -632,7 +645,11 @@ fn add_entry(
             let last_end = list.entries.last().map_or(n.span.end, |e| e.span.end);
             let sep = flow_separator(content, list);
             let item = render::render_flow(entry, &style);
-            format!("{}{sep}{item}{}", &content[..last_end], &content[last_end..])
+            format!(
+                "{}{sep}{item}{}",
+                &content[..last_end],
+                &content[last_end..]
+            )
         }
         (ListShape::Flow, None) if !block_value || !is_lone_empty_flow(content) => {
             let style = EntryStyle::canonical();
@@ -659,7 +676,11 @@ fn replace_or_append_block(content: &str, block: &str) -> String {
         if tail.contains('\n') || content.trim().is_empty() && content.ends_with('\n') {
             return format!("{body}{}", if tail.is_empty() { "\n" } else { tail });
         }
-        return if content.is_empty() { block.to_string() } else { body.to_string() };
+        return if content.is_empty() {
+            block.to_string()
+        } else {
+            body.to_string()
+        };
     }
     let trimmed = content.trim_end_matches('\n');
     let last_line_end = trimmed.len();
@@ -777,16 +798,28 @@ fn add_account(
         (ListShape::Block, Some(last)) => {
             let dash = content[..last.1.start].rfind('-').unwrap_or(last.1.start);
             let col = dash - line_start(content, dash);
-            insert_lines_after(content, last.1.end.saturating_sub(1), &format!("{}- {item}\n", " ".repeat(col)))
+            insert_lines_after(
+                content,
+                last.1.end.saturating_sub(1),
+                &format!("{}- {item}\n", " ".repeat(col)),
+            )
         }
         (ListShape::Flow, Some(last)) => {
             let sep = if parse.accounts.len() >= 2 {
                 let prev = parse.accounts[parse.accounts.len() - 2].1.end;
-                if content[prev..last.1.start].contains(' ') { ", " } else { "," }
+                if content[prev..last.1.start].contains(' ') {
+                    ", "
+                } else {
+                    ","
+                }
             } else {
                 ", "
             };
-            format!("{}{sep}{item}{}", &content[..last.1.end], &content[last.1.end..])
+            format!(
+                "{}{sep}{item}{}",
+                &content[..last.1.end],
+                &content[last.1.end..]
+            )
         }
         (ListShape::Flow, None) if !block_value || !is_lone_empty_flow(content) => {
             let open = parse.root.as_ref().map_or(0, |r| r.span.start);

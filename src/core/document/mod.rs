@@ -15,6 +15,9 @@ use crate::core::yaml::{self, Node, NodeKind, Span, Style};
 use codec::Codec;
 use thiserror::Error;
 
+/// Lists larger than this are read in parallel with each other.
+const PARALLEL_BYTES: usize = 64 * 1024;
+
 /// Why a file cannot be read as an aws-auth manifest at all.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DocumentError {
@@ -293,8 +296,23 @@ impl AuthDocument {
                 .find(|s| s.key == key && s.not_string.is_none())
                 .map(|s| s.content.as_str())
         };
-        let roles = parse_list(content(DataKey::MapRoles).unwrap_or(""), ListKind::Roles);
-        let users = parse_list(content(DataKey::MapUsers).unwrap_or(""), ListKind::Users);
+        let (roles_src, users_src) = (
+            content(DataKey::MapRoles).unwrap_or(""),
+            content(DataKey::MapUsers).unwrap_or(""),
+        );
+        // The two lists are independent: large ones are read on two threads (same result).
+        let (roles, users) = if roles_src.len().min(users_src.len()) > PARALLEL_BYTES {
+            std::thread::scope(|s| {
+                let users = s.spawn(|| parse_list(users_src, ListKind::Users));
+                let roles = parse_list(roles_src, ListKind::Roles);
+                (roles, users.join().expect("mapUsers reader panicked"))
+            })
+        } else {
+            (
+                parse_list(roles_src, ListKind::Roles),
+                parse_list(users_src, ListKind::Users),
+            )
+        };
         let accounts = parse_accounts(content(DataKey::MapAccounts).unwrap_or(""));
         Ok(AuthDocument {
             source_name: source_name.to_string(),
@@ -337,7 +355,10 @@ impl AuthDocument {
     pub fn location(&self, offset: usize) -> Location {
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1];
-        let column = self.text[start..offset.min(self.text.len())].chars().count() + 1;
+        let column = self.text[start..offset.min(self.text.len())]
+            .chars()
+            .count()
+            + 1;
         Location { line, column }
     }
 
@@ -530,7 +551,10 @@ fn literal_codec(text: &str, k: &Node, v: &Node, value: &str) -> Option<Codec> {
     if !suffix.bytes().all(|b| b == b'\n') {
         return None;
     }
-    let eol = if lines.iter().any(|l| text[l.end..l.eol_end].starts_with('\r')) {
+    let eol = if lines
+        .iter()
+        .any(|l| text[l.end..l.eol_end].starts_with('\r'))
+    {
         "\r\n"
     } else {
         "\n"

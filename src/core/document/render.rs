@@ -65,7 +65,10 @@ impl EntryStyle {
         // The dash of the item: the last `-` before the entry's first key.
         if let Some(dash) = inner[..entry.span.start.min(inner.len())].rfind('-') {
             style.dash_col = col(dash);
-            let first_key = entry.fields.first().map_or(entry.span.start, |f| f.key_span.start);
+            let first_key = entry
+                .fields
+                .first()
+                .map_or(entry.span.start, |f| f.key_span.start);
             if line_start(first_key) == line_start(dash) {
                 style.key_offset = col(first_key).saturating_sub(style.dash_col).max(2);
             }
@@ -89,7 +92,8 @@ impl EntryStyle {
             style.group_quote = quote_at(*span);
         }
         if let Some(f) = entry.field("groups") {
-            let value = &inner[f.value_span.start.min(inner.len())..f.value_span.end.min(inner.len())];
+            let value =
+                &inner[f.value_span.start.min(inner.len())..f.value_span.end.min(inner.len())];
             if value.starts_with('[') {
                 style.groups = Groups::Flow {
                     spaced: value.contains(", ") || !value.contains(','),
@@ -190,7 +194,12 @@ fn value_of(entry: &NewEntry, field: &str, style: &EntryStyle, flow: bool) -> St
             let u = entry.username.as_deref().unwrap_or("");
             scalar_in(u, style.username_quote, u.starts_with("{{"), flow)
         }
-        _ => scalar_in(&entry.arn, style.arn_quote, entry.arn.starts_with("{{"), flow),
+        _ => scalar_in(
+            &entry.arn,
+            style.arn_quote,
+            entry.arn.starts_with("{{"),
+            flow,
+        ),
     }
 }
 

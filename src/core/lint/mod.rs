@@ -84,13 +84,30 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     registry().iter().find(|r| r.id == id)
 }
 
+/// Documents with more entries than this are linted on two threads.
+const PARALLEL_ENTRIES: usize = 1000;
+
 /// Lint a document that was read.
 pub fn lint(doc: &AuthDocument) -> Vec<Finding> {
     let ctx = Ctx { doc };
-    let mut out = vec![];
-    for rule in registry() {
-        (rule.check)(&ctx, &mut out);
-    }
+    let run = |rules: &mut dyn Iterator<Item = &Rule>| {
+        let mut out = vec![];
+        for rule in rules {
+            (rule.check)(&ctx, &mut out);
+        }
+        out
+    };
+    // Rules are independent: on large documents half of them run on a second thread.
+    let mut out = if doc.roles.entries.len() + doc.users.entries.len() > PARALLEL_ENTRIES {
+        std::thread::scope(|s| {
+            let odd = s.spawn(|| run(&mut registry().iter().skip(1).step_by(2)));
+            let mut even = run(&mut registry().iter().step_by(2));
+            even.extend(odd.join().expect("lint rules panicked"));
+            even
+        })
+    } else {
+        run(&mut registry().iter())
+    };
     // Some checks serve two rules (IM003-IM005, IM010/IM011, IM023/IM024…) and run once per rule:
     // sorting on everything makes their repeats adjacent, and dedup drops them.
     out.sort_by(|a, b| {

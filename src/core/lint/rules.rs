@@ -38,13 +38,16 @@ fn valid_entries<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = (&'a Entry, DataK
 }
 
 fn arn_location(ctx: &Ctx<'_>, e: &Entry, key: DataKey) -> crate::core::document::Location {
-    let span = e
-        .field(e.list.arn_field())
-        .map_or(e.span, |f| f.value_span);
+    let span = e.field(e.list.arn_field()).map_or(e.span, |f| f.value_span);
     ctx.inner(key, span)
 }
 
-fn field_location(ctx: &Ctx<'_>, e: &Entry, key: DataKey, field: &str) -> crate::core::document::Location {
+fn field_location(
+    ctx: &Ctx<'_>,
+    e: &Entry,
+    key: DataKey,
+    field: &str,
+) -> crate::core::document::Location {
     let span = e.field(field).map_or(e.span, |f| f.value_span);
     ctx.inner(key, span)
 }
@@ -167,14 +170,11 @@ fn list_dropped(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let complex_template = e.kind == ListErrorKind::ComplexKey
-                && ctx
-                    .doc
-                    .slot(key)
-                    .is_some_and(|s| {
-                        // The key that fails is the inner `{…}` of `{{…}}`: look one byte back too.
-                        let at = |i: usize| s.content.get(i..).is_some_and(|t| t.starts_with("{{"));
-                        at(e.span.start) || at(e.span.start.saturating_sub(1))
-                    });
+                && ctx.doc.slot(key).is_some_and(|s| {
+                    // The key that fails is the inner `{…}` of `{{…}}`: look one byte back too.
+                    let at = |i: usize| s.content.get(i..).is_some_and(|t| t.starts_with("{{"));
+                    at(e.span.start) || at(e.span.start.saturating_sub(1))
+                });
             let loc = ctx.inner(key, e.span);
             if complex_template {
                 out.push(ctx.at(
@@ -205,8 +205,15 @@ fn comment_only(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         (DataKey::MapAccounts, ctx.doc.accounts.shape),
     ];
     for (key, shape) in shapes {
-        let Some(slot) = ctx.doc.slot(key) else { continue };
-        if shape == ListShape::Null && slot.content.lines().any(|l| l.trim_start().starts_with('#')) {
+        let Some(slot) = ctx.doc.slot(key) else {
+            continue;
+        };
+        if shape == ListShape::Null
+            && slot
+                .content
+                .lines()
+                .any(|l| l.trim_start().starts_with('#'))
+        {
             out.push(ctx.at(
                 rule("IM012"),
                 ctx.file(slot.key_span.start),
@@ -227,8 +234,15 @@ fn entry_dropped(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 out.push(ctx.at(
                     rule("IM013"),
                     ctx.inner(key, e.span),
-                    format!("{} in `{}`; the authenticator drops it", e.detail, key.as_str()),
-                    format!("write the entry as a mapping: `- {}: arn:…`", list_kind(key).arn_field()),
+                    format!(
+                        "{} in `{}`; the authenticator drops it",
+                        e.detail,
+                        key.as_str()
+                    ),
+                    format!(
+                        "write the entry as a mapping: `- {}: arn:…`",
+                        list_kind(key).arn_field()
+                    ),
                 ));
             }
         }
@@ -245,7 +259,11 @@ fn entry_dropped(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             out.push(ctx.at(
                 rule("IM013"),
                 ctx.inner(key, e.span),
-                format!("entry #{} of `{}` is dropped by the authenticator: {why}", e.index + 1, key.as_str()),
+                format!(
+                    "entry #{} of `{}` is dropped by the authenticator: {why}",
+                    e.index + 1,
+                    key.as_str()
+                ),
                 hint,
             ));
         }
@@ -315,25 +333,42 @@ fn folded_scalar(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 
 fn role_path(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for (e, key) in valid_entries(ctx) {
-        let Ok(parts) = arn::parse(&e.arn) else { continue };
+        let Ok(parts) = arn::parse(&e.arn) else {
+            continue;
+        };
         let pieces: Vec<&str> = parts.resource.split('/').collect();
         if parts.service != "iam" || pieces[0] != "role" || pieces.len() <= 2 {
             continue;
         }
-        let fixed = arn::normalize_for_write(&e.arn).map(|n| n.arn).unwrap_or_default();
+        let fixed = arn::normalize_for_write(&e.arn)
+            .map(|n| n.arn)
+            .unwrap_or_default();
         let path = format!("/{}/", pieces[1..pieces.len() - 1].join("/"));
         let message = if path.starts_with("/aws-reserved/sso.amazonaws.com/") {
-            format!("IAM Identity Center role ARN `{}` has the path `{path}`; the caller's ARN never carries it, so this entry never matches", e.arn)
+            format!(
+                "IAM Identity Center role ARN `{}` has the path `{path}`; the caller's ARN never carries it, so this entry never matches",
+                e.arn
+            )
         } else {
-            format!("role ARN `{}` has the path `{path}`; aws-iam-authenticator compares with the caller's role ARN, which has no path, so this entry never matches", e.arn)
+            format!(
+                "role ARN `{}` has the path `{path}`; aws-iam-authenticator compares with the caller's role ARN, which has no path, so this entry never matches",
+                e.arn
+            )
         };
-        out.push(ctx.at(rule("IM016"), arn_location(ctx, e, key), message, format!("use `{fixed}`")));
+        out.push(ctx.at(
+            rule("IM016"),
+            arn_location(ctx, e, key),
+            message,
+            format!("use `{fixed}`"),
+        ));
     }
 }
 
 fn assumed_role(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for (e, key) in valid_entries(ctx) {
-        let Ok(parts) = arn::parse(&e.arn) else { continue };
+        let Ok(parts) = arn::parse(&e.arn) else {
+            continue;
+        };
         if parts.service != "sts" || !parts.resource.starts_with("assumed-role/") {
             continue;
         }
@@ -357,7 +392,8 @@ fn looks_like_placeholder(s: &str) -> bool {
         || s.to_uppercase().contains("PLACEHOLDER")
         || (!s.starts_with("arn:")
             && s.len() > 3
-            && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit()))
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit()))
 }
 
 /// The first character an IAM role or user name (or path) cannot contain: names allow letters,
@@ -375,16 +411,18 @@ fn invalid_arn(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         if e.arn.is_empty() {
             continue;
         }
-        let problem = match arn::canonicalize(&e.arn) {
-            Err(err) => Some(err.to_string()),
-            Ok(_) => {
+        let problem = match arn::principal_type(&e.arn) {
+            None => arn::canonicalize(&e.arn).err().map(|err| err.to_string()),
+            Some(_) => {
                 let parts = arn::parse(&e.arn).expect("canonicalized");
                 if !arn::is_account_id(parts.account) {
-                    Some(format!("account `{}` is not a 12-digit AWS account ID", parts.account))
+                    Some(format!(
+                        "account `{}` is not a 12-digit AWS account ID",
+                        parts.account
+                    ))
                 } else {
-                    bad_name_char(parts.resource).map(|c| {
-                        format!("`{c}` cannot appear in an IAM name or path")
-                    })
+                    bad_name_char(parts.resource)
+                        .map(|c| format!("`{c}` cannot appear in an IAM name or path"))
                 }
             }
         };
@@ -399,7 +437,10 @@ fn invalid_arn(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         out.push(ctx.at(
             rule("IM018"),
             arn_location(ctx, e, key),
-            format!("`{}` is not an ARN the authenticator can ever match: {problem}", e.arn),
+            format!(
+                "`{}` is not an ARN the authenticator can ever match: {problem}",
+                e.arn
+            ),
             hint,
         ));
     }
@@ -409,7 +450,9 @@ fn root_or_federated(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for (e, key) in valid_entries(ctx) {
         let what = match arn::canonicalize(&e.arn) {
             Ok((PrincipalType::Root, _)) => "the account's root user",
-            Ok((PrincipalType::FederatedUser, _)) => "a federated-user session (matched verbatim, by session name)",
+            Ok((PrincipalType::FederatedUser, _)) => {
+                "a federated-user session (matched verbatim, by session name)"
+            }
             _ => continue,
         };
         out.push(ctx.at(
@@ -423,14 +466,38 @@ fn root_or_federated(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 
 fn wrong_list(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for (e, key) in valid_entries(ctx) {
-        let Ok((kind, _)) = arn::canonicalize(&e.arn) else { continue };
+        let Ok((kind, _)) = arn::canonicalize(&e.arn) else {
+            continue;
+        };
         let message = match (e.list, kind) {
-            (ListKind::Roles, PrincipalType::User) => format!("IAM user ARN `{}` is under `mapRoles`; it still matches the user, but templates that need a session fail and readers are misled", e.arn),
-            (ListKind::Users, PrincipalType::Role) => format!("role ARN `{}` is under `mapUsers`; it works (users are matched against the canonical ARN too), but belongs in `mapRoles`", e.arn),
+            (ListKind::Roles, PrincipalType::User) => format!(
+                "IAM user ARN `{}` is under `mapRoles`; it still matches the user, but templates that need a session fail and readers are misled",
+                e.arn
+            ),
+            (ListKind::Users, PrincipalType::Role) => format!(
+                "role ARN `{}` is under `mapUsers`; it works (users are matched against the canonical ARN too), but belongs in `mapRoles`",
+                e.arn
+            ),
             _ => continue,
         };
-        let target = if e.list == ListKind::Roles { "mapUsers" } else { "mapRoles" };
-        out.push(ctx.at(rule("IM020"), arn_location(ctx, e, key), message, format!("move the entry to `{target}` (as `{}`)", if target == "mapUsers" { "userarn" } else { "rolearn" })));
+        let target = if e.list == ListKind::Roles {
+            "mapUsers"
+        } else {
+            "mapRoles"
+        };
+        out.push(ctx.at(
+            rule("IM020"),
+            arn_location(ctx, e, key),
+            message,
+            format!(
+                "move the entry to `{target}` (as `{}`)",
+                if target == "mapUsers" {
+                    "userarn"
+                } else {
+                    "rolearn"
+                }
+            ),
+        ));
     }
 }
 
@@ -466,7 +533,15 @@ fn unknown_key(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             out.push(ctx.at(
                 rule("IM022"),
                 ctx.inner(key, f.key_span),
-                format!("key `{}` is not a field of a {} entry; the authenticator ignores it", f.written, if e.list == ListKind::Roles { "mapRoles" } else { "mapUsers" }),
+                format!(
+                    "key `{}` is not a field of a {} entry; the authenticator ignores it",
+                    f.written,
+                    if e.list == ListKind::Roles {
+                        "mapRoles"
+                    } else {
+                        "mapUsers"
+                    }
+                ),
                 match guess {
                     Some(g) => format!("did you mean `{g}`?"),
                     None => "remove it".into(),
@@ -480,17 +555,30 @@ fn unknown_key(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 // Duplicates
 
 fn duplicates(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    use std::collections::HashMap;
     for (list, key) in lists(ctx) {
         let valid: Vec<&Entry> = list.valid_entries().collect();
+        // The last entry with a key wins; every earlier one is reported against it. O(n) with an index.
+        let mut last_by_key: HashMap<String, usize> = HashMap::new();
+        let mut by_folded_arn: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, e) in valid.iter().enumerate() {
-            // The last entry with the same key wins; report every earlier one against it.
-            let Some(winner) = valid[i + 1..].iter().rev().find(|o| o.key() == e.key()) else {
+            last_by_key.insert(e.key(), i);
+            if e.list == ListKind::Users {
+                by_folded_arn
+                    .entry(e.arn.to_lowercase())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        for (i, e) in valid.iter().enumerate() {
+            let winner = last_by_key[&e.key()];
+            if winner == i {
                 // Users whose ARNs differ only in case: upstream picks one at random.
-                if e.list == ListKind::Users
-                    && let Some(other) = valid[i + 1..]
-                        .iter()
-                        .find(|o| o.arn != e.arn && o.arn.eq_ignore_ascii_case(&e.arn))
-                {
+                let other = by_folded_arn
+                    .get(&e.arn.to_lowercase())
+                    .and_then(|ix| ix.iter().find(|&&j| j > i && valid[j].arn != e.arn));
+                if let Some(&j) = other {
+                    let other = valid[j];
                     out.push(ctx.at(
                         rule("IM023"),
                         arn_location(ctx, e, key),
@@ -499,7 +587,8 @@ fn duplicates(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     ));
                 }
                 continue;
-            };
+            }
+            let winner = valid[winner];
             let line = ctx.doc.entry_location(winner).line;
             if e.same_mapping(winner) {
                 out.push(ctx.at(
@@ -595,7 +684,15 @@ fn node_role_groups(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         out.push(ctx.at(
             rule("IM028"),
             field_location(ctx, e, key, "groups"),
-            format!("node mapping `{}` lacks {}; nodes using it cannot join or stay registered", e.key_display(), missing.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(" and ")),
+            format!(
+                    "node mapping `{}` lacks {}; nodes using it cannot join or stay registered",
+                    e.key_display(),
+                    missing
+                        .iter()
+                        .map(|g| format!("`{g}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
             "give node roles the groups `system:bootstrappers` and `system:nodes`".into(),
         ));
     }
@@ -604,11 +701,14 @@ fn node_role_groups(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 fn is_user_arn(arn: &str) -> bool {
     matches!(
         arn::canonicalize(arn),
-        Ok((PrincipalType::User | PrincipalType::Root | PrincipalType::FederatedUser, _))
+        Ok((
+            PrincipalType::User | PrincipalType::Root | PrincipalType::FederatedUser,
+            _
+        ))
     )
 }
 
-fn templates<'a>(e: &'a Entry) -> impl Iterator<Item = (&'static str, &'a str)> {
+fn templates(e: &Entry) -> impl Iterator<Item = (&'static str, &str)> {
     std::iter::once(("username", e.username.as_str()))
         .chain(e.groups.iter().map(|g| ("groups", g.as_str())))
 }
@@ -634,7 +734,9 @@ fn session_template_on_user(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         if !is_user_arn(&e.arn) {
             continue;
         }
-        if let Some((field, _)) = templates(e).find(|(_, t)| t.contains("{{SessionName}}") || t.contains("{{SessionNameRaw}}")) {
+        if let Some((field, _)) = templates(e)
+            .find(|(_, t)| t.contains("{{SessionName}}") || t.contains("{{SessionNameRaw}}"))
+        {
             out.push(ctx.at(
                 rule("IM030"),
                 field_location(ctx, e, key, field),
@@ -647,11 +749,17 @@ fn session_template_on_user(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 
 fn caller_chosen_username(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for (e, key) in valid_entries(ctx) {
-        if e.list != ListKind::Roles || is_user_arn(&e.arn) || NODE_USERNAMES.contains(&e.username.as_str()) {
+        if e.list != ListKind::Roles
+            || is_user_arn(&e.arn)
+            || NODE_USERNAMES.contains(&e.username.as_str())
+        {
             continue;
         }
         let u = &e.username;
-        if u.contains("{{SessionName}}") || u.contains("{{SessionNameRaw}}") || u.contains("{{AccessKeyID}}") {
+        if u.contains("{{SessionName}}")
+            || u.contains("{{SessionNameRaw}}")
+            || u.contains("{{AccessKeyID}}")
+        {
             out.push(ctx.at(
                 rule("IM031"),
                 field_location(ctx, e, key, "username"),
@@ -764,156 +872,346 @@ macro_rules! r {
 fn none(_: &Ctx<'_>, _: &mut Vec<Finding>) {}
 
 pub static RULES: &[Rule] = &[
-    r!("IM001", "manifest-syntax", Error, none,
+    r!(
+        "IM001",
+        "manifest-syntax",
+        Error,
+        none,
         "The file is not valid YAML or JSON, so kubectl cannot apply it.",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles:|\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - platform-admins\n"),
-    r!("IM002", "no-aws-auth", Error, none,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - platform-admins\n"
+    ),
+    r!(
+        "IM002",
+        "no-aws-auth",
+        Error,
+        none,
         "Nothing in the file looks like aws-auth (no `mapRoles`, `mapUsers` or `mapAccounts` anywhere).",
         "# apiVersion: v1\n# kind: ConfigMap\n# data:\n#   mapRoles: |\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - platform-admins\n"),
-    r!("IM003", "not-a-configmap", Error, object_identity,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - platform-admins\n"
+    ),
+    r!(
+        "IM003",
+        "not-a-configmap",
+        Error,
+        object_identity,
         "The object is not a complete v1 ConfigMap (wrong apiVersion or kind, or no metadata.name), so kubectl or the authenticator will not use it.",
         "apiVersion: v1\nkind: ConfigMap\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM004", "not-kube-system-aws-auth", Error, object_identity,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM004",
+        "not-kube-system-aws-auth",
+        Error,
+        object_identity,
         "The ConfigMap has another name or namespace; the authenticator reads only kube-system/aws-auth.",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth-staging\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM005", "namespace-missing", Warning, object_identity,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM005",
+        "namespace-missing",
+        Warning,
+        object_identity,
         "No metadata.namespace: kubectl apply uses the current namespace, which is usually not kube-system.",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM006", "patch-fragment", Warning, patch_fragment,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM006",
+        "patch-fragment",
+        Warning,
+        patch_fragment,
         "A data-only fragment works only with kubectl patch, and a merge patch replaces each key it names whole.",
         "mapRoles: |\n  - rolearn: arn:aws:iam::111122223333:role/Admin\n    username: admin\n    groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM007", "duplicate-key", Error, duplicate_keys,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM007",
+        "duplicate-key",
+        Error,
+        duplicate_keys,
         "A key is written twice in the object, its metadata or its data; kubectl refuses the file and lenient tools keep only the last.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [developers]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [developers]\n"),
-    r!("IM008", "data-value-not-string", Error, data_not_string,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [developers]\n"
+    ),
+    r!(
+        "IM008",
+        "data-value-not-string",
+        Error,
+        data_not_string,
         "A data value is a YAML list or mapping instead of a string (the `|` is missing); the API server refuses the ConfigMap.",
         "data:\n  mapRoles:\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM009", "data-key-case", Error, data_key_case,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM009",
+        "data-key-case",
+        Error,
+        data_key_case,
         "A data key such as `maproles` or `MapRoles` is in the wrong case; the authenticator silently ignores it.",
         "data:\n  maproles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM010", "list-dropped", Error, list_dropped,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM010",
+        "list-dropped",
+        Error,
+        list_dropped,
         "The YAML inside mapRoles, mapUsers or mapAccounts is invalid (or not a list); the authenticator drops every entry of that key, node roles included.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n     username: admin\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM011", "unquoted-template", Error, list_dropped,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM011",
+        "unquoted-template",
+        Error,
+        list_dropped,
         "A value starts with an unquoted `{{`: YAML reads a mapping, the YAML->JSON step fails and the whole list is dropped.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: {{SessionName}}\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: \"{{SessionName}}\"\n      groups: [platform-admins]\n"),
-    r!("IM012", "comment-only-list", Warning, comment_only,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: \"{{SessionName}}\"\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM012",
+        "comment-only-list",
+        Warning,
+        comment_only,
         "A map key holds only comments: it maps nothing, and applying the file removes all of that key's entries from the cluster.",
         "data:\n  mapRoles: |\n    # - rolearn: arn:aws:iam::111122223333:role/eks-node\n    #   username: system:node:{{EC2PrivateDNSName}}\n",
-        "data:\n  mapRoles: |\n    # node role\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n"),
-    r!("IM013", "entry-dropped", Error, entry_dropped,
+        "data:\n  mapRoles: |\n    # node role\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n"
+    ),
+    r!(
+        "IM013",
+        "entry-dropped",
+        Error,
+        entry_dropped,
         "An entry fails the authenticator's validation (no rolearn/userarn, both rolearn and sso, a bad sso block, not a mapping) and is dropped.",
         "data:\n  mapUsers: |\n    - user_arn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [developers]\n",
-        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [developers]\n"),
-    r!("IM014", "field-type", Error, field_type,
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [developers]\n"
+    ),
+    r!(
+        "IM014",
+        "field-type",
+        Error,
+        field_type,
         "A field has the wrong type (groups given as a string, an unquoted `yes` or number); the entry is kept with that field empty.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        -system:masters\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - system:masters\n"),
-    r!("IM015", "folded-scalar", Error, folded_scalar,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - system:masters\n"
+    ),
+    r!(
+        "IM015",
+        "folded-scalar",
+        Error,
+        folded_scalar,
         "A group or username continues on the next line (the indentation trap), so two values become one string and nothing is granted.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n         - system:nodes\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n"),
-    r!("IM016", "role-path", Error, role_path,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n"
+    ),
+    r!(
+        "IM016",
+        "role-path",
+        Error,
+        role_path,
         "A role ARN with a path (IAM Identity Center's aws-reserved path included) never matches: callers are matched by the path-less role ARN.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/teams/platform/Admin\n      username: admin\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM017", "assumed-role-arn", Error, assumed_role,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM017",
+        "assumed-role-arn",
+        Error,
+        assumed_role,
         "An sts assumed-role session ARN never matches: callers are matched by their canonical role ARN.",
         "data:\n  mapUsers: |\n    - userarn: arn:aws:sts::111122223333:assumed-role/Admin/alice\n      username: alice\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin:{{SessionName}}\n      groups: [platform-admins]\n"),
-    r!("IM018", "invalid-arn", Error, invalid_arn,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin:{{SessionName}}\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM018",
+        "invalid-arn",
+        Error,
+        invalid_arn,
         "The ARN is malformed, has an unknown partition or service, a non-12-digit account, or is an unreplaced placeholder; it never matches.",
         "data:\n  mapRoles: |\n    - rolearn: <ARN of the node instance role>\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n"),
-    r!("IM019", "root-or-federated", Warning, root_or_federated,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n"
+    ),
+    r!(
+        "IM019",
+        "root-or-federated",
+        Warning,
+        root_or_federated,
         "The account root user or a federated-user session is mapped.",
         "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:root\n      username: root\n      groups: [platform-admins]\n",
-        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [platform-admins]\n"),
-    r!("IM020", "arn-in-wrong-list", Warning, wrong_list,
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM020",
+        "arn-in-wrong-list",
+        Warning,
+        wrong_list,
         "A user ARN under mapRoles or a role ARN under mapUsers: it matches, but misleads readers and breaks session templates.",
         "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:role/Deployer\n      username: deployer\n      groups: [deployers]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Deployer\n      username: deployer\n      groups: [deployers]\n"),
-    r!("IM021", "entry-key-case", Info, entry_key_case,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Deployer\n      username: deployer\n      groups: [deployers]\n"
+    ),
+    r!(
+        "IM021",
+        "entry-key-case",
+        Info,
+        entry_key_case,
         "An entry key in another case (`roleARN`, `UserName`) works, since entry keys are case-insensitive, but is not portable.",
         "data:\n  mapRoles: |\n    - roleARN: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM022", "unknown-entry-key", Warning, unknown_key,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM022",
+        "unknown-entry-key",
+        Warning,
+        unknown_key,
         "An entry key the authenticator does not know (`role_arn`, ` username`) is silently ignored.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      user_name: admin\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM023", "duplicate-arn", Error, duplicates,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM023",
+        "duplicate-arn",
+        Error,
+        duplicates,
         "The same ARN is mapped twice with different mappings: the last entry silently wins (user ARNs differing only in case resolve at random).",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: viewer\n      groups: [viewers]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters, viewers]\n"),
-    r!("IM024", "duplicate-entry", Warning, duplicates,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters, viewers]\n"
+    ),
+    r!(
+        "IM024",
+        "duplicate-entry",
+        Warning,
+        duplicates,
         "The same mapping is written twice.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM025", "no-groups", Warning, no_groups,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM025",
+        "no-groups",
+        Warning,
+        no_groups,
         "An entry has no groups: the caller gets only what RBAC grants its username.",
         "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n",
-        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [developers]\n"),
-    r!("IM026", "no-username", Warning, no_username,
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [developers]\n"
+    ),
+    r!(
+        "IM026",
+        "no-username",
+        Warning,
+        no_username,
         "An entry has no username: the caller authenticates with an empty username.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM027", "reserved-username", Warning, reserved_username,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM027",
+        "reserved-username",
+        Warning,
+        reserved_username,
         "A username with a reserved prefix (`system:`, `eks:`, `aws:`, `amazon:`, `iam:`) other than the node forms impersonates a system identity.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: system:admin\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM028", "node-role-groups", Error, node_role_groups,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM028",
+        "node-role-groups",
+        Error,
+        node_role_groups,
         "A node mapping (`system:node:…` username) lacks `system:bootstrappers` or `system:nodes`, so nodes cannot join.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:nodes\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n"),
-    r!("IM029", "ec2-template-on-user", Error, ec2_template_on_user,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n"
+    ),
+    r!(
+        "IM029",
+        "ec2-template-on-user",
+        Error,
+        ec2_template_on_user,
         "`{{EC2PrivateDNSName}}` on an IAM user (or root) cannot render: there is no instance session, so authentication fails.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:user/builder\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n",
-        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/builder\n      username: builder\n      groups: [builders]\n"),
-    r!("IM030", "session-template-on-user", Warning, session_template_on_user,
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/builder\n      username: builder\n      groups: [builders]\n"
+    ),
+    r!(
+        "IM030",
+        "session-template-on-user",
+        Warning,
+        session_template_on_user,
         "`{{SessionName}}` on an IAM user renders empty: users have no session name.",
         "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice-{{SessionName}}\n      groups: [developers]\n",
-        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [developers]\n"),
-    r!("IM031", "caller-chosen-username", Info, caller_chosen_username,
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [developers]\n"
+    ),
+    r!(
+        "IM031",
+        "caller-chosen-username",
+        Info,
+        caller_chosen_username,
         "`{{SessionName}}`/`{{AccessKeyID}}` in a role's username is chosen by whoever assumes the role; safe only when just the IdP or EC2 can assume it.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Developer\n      username: dev:{{SessionName}}\n      groups: [developers]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Developer\n      username: developer\n      groups: [developers]\n"),
-    r!("IM032", "unknown-template", Warning, unknown_template,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Developer\n      username: developer\n      groups: [developers]\n"
+    ),
+    r!(
+        "IM032",
+        "unknown-template",
+        Warning,
+        unknown_template,
         "A `{{…}}` placeholder the authenticator does not know is left verbatim (names are case-sensitive).",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Developer\n      username: \"dev:{{Session}}\"\n      groups: [developers]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Developer\n      username: \"dev:{{SessionName}}\"\n      groups: [developers]\n"),
-    r!("IM033", "system-masters", Info, system_masters,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Developer\n      username: \"dev:{{SessionName}}\"\n      groups: [developers]\n"
+    ),
+    r!(
+        "IM033",
+        "system-masters",
+        Info,
+        system_masters,
         "An entry grants `system:masters`, unrestricted admin that RBAC cannot limit.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM034", "map-accounts", Warning, map_accounts,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM034",
+        "map-accounts",
+        Warning,
+        map_accounts,
         "`mapAccounts` lets every role and user of an account authenticate (username = ARN, no groups).",
         "data:\n  mapAccounts: |\n    - \"111122223333\"\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM035", "invalid-account", Error, map_accounts,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM035",
+        "invalid-account",
+        Error,
+        map_accounts,
         "A `mapAccounts` item is not a 12-digit account ID and never matches.",
         "data:\n  mapAccounts: |\n    - \"1111-2222-3333\"\n",
-        "data:\n  mapAccounts: |\n    - \"111122223333\"\n"),
-    r!("IM036", "sso-entry", Warning, sso_entry,
+        "data:\n  mapAccounts: |\n    - \"111122223333\"\n"
+    ),
+    r!(
+        "IM036",
+        "sso-entry",
+        Warning,
+        sso_entry,
         "An `sso:` entry needs the alpha SSORoleMatch gate, which EKS does not enable; on EKS it never matches.",
         "data:\n  mapRoles: |\n    - sso:\n        permissionSetName: AdministratorAccess\n        accountID: \"111122223333\"\n      username: admin\n      groups: [platform-admins]\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/AWSReservedSSO_AdministratorAccess_0123456789abcdef\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM037", "size-limit", Error, size,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/AWSReservedSSO_AdministratorAccess_0123456789abcdef\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM037",
+        "size-limit",
+        Error,
+        size,
         "The data is over the API server's 1 MiB ConfigMap limit; the write is refused.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n  padding: \"(more than 1 MiB)\"\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
-    r!("IM038", "size-near-limit", Warning, size,
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM038",
+        "size-near-limit",
+        Warning,
+        size,
         "The data is within 10% of the 1 MiB ConfigMap limit.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n  padding: \"(about 1,000,000 bytes)\"\n",
-        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"),
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
 ];

@@ -78,7 +78,10 @@ fn role_and_user_keys_and_matches() {
     assert_eq!(r.key(), "arn:aws:iam::012345678912:role/kubeadmin");
     let list = [r];
     let m = EffectiveMapping::new(&list, &[], &[]);
-    assert!(m.lookup_entry("arn:aws:iam::012345678912:role/KubeAdmin").is_some());
+    assert!(
+        m.lookup_entry("arn:aws:iam::012345678912:role/KubeAdmin")
+            .is_some()
+    );
     assert!(
         m.lookup_entry("arn:aws:iam::012345678912:role/notKubeAdmin")
             .is_none()
@@ -90,7 +93,10 @@ fn role_and_user_keys_and_matches() {
     let u = users("- userarn: arn:aws:iam::012345678912:user/Shanice\n");
     assert_eq!(u.entries[0].key(), "arn:aws:iam::012345678912:user/Shanice");
     let m = EffectiveMapping::new(&[], &u.entries, &[]);
-    assert!(m.lookup_entry("arn:aws:iam::012345678912:user/shanice").is_some());
+    assert!(
+        m.lookup_entry("arn:aws:iam::012345678912:user/shanice")
+            .is_some()
+    );
     assert!(
         m.lookup_entry("arn:aws:iam::012345678912:user/notShanice")
             .is_none()
@@ -177,7 +183,10 @@ fn parse_map_vector() {
         "- userarn: arn:aws:iam::123456789101:user/Hello\n  username: Hello\n  groups:\n  - system:masters\n- userarn: arn:aws:iam::123456789101:user/World\n  username: World\n  groups:\n  - system:masters\n",
     );
     assert_eq!(
-        u.entries.iter().map(|e| e.username.as_str()).collect::<Vec<_>>(),
+        u.entries
+            .iter()
+            .map(|e| e.username.as_str())
+            .collect::<Vec<_>>(),
         vec!["Hello", "World"]
     );
 }
@@ -206,10 +215,17 @@ fn yaml_fixture_vectors() {
     assert_eq!(c.entries[0].arn, r.entries[0].arn);
     assert_eq!(c.entries[0].username, r.entries[0].username);
     assert_eq!(c.entries[0].groups, r.entries[0].groups);
-    let open_source = users("- userARN: arn:aws:iam::555555555555:user/admin\n  username: admin\n  groups:\n    - system:masters\n");
-    assert_eq!(open_source.entries[0].arn, "arn:aws:iam::555555555555:user/admin");
+    let open_source = users(
+        "- userARN: arn:aws:iam::555555555555:user/admin\n  username: admin\n  groups:\n    - system:masters\n",
+    );
+    assert_eq!(
+        open_source.entries[0].arn,
+        "arn:aws:iam::555555555555:user/admin"
+    );
     // space-out-of-place: the second group line folds into the first.
-    let folded = roles("- rolearn: arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n    - system:bootstrappers\n     - system:nodes\n");
+    let folded = roles(
+        "- rolearn: arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n    - system:bootstrappers\n     - system:nodes\n",
+    );
     assert_eq!(
         folded.entries[0].groups,
         vec!["system:bootstrappers - system:nodes"]
@@ -284,7 +300,9 @@ fn case_variant_keys_decode_in_go_order() {
 
 #[test]
 fn last_entry_wins_per_role_key() {
-    let p = roles("- rolearn: arn:aws:iam::1:role/Admin\n  username: first\n  groups: [system:masters]\n- rolearn: arn:aws:iam::1:role/admin\n  username: second\n");
+    let p = roles(
+        "- rolearn: arn:aws:iam::1:role/Admin\n  username: first\n  groups: [system:masters]\n- rolearn: arn:aws:iam::1:role/admin\n  username: second\n",
+    );
     let m = EffectiveMapping::new(&p.entries, &[], &[]);
     let e = m.lookup_entry("arn:aws:iam::1:role/ADMIN").unwrap();
     assert_eq!(e.username, "second");
@@ -293,7 +311,9 @@ fn last_entry_wins_per_role_key() {
 
 #[test]
 fn users_differing_in_case_resolve_to_the_first_deterministically() {
-    let p = users("- userarn: arn:aws:iam::1:user/Bob\n  username: a\n- userarn: arn:aws:iam::1:user/bob\n  username: b\n");
+    let p = users(
+        "- userarn: arn:aws:iam::1:user/Bob\n  username: a\n- userarn: arn:aws:iam::1:user/bob\n  username: b\n",
+    );
     let m = EffectiveMapping::new(&[], &p.entries, &[]);
     assert_eq!(m.users.len(), 2);
     assert_eq!(
@@ -321,7 +341,9 @@ fn accounts_map_to_the_canonical_arn() {
 
 #[test]
 fn a_path_or_assumed_role_arn_never_matches() {
-    let p = roles("- rolearn: arn:aws:iam::1:role/teams/Admin\n- rolearn: arn:aws:sts::1:assumed-role/Dev/s\n");
+    let p = roles(
+        "- rolearn: arn:aws:iam::1:role/teams/Admin\n- rolearn: arn:aws:sts::1:assumed-role/Dev/s\n",
+    );
     let m = EffectiveMapping::new(&p.entries, &[], &[]);
     let (_, admin) = crate::core::arn::canonicalize("arn:aws:sts::1:assumed-role/Admin/x").unwrap();
     assert!(m.lookup_entry(&admin).is_none());

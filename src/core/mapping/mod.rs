@@ -227,7 +227,7 @@ pub enum Resolution<'a> {
     Account(String),
 }
 
-fn last_wins<'a>(entries: &'a [Entry]) -> Vec<&'a Entry> {
+fn last_wins(entries: &[Entry]) -> Vec<&Entry> {
     let mut last: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, e) in entries.iter().enumerate() {
         if e.is_valid() {
@@ -272,8 +272,7 @@ impl<'a> EffectiveMapping<'a> {
         }
         let account = arn::parse(canonical_arn).ok()?.account.to_string();
         self.accounts
-            .iter()
-            .any(|a| *a == account)
+            .contains(&account)
             .then(|| Resolution::Account(canonical_arn.to_string()))
     }
 }

@@ -247,21 +247,31 @@ fn go_order(entries: &[(String, Span, SpannedJson)]) -> Vec<&(String, Span, Span
     sorted
 }
 
-fn type_error(json: &SpannedJson, path: &str, go_type: &str, field: Option<&'static str>) -> TypeError {
+fn type_error(
+    json: &SpannedJson,
+    path: &Path<'_>,
+    go_type: &str,
+    field: Option<&'static str>,
+) -> TypeError {
     TypeError {
         message: format!(
-            "json: cannot unmarshal {} into Go struct field {path} of type {go_type}",
-            json.value.go_kind()
+            "json: cannot unmarshal {} into Go struct field {}.{} of type {go_type}",
+            json.value.go_kind(),
+            path.0,
+            path.1
         ),
         field,
         span: json.span,
     }
 }
 
+/// A Go struct field path (`RoleMapping`, `groups`), formatted only when an error needs it.
+struct Path<'a>(&'a str, &'a str);
+
 fn decode_string(
     json: &SpannedJson,
     target: &mut String,
-    path: &str,
+    path: &Path<'_>,
     field: &'static str,
     errors: &mut Vec<TypeError>,
 ) {
@@ -317,10 +327,12 @@ fn decode_entry(
                 let Some(field) = find_field(struct_fields(list), key) else {
                     continue;
                 };
-                let path = format!("{go_type}.{field}");
+                let path = Path(go_type, field);
                 let errs = &mut entry.type_errors;
                 match field {
-                    "rolearn" | "userarn" => decode_string(value, &mut entry.arn, &path, field, errs),
+                    "rolearn" | "userarn" => {
+                        decode_string(value, &mut entry.arn, &path, field, errs)
+                    }
                     "username" => decode_string(value, &mut entry.username, &path, field, errs),
                     "userid" => decode_string(value, &mut entry.userid, &path, field, errs),
                     "groups" => match &value.value {
@@ -344,12 +356,14 @@ fn decode_entry(
                         Json::Null => entry.sso = None,
                         Json::Object(sso_keys) => {
                             let sso = entry.sso.get_or_insert_with(SsoMatcher::default);
-                            const SSO_FIELDS: &[&str] = &["permissionSetName", "accountID", "partition"];
+                            const SSO_FIELDS: &[&str] =
+                                &["permissionSetName", "accountID", "partition"];
                             for (k, _, v) in go_order(sso_keys) {
                                 let Some(f) = find_field(SSO_FIELDS, k) else {
                                     continue;
                                 };
-                                let p = format!("{go_type}.sso.{f}");
+                                let sso_type = format!("{go_type}.sso");
+                                let p = Path(&sso_type, f);
                                 let target = match f {
                                     "permissionSetName" => &mut sso.permission_set_name,
                                     "accountID" => &mut sso.account_id,
@@ -358,7 +372,12 @@ fn decode_entry(
                                 decode_string(v, target, &p, "sso", errs);
                             }
                         }
-                        _ => errs.push(type_error(value, &path, "config.SSOARNMatcher", Some(field))),
+                        _ => errs.push(type_error(
+                            value,
+                            &path,
+                            "config.SSOARNMatcher",
+                            Some(field),
+                        )),
                     },
                     _ => {}
                 }
@@ -371,7 +390,11 @@ fn decode_entry(
                 "json: cannot unmarshal {} into Go value of type config.{go_type}",
                 other.go_kind()
             ),
-            detail: format!("item #{} is a {}, not a mapping", index + 1, other.go_kind()),
+            detail: format!(
+                "item #{} is a {}, not a mapping",
+                index + 1,
+                other.go_kind()
+            ),
             span: item.span,
         }),
     }
@@ -443,14 +466,22 @@ pub fn parse_accounts(text: &str) -> AccountsParse {
                         message: format!(
                             "yaml: unmarshal errors:\n  line {}: cannot unmarshal !!{} into string",
                             item.span.line,
-                            if matches!(item.kind, NodeKind::Seq { .. }) { "seq" } else { "map" }
+                            if matches!(item.kind, NodeKind::Seq { .. }) {
+                                "seq"
+                            } else {
+                                "map"
+                            }
                         ),
                         detail: "an account must be a plain string".into(),
                         span: item.span,
                     }),
                 }
             }
-            let shape = if *flow { ListShape::Flow } else { ListShape::Block };
+            let shape = if *flow {
+                ListShape::Flow
+            } else {
+                ListShape::Block
+            };
             AccountsParse {
                 shape,
                 accounts,
