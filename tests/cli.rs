@@ -519,3 +519,49 @@ fn transcripts_of_common_runs() {
     }
     insta::assert_snapshot!(report);
 }
+
+#[test]
+fn update_changes_the_effective_entry_in_place() {
+    let (_d, path) = copy_fixture("commented.yaml");
+    let before = read(&path);
+    bin()
+        .args([
+            "create",
+            "--yes",
+            "--update",
+            "--arn",
+            ADMIN,
+            "--group",
+            "platform-admins,auditors",
+            "-f",
+        ])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "updating `arn:aws:iam::111122223333:role/Admin` at line 18 in place",
+        ));
+    assert_eq!(
+        read(&path),
+        before.replace(
+            "groups: [platform-admins]   #",
+            "groups: [platform-admins, auditors]   #"
+        )
+    );
+    // An ARN that is not mapped yet is added.
+    bin()
+        .args([
+            "create",
+            "--yes",
+            "--update",
+            "--arn",
+            "arn:aws:iam::111122223333:role/New",
+            "--username",
+            "new",
+            "-f",
+        ])
+        .arg(&path)
+        .assert()
+        .code(0);
+    assert!(read(&path).contains("role/New"));
+}

@@ -128,6 +128,10 @@ pub struct CreateArgs {
     /// Fail when the ARN is already mapped differently; an identical mapping is a no-op
     #[arg(long)]
     pub no_duplicate_arns: bool,
+    /// Change the username and/or groups of the ARN's existing entry in place (the entry the
+    /// authenticator uses); add the entry when the ARN is not mapped yet
+    #[arg(long, conflicts_with = "no_duplicate_arns")]
+    pub update: bool,
     /// Map an EC2 node role: username `system:node:{{EC2PrivateDNSName}}`, groups `system:bootstrappers`, `system:nodes`
     #[arg(long, conflicts_with_all = ["username", "groups", "fargate_role", "windows_node_role"])]
     pub node_role: bool,

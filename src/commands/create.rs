@@ -119,6 +119,7 @@ pub fn create(args: CreateArgs, out: Reporter) -> Result<i32> {
         noun: _,
         source,
         no_duplicate_arns,
+        update,
         write: write_opts,
         ..
     } = args;
@@ -147,6 +148,24 @@ pub fn create(args: CreateArgs, out: Reporter) -> Result<i32> {
                     doc.entry_location(same).line
                 ));
                 return Ok(EXIT_OK);
+            }
+            if let (true, Some(current)) = (update, existing.last()) {
+                // The last entry for the ARN is the one the authenticator uses.
+                out.note(&format!(
+                    "updating `{}` at line {} in place",
+                    current.arn,
+                    doc.entry_location(current).line
+                ));
+                let plan = EditPlan::UpdateEntry {
+                    list: current.list,
+                    index: current.index,
+                    username: entry.username.clone(),
+                    groups: (!entry.groups.is_empty()).then(|| entry.groups.clone()),
+                };
+                let outcome = doc
+                    .apply(&plan)
+                    .map_err(|e| Failure::error(e.to_string(), None))?;
+                return write::write_file(&input, &outcome.text, &write_opts, out);
             }
             if let Some(other) = existing.last() {
                 let line = doc.entry_location(other).line;

@@ -1,7 +1,7 @@
 //! Document reading and lossless edits on hand-written shapes (the corpus tests are in tests/).
 
 use super::*;
-use crate::core::mapping::ListKind;
+use crate::core::mapping::{DataKey, ListKind};
 
 fn doc(text: &str) -> AuthDocument {
     AuthDocument::parse("t.yaml", text.to_string()).unwrap()
@@ -188,4 +188,194 @@ fn double_quoted_kubectl_value_is_edited_in_place() {
         })
         .unwrap();
     assert_eq!(back.text, text);
+}
+
+/// `yaml_test.go` fixtures of aws-iam-authenticator, as whole ConfigMaps (spec §3, yaml fixtures).
+mod upstream_yaml_fixtures {
+    use super::*;
+
+    fn base(roles_key: &str, users_key: &str, accounts_key: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  {roles_key}: |\n    - rolearn: arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6\n      username: system:node:{{{{EC2PrivateDNSName}}}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n  {users_key}: |\n    - userarn: arn:aws:iam::555555555555:user/admin\n      username: admin\n      groups:\n        - system:masters\n  {accounts_key}: |\n    - 555555555555\n"
+        )
+    }
+
+    fn store(d: &AuthDocument) -> (usize, usize, Vec<String>) {
+        let m = d.effective();
+        (m.roles.len(), m.users.len(), m.accounts.clone())
+    }
+
+    #[test]
+    fn base_fixture() {
+        let d = doc(&base("mapRoles", "mapUsers", "mapAccounts"));
+        assert_eq!(store(&d), (1, 1, vec!["555555555555".to_string()]));
+        // Lookups are case-insensitive (the test looks up the lower-cased ARN).
+        let m = d.effective();
+        let node = m
+            .lookup_entry(
+                "arn:aws:iam::555555555555:role/devel-worker-nodes-nodeinstancerole-74rf4ubdukl6",
+            )
+            .unwrap();
+        assert_eq!(node.username, "system:node:{{EC2PrivateDNSName}}");
+        assert_eq!(node.groups, vec!["system:bootstrappers", "system:nodes"]);
+        let admin = m
+            .lookup_entry("arn:aws:iam::555555555555:user/admin")
+            .unwrap();
+        assert_eq!(
+            (admin.username.as_str(), admin.groups.clone()),
+            ("admin", vec!["system:masters".to_string()])
+        );
+    }
+
+    #[test]
+    fn crazy_and_open_source_case_entry_keys_read_the_same() {
+        let crazy = base("mapRoles", "mapUsers", "mapAccounts")
+            .replace("- rolearn:", "- rOlEaRn:")
+            .replace("- userarn:", "- uSeRaRn:")
+            .replace("username:", "UsErNaMe:")
+            .replace("groups:", "gRoUpS:");
+        let open = base("mapRoles", "mapUsers", "mapAccounts")
+            .replace("- rolearn:", "- roleARN:")
+            .replace("- userarn:", "- userARN:");
+        let expected = doc(&base("mapRoles", "mapUsers", "mapAccounts"));
+        for text in [crazy, open] {
+            let d = doc(&text);
+            assert_eq!(store(&d), store(&expected));
+            let (a, b) = (&d.roles.entries[0], &expected.roles.entries[0]);
+            assert_eq!(
+                (&a.arn, &a.username, &a.groups),
+                (&b.arn, &b.username, &b.groups)
+            );
+        }
+    }
+
+    #[test]
+    fn top_level_keys_in_another_case_are_ignored() {
+        for keys in [
+            ("maproles", "mapusers", "mapaccounts"),
+            ("MaPrOlEs", "mApUsErS", "MaPrCcOuNtS"),
+        ] {
+            let d = doc(&base(keys.0, keys.1, keys.2));
+            assert_eq!(store(&d), (0, 0, vec![]));
+            assert!(!d.facts.wrong_case_keys.is_empty());
+        }
+    }
+
+    #[test]
+    fn space_out_of_place_folds_the_groups() {
+        let d = doc(&base("mapRoles", "mapUsers", "mapAccounts")
+            .replace("        - system:nodes\n", "         - system:nodes\n"));
+        assert_eq!(
+            d.roles.entries[0].groups,
+            vec!["system:bootstrappers - system:nodes"]
+        );
+        assert_eq!(store(&d).1, 1);
+    }
+
+    #[test]
+    fn missing_bar_is_not_a_string() {
+        let d =
+            doc(&base("mapRoles", "mapUsers", "mapAccounts").replace("mapRoles: |", "mapRoles:"));
+        assert_eq!(
+            d.slot(DataKey::MapRoles).unwrap().not_string,
+            Some("sequence")
+        );
+        assert_eq!(store(&d).0, 0);
+    }
+}
+
+fn update(
+    list: ListKind,
+    index: usize,
+    username: Option<&str>,
+    groups: Option<&[&str]>,
+) -> EditPlan {
+    EditPlan::UpdateEntry {
+        list,
+        index,
+        username: username.map(str::to_string),
+        groups: groups.map(|g| g.iter().map(|x| x.to_string()).collect()),
+    }
+}
+
+#[test]
+fn update_replaces_only_the_values() {
+    let d = doc(COMMENTED);
+    let out = d
+        .apply(&update(
+            ListKind::Roles,
+            1,
+            Some("root-admin"),
+            Some(&["platform-admins", "auditors"]),
+        ))
+        .unwrap();
+    assert_eq!(
+        out.text,
+        COMMENTED
+            .replace(
+                "      username: admin:{{SessionName}}\n",
+                "      username: root-admin\n"
+            )
+            .replace(
+                "groups: [system:masters]   # flow style",
+                "groups: [platform-admins, auditors]   # flow style"
+            )
+    );
+    // Block groups keep their indentation; the rest of the entry keeps its bytes.
+    let out = d
+        .apply(&update(
+            ListKind::Users,
+            0,
+            None,
+            Some(&["viewers", "auditors"]),
+        ))
+        .unwrap();
+    assert_eq!(
+        out.text,
+        COMMENTED.replace(
+            "        - system:masters\n# trailing",
+            "        - viewers\n        - auditors\n# trailing"
+        )
+    );
+}
+
+#[test]
+fn update_adds_missing_fields() {
+    let text = "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::1:role/ci\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/bob\n      username: bob\n";
+    let out = doc(text)
+        .apply(&update(
+            ListKind::Roles,
+            0,
+            Some("ci"),
+            Some(&["deployers"]),
+        ))
+        .unwrap();
+    assert!(out.text.contains("    - rolearn: arn:aws:iam::1:role/ci\n      username: ci\n      groups:\n        - deployers\n  mapUsers"), "{}", out.text);
+    let out = doc(text)
+        .apply(&update(ListKind::Users, 0, None, Some(&["a"])))
+        .unwrap();
+    assert!(
+        out.text
+            .ends_with("      username: bob\n      groups:\n        - a\n"),
+        "{}",
+        out.text
+    );
+}
+
+#[test]
+fn update_flow_entries_and_kubectl_layout() {
+    let text = "data:\n  mapRoles: '[{\"rolearn\":\"arn:aws:iam::1:role/a\",\"username\":\"a\",\"groups\":[\"g\"]}]'\n";
+    let out = doc(text)
+        .apply(&update(ListKind::Roles, 0, None, Some(&["h", "i"])))
+        .unwrap();
+    assert!(out.text.contains("'[{\"rolearn\":\"arn:aws:iam::1:role/a\",\"username\":\"a\",\"groups\":[\"h\",\"i\"]}]'"), "{}", out.text);
+    let kubectl = "data:\n  mapRoles: |\n    - groups:\n      - system:masters\n      rolearn: arn:aws:iam::1:role/a\n      username: a\n";
+    let out = doc(kubectl)
+        .apply(&update(ListKind::Roles, 0, Some("b"), Some(&["x", "y"])))
+        .unwrap();
+    // `y` is a YAML 1.1 boolean: it must be quoted to stay a group name.
+    assert_eq!(
+        out.text,
+        "data:\n  mapRoles: |\n    - groups:\n      - x\n      - \"y\"\n      rolearn: arn:aws:iam::1:role/a\n      username: b\n"
+    );
 }

@@ -22,9 +22,21 @@ pub struct NewEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EditPlan {
     AddEntry(NewEntry),
-    RemoveEntry { list: ListKind, index: usize },
+    RemoveEntry {
+        list: ListKind,
+        index: usize,
+    },
     AddAccount(String),
-    RemoveAccount { index: usize },
+    RemoveAccount {
+        index: usize,
+    },
+    /// Replace the username and/or the groups of an entry in place (`None` keeps the field).
+    UpdateEntry {
+        list: ListKind,
+        index: usize,
+        username: Option<String>,
+        groups: Option<Vec<String>>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -178,6 +190,31 @@ impl AuthDocument {
                 };
                 (key, new)
             }
+            EditPlan::UpdateEntry {
+                list,
+                index,
+                username,
+                groups,
+            } => {
+                let key = list.data_key();
+                let parse = self.list(*list);
+                let entry = parse.entries.get(*index).ok_or_else(|| {
+                    EditError::Unsupported(format!("no entry #{index} in `{}`", key.as_str()))
+                })?;
+                let content = self.slot_content(key);
+                let new = update_entry(content, entry, username.as_deref(), groups.as_deref());
+                let planned = match list {
+                    ListKind::Roles => &mut model.roles[*index],
+                    ListKind::Users => &mut model.users[*index],
+                };
+                if let Some(u) = username {
+                    planned.username = u.clone();
+                }
+                if let Some(g) = groups {
+                    planned.groups = g.clone();
+                }
+                (key, new)
+            }
             EditPlan::AddAccount(id) => {
                 let key = DataKey::MapAccounts;
                 let new = add_account(
@@ -252,7 +289,9 @@ impl AuthDocument {
     fn check_editable(&self, plan: &EditPlan) -> Result<(), EditError> {
         let key = match plan {
             EditPlan::AddEntry(e) => e.list.data_key(),
-            EditPlan::RemoveEntry { list, .. } => list.data_key(),
+            EditPlan::RemoveEntry { list, .. } | EditPlan::UpdateEntry { list, .. } => {
+                list.data_key()
+            }
             _ => DataKey::MapAccounts,
         };
         if let Some((dup, span)) = self.facts.duplicate_keys.first() {
@@ -827,4 +866,148 @@ fn add_account(
         }
         _ => replace_or_append_block(content, &format!("- {item}\n")),
     }
+}
+
+/// The new decoded text of a list with one entry's username and/or groups replaced in place: only
+/// those values change (or a line is added for a missing field); the rest of the entry keeps its bytes.
+fn update_entry(
+    content: &str,
+    entry: &Entry,
+    username: Option<&str>,
+    groups: Option<&[String]>,
+) -> String {
+    let style = EntryStyle::of(entry, content);
+    if entry.flow {
+        let new = NewEntry {
+            list: entry.list,
+            arn: entry.arn.clone(),
+            username: username
+                .map(str::to_string)
+                .or(Some(entry.username.clone())),
+            groups: groups
+                .map(<[String]>::to_vec)
+                .unwrap_or_else(|| entry.groups.clone()),
+        };
+        let (a, b) = (entry.span.start, entry.span.end);
+        return format!(
+            "{}{}{}",
+            &content[..a],
+            render::render_flow(&new, &style),
+            &content[b..]
+        );
+    }
+    // Replacements as (start, end, text), applied from the end so earlier offsets stay valid.
+    let mut edits: Vec<(usize, usize, String)> = vec![];
+    let key_col = entry.fields.first().map_or(0, |f| {
+        f.key_span.start - line_start(content, f.key_span.start)
+    });
+    let after_entry = line_end_incl(content, entry_end(entry).saturating_sub(1));
+    let eol_before = |at: usize| {
+        if at == content.len() && !content.ends_with('\n') {
+            "\n"
+        } else {
+            ""
+        }
+    };
+    if let Some(u) = username {
+        let quote = entry
+            .field("username")
+            .map_or(Quote::Plain, |f| render::quote_of(content, f.value_span));
+        let value = render::scalar(u, quote, u.starts_with("{{"));
+        match entry.field("username") {
+            Some(f) => edits.push((f.value_span.start, f.value_span.end, value)),
+            None => {
+                let at = line_end_incl(content, entry.span.start);
+                let (pre, post) = if at == content.len() && !content.ends_with('\n') {
+                    ("\n", "")
+                } else {
+                    ("", "\n")
+                };
+                edits.push((
+                    at,
+                    at,
+                    format!("{pre}{}username: {value}{post}", " ".repeat(key_col)),
+                ));
+            }
+        }
+    }
+    if let Some(g) = groups {
+        let items: Vec<String> = g
+            .iter()
+            .map(|x| render::scalar(x, style.group_quote(), x.starts_with("{{")))
+            .collect();
+        match entry.field("groups") {
+            Some(f)
+                if content[f.value_span.start..].starts_with('[')
+                    || g.is_empty()
+                    || entry.group_spans.is_empty() =>
+            {
+                let flow = format!(
+                    "[{}]",
+                    items.join(if style.flow_groups_spaced() {
+                        ", "
+                    } else {
+                        ","
+                    })
+                );
+                let end = entry
+                    .group_spans
+                    .last()
+                    .map_or(f.value_span.end, |l| l.end)
+                    .max(f.value_span.end);
+                let start = if content[f.value_span.start..].starts_with('[') {
+                    f.value_span.start
+                } else {
+                    f.key_span.end + 1
+                };
+                let lead = if content[f.value_span.start..].starts_with('[') {
+                    ""
+                } else {
+                    " "
+                };
+                edits.push((start, end, format!("{lead}{flow}")));
+            }
+            Some(_) => {
+                // A block sequence: rewrite its item lines at the same indentation.
+                let first = entry.group_spans[0];
+                let last = *entry.group_spans.last().expect("non-empty");
+                let dash = content[..first.start].rfind('-').unwrap_or(first.start);
+                let start = line_start(content, dash);
+                let end = line_end_incl(content, last.end.saturating_sub(1));
+                let pad = " ".repeat(dash - start);
+                let mut lines: String = items.iter().map(|i| format!("{pad}- {i}\n")).collect();
+                if end == content.len() && !content.ends_with('\n') {
+                    lines.pop();
+                }
+                edits.push((start, end, lines));
+            }
+            None => {
+                let pad = " ".repeat(key_col);
+                let block: String = if g.is_empty() {
+                    format!("{pad}groups: []\n")
+                } else {
+                    let mut b = format!("{pad}groups:\n");
+                    for i in &items {
+                        b.push_str(&format!("{pad}  - {i}\n"));
+                    }
+                    b
+                };
+                let pre = eol_before(after_entry);
+                let block = if pre.is_empty() {
+                    block
+                } else {
+                    format!("{pre}{}", block.trim_end_matches('\n'))
+                };
+                edits.push((after_entry, after_entry, block));
+            }
+        }
+    }
+    // From the end; at one offset, the later edit first, so the earlier one ends up before it.
+    let mut edits: Vec<(usize, (usize, usize, String))> = edits.into_iter().enumerate().collect();
+    edits.sort_by_key(|(i, (start, _, _))| std::cmp::Reverse((*start, *i)));
+    let mut out = content.to_string();
+    for (_, (a, b, text)) in edits {
+        out.replace_range(a..b, &text);
+    }
+    out
 }

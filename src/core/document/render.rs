@@ -283,6 +283,14 @@ pub fn render_flow(entry: &NewEntry, style: &EntryStyle) -> String {
 }
 
 impl EntryStyle {
+    pub fn group_quote(&self) -> Quote {
+        self.group_quote
+    }
+
+    pub fn flow_groups_spaced(&self) -> bool {
+        !matches!(self.groups, Groups::Flow { spaced: false })
+    }
+
     fn key_name(&self, field: &'static str) -> String {
         self.spelled
             .iter()
