@@ -100,9 +100,8 @@ pub fn is_known_partition(partition: &str) -> bool {
     PARTITIONS.contains(&partition)
 }
 
-/// `arn.Canonicalize`: the ARN a caller is matched by. Assumed-role ARNs become IAM role ARNs (without
-/// the session name and without any path); everything else is returned unchanged, paths included.
-pub fn canonicalize(arn: &str) -> Result<(PrincipalType, String), CanonicalizeError> {
+/// The first two steps of `Canonicalize` and `StripPath`: parse, then require a known partition.
+fn parse_known_partition(arn: &str) -> Result<ArnParts<'_>, CanonicalizeError> {
     let parts = parse(arn).map_err(|source| CanonicalizeError::Invalid {
         arn: arn.to_string(),
         source,
@@ -110,6 +109,13 @@ pub fn canonicalize(arn: &str) -> Result<(PrincipalType, String), CanonicalizeEr
     if !is_known_partition(parts.partition) {
         return Err(CanonicalizeError::Partition(arn.to_string()));
     }
+    Ok(parts)
+}
+
+/// `arn.Canonicalize`: the ARN a caller is matched by. Assumed-role ARNs become IAM role ARNs (without
+/// the session name and without any path); everything else is returned unchanged, paths included.
+pub fn canonicalize(arn: &str) -> Result<(PrincipalType, String), CanonicalizeError> {
+    let parts = parse_known_partition(arn)?;
     let resource_type = parts.resource.split('/').next().unwrap_or_default();
     let unrecognized = || CanonicalizeError::UnrecognizedResource {
         resource: parts.resource.to_string(),
@@ -149,13 +155,7 @@ pub fn canonicalize(arn: &str) -> Result<(PrincipalType, String), CanonicalizeEr
 
 /// `arn.StripPath` (DynamicFile backend): a role ARN with a path becomes `role/<last part>`.
 pub fn strip_path(arn: &str) -> Result<String, CanonicalizeError> {
-    let parts = parse(arn).map_err(|source| CanonicalizeError::Invalid {
-        arn: arn.to_string(),
-        source,
-    })?;
-    if !is_known_partition(parts.partition) {
-        return Err(CanonicalizeError::Partition(arn.to_string()));
-    }
+    let parts = parse_known_partition(arn)?;
     let pieces: Vec<&str> = parts.resource.split('/').collect();
     if pieces[0] != "role" || pieces.len() <= 2 {
         return Ok(arn.to_string());

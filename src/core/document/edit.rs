@@ -691,16 +691,24 @@ fn add_entry(
             )
         }
         (ListShape::Flow, None) if !block_value || !is_lone_empty_flow(content) => {
-            let style = EntryStyle::canonical();
-            let open = list.root.as_ref().map_or(0, |r| r.span.start);
-            let item = render::render_flow(entry, &style);
-            format!("{}{item}{}", &content[..open + 1], &content[open + 1..])
+            let item = render::render_flow(entry, &EntryStyle::canonical());
+            insert_into_empty_flow(content, list.root.as_ref(), &item)
         }
         _ => {
             let block = render::render_block(entry, &EntryStyle::canonical());
             replace_or_append_block(content, &block)
         }
     }
+}
+
+/// Put the first item into an empty flow sequence (`[]` -> `[item]`), keeping the value's style.
+fn insert_into_empty_flow(
+    content: &str,
+    root: Option<&crate::core::yaml::Node>,
+    item: &str,
+) -> String {
+    let open = root.map_or(0, |r| r.span.start);
+    format!("{}{item}{}", &content[..open + 1], &content[open + 1..])
 }
 
 fn is_lone_empty_flow(content: &str) -> bool {
@@ -861,8 +869,7 @@ fn add_account(
             )
         }
         (ListShape::Flow, None) if !block_value || !is_lone_empty_flow(content) => {
-            let open = parse.root.as_ref().map_or(0, |r| r.span.start);
-            format!("{}{item}{}", &content[..open + 1], &content[open + 1..])
+            insert_into_empty_flow(content, parse.root.as_ref(), &item)
         }
         _ => replace_or_append_block(content, &format!("- {item}\n")),
     }

@@ -4,8 +4,8 @@
 use super::{Ctx, Finding, Rule, Severity};
 use crate::core::arn::{self, PrincipalType};
 use crate::core::document::Shape;
-use crate::core::mapping::template;
 use crate::core::mapping::{DataKey, Entry, ListErrorKind, ListKind, ListParse, ListShape};
+use crate::core::mapping::{backend, template};
 
 /// The ConfigMap data size limit of the API server (1 MiB).
 pub const SIZE_LIMIT: usize = 1024 * 1024;
@@ -14,7 +14,6 @@ const NODE_USERNAMES: [&str; 2] = [
     "system:node:{{EC2PrivateDNSName}}",
     "system:node:{{SessionName}}",
 ];
-const RESERVED_PREFIXES: [&str; 5] = ["system:", "eks:", "aws:", "amazon:", "iam:"];
 
 fn rule(id: &str) -> &'static Rule {
     super::rule(id).expect("rule id in table")
@@ -658,7 +657,7 @@ fn reserved_username(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         if NODE_USERNAMES.contains(&u) {
             continue;
         }
-        if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| u.starts_with(*p)) {
+        if let Some(prefix) = backend::reserved_prefix(u, &backend::RESERVED_PREFIXES) {
             out.push(ctx.at(
                 rule("IM027"),
                 field_location(ctx, e, key, "username"),

@@ -1,6 +1,7 @@
 //! The mapping model: role and user entries as aws-iam-authenticator decodes them, the effective
 //! mapping it builds from them (last entry wins per key), and lookups of a caller's canonical ARN.
 
+pub mod backend;
 mod parse;
 pub mod template;
 
