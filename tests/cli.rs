@@ -453,12 +453,17 @@ fn errors_name_the_file_and_line() {
 }
 
 #[test]
-fn live_mode_is_not_silently_faked() {
+fn without_a_kubeconfig_live_mode_says_what_to_do() {
+    let home = tempfile::tempdir().unwrap();
     bin()
+        .env("HOME", home.path())
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
         .args(["get"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("pass `-f aws-auth.yaml`"));
+        .stderr(predicate::str::contains("no kubeconfig found"))
+        .stderr(predicate::str::contains("hint: pass --kubeconfig FILE or set KUBECONFIG"));
 }
 
 #[test]

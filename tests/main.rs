@@ -5,5 +5,6 @@ mod cli;
 mod corpus;
 mod docs;
 mod fixtures;
+mod live;
 mod props;
 mod support;

@@ -1,3 +1,5 @@
-//! Thin I/O adapters. Files now; the Kubernetes API and AWS come with the live-cluster and verify issues.
+//! Thin I/O adapters: files, the Kubernetes API and backups on disk. AWS comes with the verify issue.
 
+pub mod backup;
 pub mod fs;
+pub mod kube;

@@ -31,6 +31,36 @@ pub struct Cli {
     /// Never colour output (NO_COLOR is honoured too).
     #[arg(long, global = true)]
     pub no_color: bool,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// How to reach the cluster when no `-f FILE` is given.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Cluster")]
+pub struct ClusterArgs {
+    /// Kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then the in-cluster service account)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use (default: the current context)
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// Impersonate this user for every request
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub as_user: Option<String>,
+    /// Impersonate this group (repeatable)
+    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    pub as_groups: Vec<String>,
+    /// Namespace of the ConfigMap
+    #[arg(long, global = true, default_value = "kube-system")]
+    pub namespace: String,
+    /// Name of the ConfigMap
+    #[arg(long, global = true, default_value = "aws-auth")]
+    pub name: String,
+    /// Where to write the backup taken before every change to a cluster
+    /// (default: $XDG_STATE_HOME/iamidmap/backups/<context>)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,10 +1,10 @@
 //! `iamidmap create`: add a role, user or account mapping, losslessly, in the neighbours' style.
 
-use super::{arn_matches, load, mapped_entries, require_file, write};
-use crate::cli::CreateArgs;
+use super::{apply_all, arn_matches, file_of, live, load, mapped_entries, place, write};
 use crate::cli::diagnostics::{EXIT_OK, Failure, Reporter};
+use crate::cli::{ClusterArgs, CreateArgs};
 use crate::core::arn::{self, PrincipalType};
-use crate::core::document::{EditPlan, NewEntry};
+use crate::core::document::{AuthDocument, EditPlan, NewEntry};
 use crate::core::mapping::ListKind;
 use anyhow::Result;
 
@@ -113,7 +113,7 @@ fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
     }))
 }
 
-pub fn create(args: CreateArgs, out: Reporter) -> Result<i32> {
+pub fn create(args: CreateArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
     let target = resolve(&args, out)?;
     let CreateArgs {
         noun: _,
@@ -123,82 +123,91 @@ pub fn create(args: CreateArgs, out: Reporter) -> Result<i32> {
         write: write_opts,
         ..
     } = args;
-    let path = require_file(source, "create")?;
-    let (input, doc) = load(&path)?;
-    let plan = match target {
+    let planner = |doc: &AuthDocument| plan(doc, &target, no_duplicate_arns, update, out);
+    match file_of(source) {
+        Some(path) => {
+            let (input, doc) = load(&path)?;
+            let plans = planner(&doc)?;
+            if plans.is_empty() {
+                return Ok(EXIT_OK);
+            }
+            let new = apply_all(doc, &plans, out)?;
+            write::write_file(&input, &new.text, &write_opts, out)
+        }
+        None => live::edit(cluster, &write_opts, out, planner),
+    }
+}
+
+/// The edits that add (or update) the mapping in this version of the document; none when it is there.
+fn plan(
+    doc: &AuthDocument,
+    target: &Target,
+    no_duplicate_arns: bool,
+    update: bool,
+    out: Reporter,
+) -> Result<Vec<EditPlan>> {
+    let entry = match target {
         Target::Account(account) => {
-            if doc.accounts.accounts.iter().any(|a| a.0 == account) {
+            if doc.accounts.accounts.iter().any(|a| a.0 == *account) {
                 out.note(&format!(
                     "account `{account}` is already in mapAccounts; nothing to do"
                 ));
-                return Ok(EXIT_OK);
+                return Ok(vec![]);
             }
-            EditPlan::AddAccount(account)
+            return Ok(vec![EditPlan::AddAccount(account.clone())]);
         }
-        Target::Entry(entry) => {
-            let planned = crate::core::mapping::parse_list(&render_probe(&entry), entry.list);
-            let new_entry = &planned.entries[0];
-            let existing: Vec<_> = mapped_entries(&doc)
-                .filter(|e| arn_matches(e, &entry.arn))
-                .collect();
-            if let Some(same) = existing.iter().find(|e| e.same_mapping(new_entry)) {
-                out.note(&format!(
-                    "`{}` is already mapped identically at line {}; nothing to do",
-                    entry.arn,
-                    doc.entry_location(same).line
-                ));
-                return Ok(EXIT_OK);
-            }
-            if let (true, Some(current)) = (update, existing.last()) {
-                // The last entry for the ARN is the one the authenticator uses.
-                out.note(&format!(
-                    "updating `{}` at line {} in place",
-                    current.arn,
-                    doc.entry_location(current).line
-                ));
-                let plan = EditPlan::UpdateEntry {
-                    list: current.list,
-                    index: current.index,
-                    username: entry.username.clone(),
-                    groups: (!entry.groups.is_empty()).then(|| entry.groups.clone()),
-                };
-                let outcome = doc
-                    .apply(&plan)
-                    .map_err(|e| Failure::error(e.to_string(), None))?;
-                return write::write_file(&input, &outcome.text, &write_opts, out);
-            }
-            if let Some(other) = existing.last() {
-                let line = doc.entry_location(other).line;
-                let what = format!(
-                    "`{}` is already mapped at line {line} (username `{}`, groups [{}])",
-                    entry.arn,
-                    other.username,
-                    other.groups.join(", ")
-                );
-                if no_duplicate_arns {
-                    return Err(Failure::refused(
-                        format!("{what}; --no-duplicate-arns forbids shadowing it"),
-                        Some(format!(
-                            "remove it first (`iamidmap delete -f {} --arn {}`), or drop --no-duplicate-arns",
-                            input.name, entry.arn
-                        )),
-                    )
-                    .into());
-                }
-                out.warn(&format!(
-                    "{what}; the new entry comes last, so the authenticator uses it and the old mapping stops applying"
-                ));
-            }
-            EditPlan::AddEntry(entry)
-        }
+        Target::Entry(entry) => entry,
     };
-    let outcome = doc
-        .apply(&plan)
-        .map_err(|e| Failure::error(e.to_string(), None))?;
-    for note in &outcome.notes {
-        out.note(note);
+    let planned = crate::core::mapping::parse_list(&render_probe(entry), entry.list);
+    let new_entry = &planned.entries[0];
+    let existing: Vec<_> = mapped_entries(doc)
+        .filter(|e| arn_matches(e, &entry.arn))
+        .collect();
+    if let Some(same) = existing.iter().find(|e| e.same_mapping(new_entry)) {
+        out.note(&format!(
+            "`{}` is already mapped identically at {}; nothing to do",
+            entry.arn,
+            place(doc, same)
+        ));
+        return Ok(vec![]);
     }
-    write::write_file(&input, &outcome.text, &write_opts, out)
+    if let (true, Some(current)) = (update, existing.last()) {
+        // The last entry for the ARN is the one the authenticator uses.
+        out.note(&format!(
+            "updating `{}` at {} in place",
+            current.arn,
+            place(doc, current)
+        ));
+        return Ok(vec![EditPlan::UpdateEntry {
+            list: current.list,
+            index: current.index,
+            username: entry.username.clone(),
+            groups: (!entry.groups.is_empty()).then(|| entry.groups.clone()),
+        }]);
+    }
+    if let Some(other) = existing.last() {
+        let what = format!(
+            "`{}` is already mapped at {} (username `{}`, groups [{}])",
+            entry.arn,
+            place(doc, other),
+            other.username,
+            other.groups.join(", ")
+        );
+        if no_duplicate_arns {
+            return Err(Failure::refused(
+                format!("{what}; --no-duplicate-arns forbids shadowing it"),
+                Some(format!(
+                    "remove it first (`iamidmap delete --arn {}`), change it with --update, or drop --no-duplicate-arns",
+                    entry.arn
+                )),
+            )
+            .into());
+        }
+        out.warn(&format!(
+            "{what}; the new entry comes last, so the authenticator uses it and the old mapping stops applying"
+        ));
+    }
+    Ok(vec![EditPlan::AddEntry(entry.clone())])
 }
 
 /// The new entry as the authenticator would read it, for comparing with existing entries.

@@ -1,8 +1,8 @@
 //! `iamidmap delete`: remove mappings by ARN (first match, or `--all`), by username or by account.
 
-use super::{arn_matches, load, require_file, write};
-use crate::cli::DeleteArgs;
+use super::{apply_all, arn_matches, file_of, live, load, place, write};
 use crate::cli::diagnostics::{EXIT_OK, Failure, Reporter};
+use crate::cli::{ClusterArgs, DeleteArgs};
 use crate::core::document::{AuthDocument, EditPlan};
 use crate::core::mapping::{Entry, ListKind};
 use anyhow::Result;
@@ -48,11 +48,11 @@ fn plans(doc: &AuthDocument, selector: &Selector, all: bool, out: Reporter) -> V
             for e in doc.list(list).entries.iter().filter(|e| e.is_valid()) {
                 if selector.matches(e) {
                     out.note(&format!(
-                        "removing `{}` (username `{}`, groups [{}]) at line {}",
+                        "removing `{}` (username `{}`, groups [{}]) at {}",
                         e.arn,
                         e.username,
                         e.groups.join(", "),
-                        doc.entry_location(e).line
+                        place(doc, e)
                     ));
                     plans.push(EditPlan::RemoveEntry {
                         list,
@@ -88,7 +88,7 @@ fn count_matches(doc: &AuthDocument, selector: &Selector) -> usize {
     }
 }
 
-pub fn delete(args: DeleteArgs, out: Reporter) -> Result<i32> {
+pub fn delete(args: DeleteArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
     let DeleteArgs {
         noun: _,
         source,
@@ -105,49 +105,50 @@ pub fn delete(args: DeleteArgs, out: Reporter) -> Result<i32> {
         (_, _, Some(u)) => Selector::Username(u),
         _ => unreachable!("clap requires one selector"),
     };
-    let path = require_file(source, "delete")?;
-    let (input, mut doc) = load(&path)?;
-    let total = count_matches(&doc, &selector);
-    let plans = plans(&doc, &selector, all, out);
-    if plans.is_empty() {
-        if ignore_not_found {
-            out.note(&format!(
-                "no mapping with {}; nothing to do",
+    let planner = |doc: &AuthDocument| -> Result<Vec<EditPlan>> {
+        let total = count_matches(doc, &selector);
+        let plans = plans(doc, &selector, all, out);
+        if plans.is_empty() {
+            if ignore_not_found {
+                out.note(&format!(
+                    "no mapping with {}; nothing to do",
+                    selector.describe()
+                ));
+                return Ok(vec![]);
+            }
+            return Err(Failure::error(
+                format!(
+                    "no mapping with {} in {}",
+                    selector.describe(),
+                    doc.source_name
+                ),
+                Some(
+                    "`iamidmap get` lists the mappings; --ignore-not-found makes this a no-op"
+                        .to_string(),
+                ),
+            )
+            .into());
+        }
+        if total > plans.len() {
+            out.warn(&format!(
+                "{} more mapping{} with {} remain (use --all to remove them at once)",
+                total - plans.len(),
+                if total - plans.len() == 1 { "" } else { "s" },
                 selector.describe()
             ));
-            return Ok(EXIT_OK);
         }
-        return Err(Failure::error(
-            format!(
-                "no mapping with {} in `{}`",
-                selector.describe(),
-                input.name
-            ),
-            Some(format!(
-                "`iamidmap get -f {}` lists the mappings; --ignore-not-found makes this a no-op",
-                input.name
-            )),
-        )
-        .into());
-    }
-    let removed = plans.len();
-    for plan in &plans {
-        let outcome = doc
-            .apply(plan)
-            .map_err(|e| Failure::error(e.to_string(), None))?;
-        for note in &outcome.notes {
-            out.note(note);
+        Ok(plans)
+    };
+    match file_of(source) {
+        Some(path) => {
+            let (input, doc) = load(&path)?;
+            let plans = planner(&doc)?;
+            if plans.is_empty() {
+                return Ok(EXIT_OK);
+            }
+            let new = apply_all(doc, &plans, out)?;
+            write::write_file(&input, &new.text, &write_opts, out)
         }
-        doc = AuthDocument::parse(&input.name, outcome.text)
-            .map_err(|e| Failure::error(e.to_string(), None))?;
+        None => live::edit(cluster, &write_opts, out, planner),
     }
-    if total > removed {
-        out.warn(&format!(
-            "{} more mapping{} with {} remain (use --all to remove them at once)",
-            total - removed,
-            if total - removed == 1 { "" } else { "s" },
-            selector.describe()
-        ));
-    }
-    write::write_file(&input, &doc.text, &write_opts, out)
 }

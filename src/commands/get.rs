@@ -1,9 +1,9 @@
 //! `iamidmap get`: list the mappings the authenticator reads, filtered, as a table, JSON or YAML.
 
-use super::{arn_matches, load, mapped_entries, require_file, warn_dropped};
+use super::{arn_matches, file_of, live, load, mapped_entries, warn_dropped};
 use crate::cli::diagnostics::{EXIT_OK, Reporter};
 use crate::cli::render::{self, MappingRow};
-use crate::cli::{GetArgs, OutputFormat};
+use crate::cli::{ClusterArgs, GetArgs, OutputFormat};
 use crate::core::document::AuthDocument;
 use crate::core::mapping::ListKind;
 use anyhow::Result;
@@ -56,7 +56,7 @@ pub fn rows(doc: &AuthDocument, filter: &Filter) -> Vec<MappingRow> {
     rows
 }
 
-pub fn get(args: GetArgs, out: Reporter) -> Result<i32> {
+pub fn get(args: GetArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
     let GetArgs {
         noun: _,
         source,
@@ -65,13 +65,16 @@ pub fn get(args: GetArgs, out: Reporter) -> Result<i32> {
         username,
         group,
     } = args;
-    let path = require_file(source, "get")?;
     let filter = Filter {
         arn,
         username,
         group,
     };
-    let (_, doc) = load(&path)?;
+    let path = file_of(source);
+    let doc = match &path {
+        Some(path) => load(path)?.1,
+        None => live::read(cluster, out)?,
+    };
     warn_dropped(&doc, out);
     let rows = rows(&doc, &filter);
     if rows.is_empty() && filter.arn.is_some() {
@@ -81,7 +84,7 @@ pub fn get(args: GetArgs, out: Reporter) -> Result<i32> {
         ));
     }
     let text = match output {
-        OutputFormat::Table => render::mappings_table(&rows, true),
+        OutputFormat::Table => render::mappings_table(&rows, path.is_some()),
         OutputFormat::Json => render::mappings_json(&rows),
         OutputFormat::Yaml => render::mappings_yaml(&rows),
     };

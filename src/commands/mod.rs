@@ -4,6 +4,7 @@ mod create;
 mod delete;
 mod docs;
 mod get;
+mod live;
 mod validate;
 mod write;
 
@@ -17,33 +18,60 @@ use std::path::PathBuf;
 
 pub use docs::{man_pages, render_docs};
 
+#[allow(unused_imports)]
+use crate::cli::ClusterArgs;
+
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let Cli {
         command,
         quiet,
         verbose,
         no_color: _,
+        cluster,
     } = cli;
     let out = Reporter { quiet, verbose };
     match command {
-        Command::Get(args) => get::get(args, out),
-        Command::Create(args) => create::create(args, out),
-        Command::Delete(args) => delete::delete(args, out),
+        Command::Get(args) => get::get(args, &cluster, out),
+        Command::Create(args) => create::create(args, &cluster, out),
+        Command::Delete(args) => delete::delete(args, &cluster, out),
         Command::Validate(args) => validate::validate(args),
         Command::Completions(args) => docs::completions(args),
         Command::GenerateDocs(args) => docs::generate_docs(args),
     }
 }
 
-/// The file a command works on. Live clusters come with the Kubernetes adapter.
-fn require_file(source: Source, verb: &str) -> Result<PathBuf> {
-    source.file.ok_or_else(|| {
-        Failure::error(
-            format!("`iamidmap {verb}` needs a manifest file in this version: live cluster access is not built yet"),
-            Some(format!("pass `-f aws-auth.yaml` (for a cluster: `kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml`, then `iamidmap {verb} -f aws-auth.yaml`)")),
-        )
-        .into()
-    })
+/// Apply edits one after the other, re-reading in between (positions stay valid: plans that remove
+/// several entries come last first).
+fn apply_all(
+    mut doc: AuthDocument,
+    plans: &[crate::core::document::EditPlan],
+    out: Reporter,
+) -> Result<AuthDocument> {
+    for plan in plans {
+        let outcome = doc
+            .apply(plan)
+            .map_err(|e| Failure::error(e.to_string(), None))?;
+        for note in &outcome.notes {
+            out.note(note);
+        }
+        doc = AuthDocument::parse(&doc.source_name, outcome.text)
+            .map_err(|e| Failure::error(e.to_string(), None))?;
+    }
+    Ok(doc)
+}
+
+/// Where an entry is, for messages: its line in a file, its position in a live ConfigMap.
+fn place(doc: &AuthDocument, e: &Entry) -> String {
+    if doc.source_name.starts_with("configmap ") {
+        format!("entry #{} of `{}`", e.index + 1, e.list.data_key().as_str())
+    } else {
+        format!("line {}", doc.entry_location(e).line)
+    }
+}
+
+/// The file to work on, if any (`None`: the live cluster).
+fn file_of(source: Source) -> Option<PathBuf> {
+    source.file
 }
 
 /// Read and parse a manifest; errors name the file, the line and the fix.

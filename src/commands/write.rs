@@ -55,3 +55,23 @@ pub fn write_file(
     out.note(&format!("wrote {}", input.name));
     Ok(EXIT_OK)
 }
+
+/// Show the diff on stderr and ask; without a terminal, refuse with a hint.
+pub fn confirm(diff: &str, question: &str) -> Result<()> {
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(Failure::error(
+            "not writing without confirmation: standard input is not a terminal",
+            Some("pass --yes to write, or --dry-run to see the change first".to_string()),
+        )
+        .into());
+    }
+    eprint!("{diff}");
+    let go = dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()?;
+    if !go {
+        return Err(Failure::refused("aborted; nothing was written", None).into());
+    }
+    Ok(())
+}

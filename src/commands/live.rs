@@ -1,0 +1,235 @@
+//! The live write pipeline (PRODUCT.md §3): read with its resourceVersion, plan, edit losslessly, verify,
+//! show and confirm, back up, replace with the remembered resourceVersion. A 409 re-reads and re-plans the
+//! same edit; a write whose outcome is unknown (dropped connection, 5xx) is checked by re-reading.
+
+use super::write::confirm;
+use crate::adapters::backup::{self, BackupInfo};
+use crate::adapters::kube::{Cluster, ClusterOptions, KubeError};
+use crate::cli::diagnostics::{EXIT_OK, Failure, Reporter};
+use crate::cli::{ClusterArgs, WriteOptions, render};
+use crate::core::document::{AuthDocument, EditPlan, live};
+use anyhow::Result;
+use k8s_openapi::api::core::v1::ConfigMap;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Attempts before giving up on a ConfigMap that keeps changing under us.
+const MAX_ATTEMPTS: u32 = 8;
+
+fn options(args: &ClusterArgs) -> ClusterOptions {
+    ClusterOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        as_user: args.as_user.clone(),
+        as_groups: args.as_groups.clone(),
+        namespace: args.namespace.clone(),
+        name: args.name.clone(),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// A Kubernetes error as a failure that says what to do next.
+pub fn failure(err: KubeError, cluster: &ClusterArgs) -> anyhow::Error {
+    let object = format!("configmap/{} -n {}", cluster.name, cluster.namespace);
+    let hint = match &err {
+        KubeError::Config(_) => "pass --kubeconfig FILE or set KUBECONFIG (for EKS: `aws eks update-kubeconfig --name CLUSTER`), or work on a file with -f".to_string(),
+        KubeError::Forbidden { verb, .. } => format!("check your rights with `kubectl auth can-i {verb} {object}`; editing aws-auth needs get and update on it"),
+        KubeError::Unauthorized(_) => "the kubeconfig user's credentials were refused: check `aws sts get-caller-identity` and the context's user (`kubectl config view --minify`)".to_string(),
+        KubeError::Timeout(_) | KubeError::Transport(_) => "check the server address of the context (`kubectl cluster-info`) and the network".to_string(),
+        _ => "run the command again; if it keeps failing, check the API server (`kubectl get --raw /readyz`)".to_string(),
+    };
+    Failure::error(err.to_string(), Some(hint)).into()
+}
+
+fn data_of(cm: Option<&ConfigMap>) -> BTreeMap<String, String> {
+    cm.and_then(|c| c.data.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
+
+fn source_name(args: &ClusterArgs) -> String {
+    format!("configmap {}/{}", args.namespace, args.name)
+}
+
+/// Read the live ConfigMap as a document (an absent ConfigMap reads as an empty one).
+pub fn read(args: &ClusterArgs, out: Reporter) -> Result<AuthDocument> {
+    let rt = runtime()?;
+    let cluster = rt
+        .block_on(Cluster::connect(&options(args)))
+        .map_err(|e| failure(e, args))?;
+    let cm = rt.block_on(cluster.get()).map_err(|e| failure(e, args))?;
+    if cm.is_none() {
+        out.note(&format!(
+            "{} does not exist in context `{}`; it maps nothing",
+            source_name(args),
+            cluster.context
+        ));
+    }
+    Ok(live::document(
+        &source_name(args),
+        &args.namespace,
+        &args.name,
+        &data_of(cm.as_ref()),
+    ))
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let base = 25u64 << attempt.min(5);
+    Duration::from_millis(base + u64::from(nanos) % base)
+}
+
+/// The object to write: the one read (labels, annotations, other keys untouched) with new map values.
+fn updated(
+    cm: Option<&ConfigMap>,
+    args: &ClusterArgs,
+    values: &BTreeMap<crate::core::mapping::DataKey, String>,
+) -> ConfigMap {
+    let mut new = cm.cloned().unwrap_or_else(|| ConfigMap {
+        metadata: kube::api::ObjectMeta {
+            name: Some(args.name.clone()),
+            namespace: Some(args.namespace.clone()),
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let mut data = new.data.take().unwrap_or_default();
+    for (k, v) in values {
+        data.insert(k.as_str().to_string(), v.clone());
+    }
+    new.data = Some(data);
+    new
+}
+
+/// Apply an edit to the live ConfigMap. `plan` is called on every version read and returns the edits to
+/// make (none: nothing to do). Returns the exit code.
+pub fn edit(
+    args: &ClusterArgs,
+    write: &WriteOptions,
+    out: Reporter,
+    mut plan: impl FnMut(&AuthDocument) -> Result<Vec<EditPlan>>,
+) -> Result<i32> {
+    let rt = runtime()?;
+    let cluster = rt
+        .block_on(Cluster::connect(&options(args)))
+        .map_err(|e| failure(e, args))?;
+    let name = source_name(args);
+    let backup_dir = args
+        .backup_dir
+        .clone()
+        .unwrap_or_else(|| backup::default_dir(&cluster.context));
+    let command: String = std::env::args().collect::<Vec<_>>().join(" ");
+    let mut confirmed = write.yes;
+    let mut last_error: Option<KubeError> = None;
+    for attempt in 1..=MAX_ATTEMPTS {
+        let cm = match rt.block_on(cluster.get()) {
+            Ok(cm) => cm,
+            Err(e) if e.is_transient() => {
+                out.warn(&format!("reading {name} failed ({e}); retrying"));
+                last_error = Some(e);
+                std::thread::sleep(backoff(attempt));
+                continue;
+            }
+            Err(e) => return Err(failure(e, args)),
+        };
+        let doc = live::document(&name, &args.namespace, &args.name, &data_of(cm.as_ref()));
+        let plans = plan(&doc)?;
+        let new_doc = super::apply_all(doc.clone(), &plans, out)?;
+        let (old_values, new_values) = (live::map_values(&doc), live::map_values(&new_doc));
+        let changed: BTreeMap<_, _> = new_values
+            .iter()
+            .filter(|(k, v)| old_values.get(k) != Some(v))
+            .map(|(k, v)| (*k, v.clone()))
+            .collect();
+        if changed.is_empty() {
+            if attempt > 1 {
+                out.note(&format!(
+                    "{name} already has the change; nothing more to do"
+                ));
+            } else if !plans.is_empty() {
+                out.note("nothing to change");
+            }
+            return Ok(EXIT_OK);
+        }
+        let diff = render::unified_diff(&name, &doc.text, &new_doc.text);
+        if write.dry_run {
+            print!("{diff}");
+            out.note("dry run: nothing was written");
+            return Ok(EXIT_OK);
+        }
+        if !confirmed {
+            confirm(
+                &diff,
+                &format!(
+                    "Write these changes to {name} in context `{}`?",
+                    cluster.context
+                ),
+            )?;
+            confirmed = true;
+        }
+        let new_cm = updated(cm.as_ref(), args, &changed);
+        let result = match &cm {
+            Some(old) => {
+                let path = backup::write(
+                    &backup_dir,
+                    old,
+                    &BackupInfo {
+                        command: &command,
+                        context: &cluster.context,
+                        server: &cluster.server,
+                        forced: false,
+                    },
+                )
+                .map_err(|e| {
+                    Failure::error(
+                        format!("no backup could be written, so nothing was changed: {e:#}"),
+                        Some("pass --backup-dir DIR with a writable directory".to_string()),
+                    )
+                })?;
+                out.note(&format!("backup: {}", path.display()));
+                rt.block_on(cluster.replace(&new_cm))
+            }
+            None => rt.block_on(cluster.create(&new_cm)),
+        };
+        match result {
+            Ok(written) => {
+                out.note(&format!(
+                    "{} {name} in context `{}` (resourceVersion {})",
+                    if cm.is_some() { "updated" } else { "created" },
+                    cluster.context,
+                    written.metadata.resource_version.unwrap_or_default()
+                ));
+                return Ok(EXIT_OK);
+            }
+            Err(e @ (KubeError::Conflict(_) | KubeError::AlreadyExists(_))) => {
+                out.warn(&format!("{name} changed since it was read; reading it again to re-apply the edit (attempt {})", attempt + 1));
+                last_error = Some(e);
+            }
+            Err(e) if e.is_transient() => {
+                // The write may or may not have happened: the next read tells (an applied edit plans to nothing).
+                out.warn(&format!(
+                    "the write of {name} failed ({e}); checking whether it was applied"
+                ));
+                last_error = Some(e);
+            }
+            Err(e) => return Err(failure(e, args)),
+        }
+        std::thread::sleep(backoff(attempt));
+    }
+    Err(Failure::error(
+        format!(
+            "gave up after {MAX_ATTEMPTS} attempts: {name} kept changing or the API server kept failing ({}); the edit was not applied",
+            last_error.map(|e| e.to_string()).unwrap_or_default()
+        ),
+        Some("run the command again when the other writer is done".to_string()),
+    )
+    .into())
+}

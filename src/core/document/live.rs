@@ -1,0 +1,140 @@
+//! A live ConfigMap's data as a manifest text the lossless editor can work on: each value a literal block
+//! when that reads back exactly, else a JSON string. Only the edited values are put back into the object.
+
+use super::AuthDocument;
+use crate::core::mapping::DataKey;
+use std::collections::BTreeMap;
+
+fn literal(value: &str) -> Option<String> {
+    if value.is_empty() || value.starts_with([' ', '\t', '\n']) || value.contains('\r') {
+        return None;
+    }
+    let chomp = if !value.ends_with('\n') {
+        "-"
+    } else if value.ends_with("\n\n") {
+        "+"
+    } else {
+        ""
+    };
+    let mut out = format!("|{chomp}\n");
+    for line in value.strip_suffix('\n').unwrap_or(value).split('\n') {
+        if !line.is_empty() {
+            out.push_str("    ");
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    Some(out)
+}
+
+fn json_string(value: &str) -> String {
+    format!(
+        "{}\n",
+        serde_json::to_string(value).expect("a string serializes")
+    )
+}
+
+fn render(
+    namespace: &str,
+    name: &str,
+    data: &BTreeMap<String, String>,
+    as_json: &[String],
+) -> String {
+    let mut text = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n  namespace: {}\ndata:",
+        serde_json::to_string(name).unwrap_or_default(),
+        serde_json::to_string(namespace).unwrap_or_default()
+    );
+    if data.is_empty() {
+        text.push_str(" {}\n");
+        return text;
+    }
+    text.push('\n');
+    for (k, v) in data {
+        let key = serde_json::to_string(k).unwrap_or_default();
+        let value = if as_json.contains(k) {
+            None
+        } else {
+            literal(v)
+        };
+        text.push_str(&format!(
+            "  {key}: {}",
+            value.unwrap_or_else(|| json_string(v))
+        ));
+    }
+    text
+}
+
+/// Render and read a live object's data; values that would not read back exactly as literal blocks are
+/// written as JSON strings instead, so the document always holds exactly the live values.
+pub fn document(
+    source_name: &str,
+    namespace: &str,
+    name: &str,
+    data: &BTreeMap<String, String>,
+) -> AuthDocument {
+    let mut as_json: Vec<String> = vec![];
+    for _ in 0..2 {
+        let text = render(namespace, name, data, &as_json);
+        if let Ok(doc) = AuthDocument::parse(source_name, text) {
+            let wrong: Vec<String> = DataKey::ALL
+                .iter()
+                .filter(|k| {
+                    data.get(k.as_str())
+                        .is_some_and(|v| doc.slot(**k).map(|s| &s.content) != Some(v))
+                })
+                .map(|k| k.as_str().to_string())
+                .collect();
+            if wrong.is_empty() {
+                return doc;
+            }
+            as_json.extend(wrong);
+        } else {
+            as_json = data.keys().cloned().collect();
+        }
+    }
+    AuthDocument::parse(
+        source_name,
+        render(
+            namespace,
+            name,
+            data,
+            &data.keys().cloned().collect::<Vec<_>>(),
+        ),
+    )
+    .expect("JSON strings always read back")
+}
+
+/// The three map values of a document, as strings for the API object (absent keys are not listed).
+pub fn map_values(doc: &AuthDocument) -> BTreeMap<DataKey, String> {
+    doc.slots
+        .iter()
+        .filter(|s| s.not_string.is_none())
+        .map(|s| (s.key, s.content.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_values_read_back_exactly() {
+        let mut data = BTreeMap::new();
+        data.insert(
+            "mapRoles".to_string(),
+            "- rolearn: arn:aws:iam::1:role/a\n  username: a\n".to_string(),
+        );
+        data.insert("mapUsers".to_string(), "  - userarn: x\n\n\n".to_string());
+        data.insert("mapAccounts".to_string(), "- \"1\"".to_string());
+        data.insert("other".to_string(), "v\r\n".to_string());
+        let doc = document("live", "kube-system", "aws-auth", &data);
+        let values = map_values(&doc);
+        for key in DataKey::ALL {
+            assert_eq!(values.get(&key), data.get(key.as_str()), "{key:?}");
+        }
+        assert_eq!(doc.roles.entries.len(), 1);
+        let empty = document("live", "kube-system", "aws-auth", &BTreeMap::new());
+        assert!(empty.slots.is_empty());
+    }
+}

@@ -1,0 +1,580 @@
+//! Live mode end to end: the real binary, a generated kubeconfig, the test API server, and the real kubectl
+//! as referee. Covers get/create/delete on an empty cluster and on every corpus file, backups, conflicts,
+//! faults, impersonation and 16 concurrent writers.
+
+use crate::support::apiserver::{ApiServer, Faults};
+use crate::support::{self, bin};
+use predicates::prelude::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+struct Live {
+    server: ApiServer,
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+impl Live {
+    fn new() -> Live {
+        let server = ApiServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = server.kubeconfig(dir.path());
+        Live {
+            server,
+            dir,
+            kubeconfig,
+        }
+    }
+    fn backups(&self) -> PathBuf {
+        self.dir.path().join("backups")
+    }
+    fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        bin()
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("XDG_STATE_HOME", self.dir.path().join("state"))
+            .arg("--backup-dir")
+            .arg(self.backups())
+            .args(args)
+            .assert()
+    }
+    fn data(&self) -> BTreeMap<String, String> {
+        let cm = self.server.aws_auth().expect("aws-auth exists");
+        serde_json::from_value(cm["data"].clone()).unwrap_or_default()
+    }
+    fn backup_files(&self) -> Vec<PathBuf> {
+        match std::fs::read_dir(self.backups()) {
+            Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
+            Err(_) => vec![],
+        }
+    }
+}
+
+const ADMIN: &str = "arn:aws:iam::111122223333:role/Admin";
+
+#[test]
+fn empty_cluster_get_create_delete() {
+    let live = Live::new();
+    live.run(&["get", "-o", "json"])
+        .code(0)
+        .stdout("[]\n")
+        .stderr(predicate::str::contains("does not exist"));
+    live.run(&[
+        "create",
+        "--yes",
+        "--arn",
+        ADMIN,
+        "--username",
+        "admin",
+        "--group",
+        "system:masters",
+    ])
+    .code(0)
+    .stderr(predicate::str::contains(
+        "created configmap kube-system/aws-auth",
+    ));
+    let cm = live.server.aws_auth().unwrap();
+    assert_eq!(cm["metadata"]["namespace"], "kube-system");
+    assert_eq!(
+        cm["data"]["mapRoles"],
+        "- rolearn: arn:aws:iam::111122223333:role/Admin\n  username: admin\n  groups:\n    - system:masters\n"
+    );
+    let out = bin()
+        .env("KUBECONFIG", &live.kubeconfig)
+        .args(["get", "-o", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["rolearn"], ADMIN);
+    live.run(&["delete", "--yes", "--arn", ADMIN]).code(0);
+    assert_eq!(live.data()["mapRoles"], "[]\n");
+    // Every write to an existing object was preceded by a backup of it.
+    let backups = live.backup_files();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    check_backup(&backups[0]);
+}
+
+fn check_backup(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{}", path.display());
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.starts_with("# iamidmap backup of configmap kube-system/aws-auth\n# command: "),
+        "{text}"
+    );
+    assert!(text.contains("# context: test\n"));
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["metadata"]["name"], "aws-auth");
+    let name = path.file_name().unwrap().to_string_lossy();
+    assert!(name.contains("-rv") && name.ends_with(".yaml"), "{name}");
+}
+
+/// Every corpus file (and fixture) seeded as the live ConfigMap: create then delete gives the data values
+/// back byte for byte; labels, annotations and other keys are never touched.
+#[test]
+fn seeded_corpus_round_trips_live() {
+    let mut dirs = vec![support::fixtures_dir()];
+    dirs.extend(support::corpus_dir());
+    let mut checked = 0;
+    for dir in dirs {
+        for name in support::files_in(&dir) {
+            let text = std::fs::read_to_string(dir.join(&name)).unwrap();
+            let Some(seed) = support::manifest_data(&text) else {
+                continue;
+            };
+            let live = Live::new();
+            live.server.seed_aws_auth(&seed);
+            let before = live.server.aws_auth().unwrap();
+            // Add a mapping of a kind the ConfigMap already has, as the file round trip does.
+            let add = support::round_trip_args(&text, &name);
+            let created = bin()
+                .env("KUBECONFIG", &live.kubeconfig)
+                .arg("--backup-dir")
+                .arg(live.backups())
+                .args(["create", "--yes"])
+                .args(&add)
+                .output()
+                .unwrap();
+            if created.status.code() != Some(0) {
+                // A list iamidmap cannot read is refused, and nothing is written.
+                assert_eq!(live.server.aws_auth().unwrap(), before, "{name}");
+                continue;
+            }
+            let target = if add[0] == "--account" {
+                "--account"
+            } else {
+                "--arn"
+            };
+            live.run(&["delete", "--yes", target, &add[1]]).code(0);
+            let mut after = live.server.aws_auth().unwrap();
+            // A list that was an empty string comes back as `[]` (eksctl's form): between two commands the
+            // live object keeps no memory of how its empty list was written (docs/output.md).
+            for (k, v) in before["data"].as_object().unwrap() {
+                if v == "" && after["data"][k] == "[]\n" {
+                    after["data"][k] = v.clone();
+                }
+            }
+            assert_eq!(
+                after["data"], before["data"],
+                "{name}: data values changed: {:?} -> {:?}",
+                before["data"], after["data"]
+            );
+            assert_eq!(after["metadata"]["labels"], before["metadata"]["labels"]);
+            assert_eq!(
+                after["metadata"]["annotations"],
+                before["metadata"]["annotations"]
+            );
+            assert_eq!(live.backup_files().len(), 2, "{name}: one backup per write");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} files round-tripped");
+}
+
+#[test]
+fn comments_in_the_live_configmap_survive_an_edit() {
+    let live = Live::new();
+    let text = std::fs::read_to_string(support::fixtures_dir().join("commented.yaml")).unwrap();
+    live.server
+        .seed_aws_auth(&support::manifest_data(&text).unwrap());
+    let before = live.data()["mapRoles"].clone();
+    live.run(&[
+        "create",
+        "--yes",
+        "--node-role",
+        "--arn",
+        "arn:aws:iam::111122223333:role/eks-node-2",
+    ])
+    .code(0);
+    let after = live.data()["mapRoles"].clone();
+    assert!(
+        after.starts_with(&before),
+        "only an insertion at the end:\n{after}"
+    );
+    assert!(after.contains("# break-glass admins"));
+}
+
+#[test]
+fn dry_run_and_no_terminal_write_nothing() {
+    let live = Live::new();
+    live.server.seed_aws_auth(&BTreeMap::from([(
+        "mapRoles".to_string(),
+        "- rolearn: arn:aws:iam::1:role/a\n  username: a\n".to_string(),
+    )]));
+    let before = live.server.aws_auth().unwrap();
+    live.run(&["create", "--dry-run", "--arn", ADMIN, "--group", "g"])
+        .code(0)
+        .stdout(predicate::str::contains(
+            "+    - rolearn: arn:aws:iam::111122223333:role/Admin",
+        ));
+    live.run(&["create", "--arn", ADMIN, "--group", "g"])
+        .code(2)
+        .stderr(predicate::str::contains("pass --yes"));
+    assert_eq!(live.server.aws_auth().unwrap(), before);
+    assert!(live.backup_files().is_empty());
+}
+
+#[test]
+fn idempotent_create_makes_no_write() {
+    let live = Live::new();
+    live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
+        .code(0);
+    live.server.clear_log();
+    live.run(&[
+        "create",
+        "--yes",
+        "--no-duplicate-arns",
+        "--arn",
+        ADMIN,
+        "--group",
+        "g",
+    ])
+    .code(0)
+    .stderr(predicate::str::contains(
+        "already mapped identically at entry #1 of `mapRoles`",
+    ));
+    let writes: Vec<_> = live
+        .server
+        .log()
+        .into_iter()
+        .filter(|l| l.method != "GET")
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+}
+
+#[test]
+fn get_is_one_request_and_create_is_two() {
+    let live = Live::new();
+    live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
+        .code(0);
+    live.server.clear_log();
+    live.run(&["get"]).code(0);
+    let log = live.server.log();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(
+        log[0].path,
+        "/api/v1/namespaces/kube-system/configmaps/aws-auth"
+    );
+    live.server.clear_log();
+    live.run(&[
+        "create",
+        "--yes",
+        "--arn",
+        "arn:aws:iam::111122223333:role/Dev",
+        "--group",
+        "g",
+    ])
+    .code(0);
+    let methods: Vec<String> = live.server.log().iter().map(|l| l.method.clone()).collect();
+    assert_eq!(methods, vec!["GET", "PUT"]);
+}
+
+#[test]
+fn impersonation_headers_are_sent() {
+    let live = Live::new();
+    live.run(&[
+        "get",
+        "--as",
+        "alice",
+        "--as-group",
+        "platform",
+        "--as-group",
+        "oncall",
+    ])
+    .code(0);
+    let log = live.server.log();
+    assert_eq!(log[0].impersonate_user.as_deref(), Some("alice"));
+    assert_eq!(log[0].impersonate_groups, vec!["platform", "oncall"]);
+    assert_eq!(log[0].authorization.as_deref(), Some("Bearer test-token"));
+}
+
+#[test]
+fn forbidden_and_unreachable_are_explained() {
+    let live = Live::new();
+    live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
+        .code(0);
+    let before = live.server.aws_auth().unwrap();
+    live.server.set_faults(Faults {
+        forbidden: vec!["update configmaps".into()],
+        ..Faults::default()
+    });
+    live.run(&[
+        "create",
+        "--yes",
+        "--arn",
+        "arn:aws:iam::111122223333:role/Dev",
+        "--group",
+        "g",
+    ])
+    .code(2)
+    .stderr(predicate::str::contains(
+        "update configmap `kube-system/aws-auth` is forbidden",
+    ))
+    .stderr(predicate::str::contains(
+        "kubectl auth can-i update configmap/aws-auth -n kube-system",
+    ));
+    assert_eq!(live.server.aws_auth().unwrap(), before);
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kc");
+    std::fs::write(&kc, "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:9\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user: {}\n").unwrap();
+    bin()
+        .args(["get", "--kubeconfig"])
+        .arg(&kc)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("kubectl cluster-info"));
+}
+
+#[test]
+fn conflicts_are_re_planned_and_a_storm_gives_up_cleanly() {
+    let live = Live::new();
+    live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
+        .code(0);
+    let before = live.data();
+    live.server.set_faults(Faults {
+        conflict_storm: true,
+        ..Faults::default()
+    });
+    live.run(&[
+        "create",
+        "--yes",
+        "--arn",
+        "arn:aws:iam::111122223333:role/Dev",
+        "--group",
+        "g",
+    ])
+    .code(2)
+    .stderr(predicate::str::contains("gave up after 8 attempts"));
+    assert_eq!(live.data(), before, "a storm must leave the data as it was");
+}
+
+#[test]
+fn faults_leave_the_object_old_or_new_with_a_backup() {
+    for (label, faults) in [
+        (
+            "500 twice",
+            Faults {
+                fail_next: 2,
+                ..Faults::default()
+            },
+        ),
+        (
+            "dropped before answering",
+            Faults {
+                drop_next: 1,
+                ..Faults::default()
+            },
+        ),
+        (
+            "dropped after the write",
+            Faults {
+                drop_after_write: 1,
+                ..Faults::default()
+            },
+        ),
+    ] {
+        let live = Live::new();
+        live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
+            .code(0);
+        let old = live.data();
+        live.server.set_faults(faults);
+        let out = bin()
+            .env("KUBECONFIG", &live.kubeconfig)
+            .arg("--backup-dir")
+            .arg(live.backups())
+            .args([
+                "create",
+                "--yes",
+                "--arn",
+                "arn:aws:iam::111122223333:role/Dev",
+                "--group",
+                "g",
+            ])
+            .output()
+            .unwrap();
+        let new = live.data();
+        let added = new["mapRoles"]
+            .ends_with("- rolearn: arn:aws:iam::111122223333:role/Dev\n  groups:\n    - g\n");
+        assert!(new == old || added, "{label}: neither old nor new: {new:?}");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{label}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(added, "{label}: the retry did not land the change");
+        assert_eq!(
+            new["mapRoles"].matches("role/Dev").count(),
+            1,
+            "{label}: applied twice"
+        );
+        assert!(!live.backup_files().is_empty(), "{label}: no backup");
+    }
+}
+
+#[test]
+fn sixteen_concurrent_writers_all_land() {
+    let live = Live::new();
+    live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
+        .code(0);
+    let exe = assert_cmd::cargo::cargo_bin("iamidmap");
+    let children: Vec<_> = (0..16)
+        .map(|i| {
+            std::process::Command::new(&exe)
+                .env("KUBECONFIG", &live.kubeconfig)
+                .env_remove("RUST_BACKTRACE")
+                .arg("--backup-dir")
+                .arg(live.backups())
+                .args([
+                    "-q",
+                    "create",
+                    "--yes",
+                    "--arn",
+                    &format!("arn:aws:iam::111122223333:role/writer-{i:02}"),
+                    "--group",
+                    "g",
+                ])
+                .stdin(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let roles = &live.data()["mapRoles"];
+    for i in 0..16 {
+        assert_eq!(
+            roles.matches(&format!("role/writer-{i:02}\n")).count(),
+            1,
+            "writer {i}:\n{roles}"
+        );
+    }
+    assert!(roles.contains("role/Admin"));
+}
+
+/// kubectl as the referee: it must read what iamidmap writes, and iamidmap must read what kubectl writes.
+#[test]
+fn kubectl_and_iamidmap_agree() {
+    let Some(kubectl) = support::kubectl() else {
+        return;
+    };
+    let live = Live::new();
+    let cache = live.dir.path().join("kube-cache");
+    let kc = |args: &[&str]| {
+        let out = std::process::Command::new(&kubectl)
+            .env("KUBECONFIG", &live.kubeconfig)
+            .arg("--cache-dir")
+            .arg(&cache)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "kubectl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // kubectl apply (default validation) of a commented manifest; iamidmap reads it.
+    kc(&[
+        "apply",
+        "-f",
+        support::fixtures_dir()
+            .join("commented.yaml")
+            .to_str()
+            .unwrap(),
+    ]);
+    let out = bin()
+        .env("KUBECONFIG", &live.kubeconfig)
+        .args(["get", "-o", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[1]["rolearn"], ADMIN);
+    // iamidmap writes; kubectl reads the same bytes back.
+    live.run(&[
+        "create",
+        "--yes",
+        "--arn",
+        "arn:aws:iam::111122223333:role/Dev",
+        "--username",
+        "dev",
+        "--group",
+        "developers",
+    ])
+    .code(0);
+    let got: Value = serde_json::from_str(&kc(&[
+        "get",
+        "configmap",
+        "aws-auth",
+        "-n",
+        "kube-system",
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(
+        got["data"]["mapRoles"].as_str().unwrap(),
+        live.data()["mapRoles"]
+    );
+    assert!(
+        got["data"]["mapRoles"]
+            .as_str()
+            .unwrap()
+            .contains("# break-glass admins")
+    );
+    // kubectl replace and edit work against the server, and iamidmap reads the result.
+    let mut obj = got.clone();
+    obj["data"]["mapAccounts"] = Value::String("- \"111122223333\"\n".into());
+    let file = live.dir.path().join("replace.json");
+    std::fs::write(&file, serde_json::to_string(&obj).unwrap()).unwrap();
+    kc(&["replace", "-f", file.to_str().unwrap()]);
+    let editor = live.dir.path().join("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\nif grep -q '^# \\* ' \"$1\"; then : > \"$1\"; exit 0; fi\nsed -i 's/username: dev/username: developer/' \"$1\"\n").unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = std::process::Command::new(&kubectl)
+        .env("KUBECONFIG", &live.kubeconfig)
+        .env("KUBE_EDITOR", &editor)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .args(["edit", "configmap", "aws-auth", "-n", "kube-system"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kubectl edit: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = bin()
+        .env("KUBECONFIG", &live.kubeconfig)
+        .args([
+            "get",
+            "-o",
+            "json",
+            "--arn",
+            "arn:aws:iam::111122223333:role/Dev",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["username"], "developer");
+    let out = bin()
+        .env("KUBECONFIG", &live.kubeconfig)
+        .args(["get", "-o", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v.as_array().unwrap().last().unwrap()["account"],
+        "111122223333"
+    );
+}

@@ -1,0 +1,795 @@
+//! A faithful-enough Kubernetes API server for tests, on 127.0.0.1:0. HTTP/1.1 with keep-alive, written on
+//! std::net so that faults (latency, 5xx, dropped connections, conflict storms) are easy to inject.
+//!
+//! Serves discovery (`/version`, `/api`, `/apis`, `/api/v1`, the RBAC group), a small OpenAPI v3 document
+//! (enough for kubectl's default validation, spec/testinfra.md §4.4), core/v1 ConfigMaps and Namespaces and
+//! rbac.authorization.k8s.io/v1 Roles, ClusterRoles, RoleBindings and ClusterRoleBindings: get, list,
+//! create, replace, merge/strategic/JSON patch, apply patch, delete. Every write bumps `resourceVersion`; a
+//! stale one gets 409. Errors are Kubernetes `Status` bodies. Every request is logged with its impersonation
+//! headers. Known gaps (as in testinfra.md §4.5): server-side apply is a plain merge, strategic merge is a JSON
+//! merge patch, no watch, no field validation, no authn/authz beyond injected 403s.
+
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub content_type: Option<String>,
+    pub impersonate_user: Option<String>,
+    pub impersonate_groups: Vec<String>,
+    pub authorization: Option<String>,
+    pub status: u16,
+}
+
+/// Faults to inject; each counter is used up one request at a time.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    pub latency: Duration,
+    /// The next N requests answer 500.
+    pub fail_next: usize,
+    /// The next N requests are read and then the connection is closed without an answer.
+    pub drop_next: usize,
+    /// The next N writes (PUT/POST/PATCH/DELETE) are applied, then the connection is closed unanswered.
+    pub drop_after_write: usize,
+    /// After every GET of a ConfigMap, the object is changed (a concurrent writer between read and write).
+    pub conflict_storm: bool,
+    /// `verb resource` pairs answered 403 (e.g. `update configmaps`).
+    pub forbidden: Vec<String>,
+}
+
+#[derive(Default)]
+struct State {
+    objects: BTreeMap<String, Value>,
+    rv: u64,
+    uid: u64,
+    log: Vec<Logged>,
+    faults: Faults,
+}
+
+pub struct ApiServer {
+    pub port: u16,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+}
+
+/// What a path names: the resource (plural), its API prefix, namespace and name.
+#[derive(Debug, Clone)]
+struct Target {
+    prefix: &'static str,
+    api_version: &'static str,
+    kind: &'static str,
+    resource: String,
+    namespace: Option<String>,
+    name: Option<String>,
+}
+
+const RESOURCES: &[(&str, &str, &str, &str, bool)] = &[
+    // (plural, kind, prefix, apiVersion, namespaced)
+    ("configmaps", "ConfigMap", "/api/v1", "v1", true),
+    ("namespaces", "Namespace", "/api/v1", "v1", false),
+    (
+        "roles",
+        "Role",
+        "/apis/rbac.authorization.k8s.io/v1",
+        "rbac.authorization.k8s.io/v1",
+        true,
+    ),
+    (
+        "rolebindings",
+        "RoleBinding",
+        "/apis/rbac.authorization.k8s.io/v1",
+        "rbac.authorization.k8s.io/v1",
+        true,
+    ),
+    (
+        "clusterroles",
+        "ClusterRole",
+        "/apis/rbac.authorization.k8s.io/v1",
+        "rbac.authorization.k8s.io/v1",
+        false,
+    ),
+    (
+        "clusterrolebindings",
+        "ClusterRoleBinding",
+        "/apis/rbac.authorization.k8s.io/v1",
+        "rbac.authorization.k8s.io/v1",
+        false,
+    ),
+];
+
+fn parse_target(path: &str) -> Option<Target> {
+    for (plural, kind, prefix, api_version, namespaced) in RESOURCES {
+        let Some(rest) = path.strip_prefix(prefix) else {
+            continue;
+        };
+        let parts: Vec<&str> = rest
+            .trim_start_matches('/')
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .collect();
+        let t = |namespace: Option<&str>, name: Option<&str>| Target {
+            prefix,
+            api_version,
+            kind,
+            resource: plural.to_string(),
+            namespace: namespace.map(str::to_string),
+            name: name.map(str::to_string),
+        };
+        match (parts.as_slice(), namespaced) {
+            (["namespaces", ns, r], true) if r == plural => return Some(t(Some(ns), None)),
+            (["namespaces", ns, r, name], true) if r == plural => {
+                return Some(t(Some(ns), Some(name)));
+            }
+            ([r], _) if r == plural => return Some(t(None, None)),
+            ([r, name], false) if r == plural => return Some(t(None, Some(name))),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn key(t: &Target, name: &str) -> String {
+    format!(
+        "{}/{}/{}",
+        t.resource,
+        t.namespace.as_deref().unwrap_or(""),
+        name
+    )
+}
+
+fn status(code: u16, reason: &str, message: String, t: Option<&Target>) -> (u16, Value) {
+    let mut details = json!({});
+    if let Some(t) = t {
+        details = json!({"name": t.name.clone().unwrap_or_default(), "kind": t.resource});
+    }
+    (
+        code,
+        json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+               "message": message, "reason": reason, "details": details, "code": code}),
+    )
+}
+
+fn merge_patch(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+fn json_patch(target: &mut Value, ops: &Value) -> Result<(), String> {
+    for op in ops.as_array().ok_or("a JSON patch is a list")? {
+        let path = op["path"].as_str().ok_or("op without path")?;
+        let pointer_parent = &path[..path.rfind('/').unwrap_or(0)];
+        let last = path
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .replace("~1", "/")
+            .replace("~0", "~");
+        match op["op"].as_str() {
+            Some("remove") => {
+                let parent = target.pointer_mut(pointer_parent).ok_or("no such path")?;
+                parent
+                    .as_object_mut()
+                    .ok_or("not an object")?
+                    .remove(&last)
+                    .ok_or("no such key")?;
+            }
+            Some("add") | Some("replace") => {
+                let parent = target.pointer_mut(pointer_parent).ok_or("no such path")?;
+                parent
+                    .as_object_mut()
+                    .ok_or("not an object")?
+                    .insert(last, op["value"].clone());
+            }
+            Some("test") => {
+                if target.pointer(path) != Some(&op["value"]) {
+                    return Err("test failed".into());
+                }
+            }
+            other => return Err(format!("unsupported op {other:?}")),
+        }
+    }
+    Ok(())
+}
+
+impl State {
+    fn next_rv(&mut self) -> String {
+        self.rv += 1;
+        self.rv.to_string()
+    }
+
+    fn stamp(&mut self, obj: &mut Value, t: &Target, name: &str, existing: Option<&Value>) {
+        let rv = self.next_rv();
+        obj["apiVersion"] = json!(t.api_version);
+        obj["kind"] = json!(t.kind);
+        let meta = obj["metadata"].as_object_mut().expect("metadata");
+        meta.insert("name".into(), json!(name));
+        if let Some(ns) = &t.namespace {
+            meta.insert("namespace".into(), json!(ns));
+        }
+        meta.insert("resourceVersion".into(), json!(rv));
+        match existing {
+            Some(e) => {
+                meta.insert("uid".into(), e["metadata"]["uid"].clone());
+                meta.insert(
+                    "creationTimestamp".into(),
+                    e["metadata"]["creationTimestamp"].clone(),
+                );
+            }
+            None => {
+                self.uid += 1;
+                meta.insert(
+                    "uid".into(),
+                    json!(format!("00000000-0000-4000-8000-{:012}", self.uid)),
+                );
+                meta.insert("creationTimestamp".into(), json!("2026-01-01T00:00:00Z"));
+            }
+        }
+    }
+
+    fn handle(
+        &mut self,
+        method: &str,
+        path: &str,
+        query: &str,
+        ctype: Option<&str>,
+        body: &[u8],
+    ) -> (u16, Value) {
+        match (method, path) {
+            ("GET", "/version") => {
+                return (
+                    200,
+                    json!({"major": "1", "minor": "33", "gitVersion": "v1.33.0-iamidmap-test", "platform": "linux/amd64"}),
+                );
+            }
+            ("GET", "/api") => {
+                return (
+                    200,
+                    json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}),
+                );
+            }
+            ("GET", "/apis") => {
+                return (
+                    200,
+                    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+                {"name": "rbac.authorization.k8s.io", "versions": [{"groupVersion": "rbac.authorization.k8s.io/v1", "version": "v1"}],
+                 "preferredVersion": {"groupVersion": "rbac.authorization.k8s.io/v1", "version": "v1"}}]}),
+                );
+            }
+            ("GET", "/api/v1") | ("GET", "/apis/rbac.authorization.k8s.io/v1") => {
+                let group = if path == "/api/v1" {
+                    "v1"
+                } else {
+                    "rbac.authorization.k8s.io/v1"
+                };
+                let resources: Vec<Value> = RESOURCES.iter().filter(|r| r.3 == group).map(|(plural, kind, _, _, namespaced)| json!({
+                    "name": plural, "singularName": kind.to_lowercase(), "namespaced": namespaced, "kind": kind,
+                    "shortNames": if *plural == "configmaps" { json!(["cm"]) } else { json!([]) },
+                    "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]})).collect();
+                return (
+                    200,
+                    json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group, "resources": resources}),
+                );
+            }
+            ("GET", "/openapi/v3") => {
+                return (
+                    200,
+                    json!({"paths": {
+                "api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=iamidmap"},
+                "apis/rbac.authorization.k8s.io/v1": {"serverRelativeURL": "/openapi/v3/apis/rbac.authorization.k8s.io/v1?hash=iamidmap"}}}),
+                );
+            }
+            ("GET", "/openapi/v3/api/v1")
+            | ("GET", "/openapi/v3/apis/rbac.authorization.k8s.io/v1") => {
+                let mut paths = serde_json::Map::new();
+                for (plural, kind, prefix, api_version, namespaced) in RESOURCES {
+                    if !path.ends_with(prefix.trim_start_matches('/')) {
+                        continue;
+                    }
+                    let (group, version) = match api_version.split_once('/') {
+                        Some((g, v)) => (g, v),
+                        None => ("", *api_version),
+                    };
+                    let p = if *namespaced {
+                        format!("{prefix}/namespaces/{{namespace}}/{plural}/{{name}}")
+                    } else {
+                        format!("{prefix}/{plural}/{{name}}")
+                    };
+                    paths.insert(p, json!({"patch": {"x-kubernetes-group-version-kind": {"group": group, "version": version, "kind": kind},
+                        "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}]}}));
+                }
+                return (
+                    200,
+                    json!({"openapi": "3.0.0", "info": {"title": "iamidmap test API server", "version": "v1.33.0"}, "paths": paths}),
+                );
+            }
+            _ => {}
+        }
+        let Some(t) = parse_target(path) else {
+            return status(
+                404,
+                "NotFound",
+                "the server could not find the requested resource".into(),
+                None,
+            );
+        };
+        let verb = match (method, t.name.is_some()) {
+            ("GET", true) => "get",
+            ("GET", false) => "list",
+            ("POST", _) => "create",
+            ("PUT", _) => "update",
+            ("PATCH", _) => "patch",
+            ("DELETE", _) => "delete",
+            _ => "unknown",
+        };
+        if self
+            .faults
+            .forbidden
+            .iter()
+            .any(|f| *f == format!("{verb} {}", t.resource))
+        {
+            let msg = format!(
+                "{} \"{}\" is forbidden: User \"test-user\" cannot {verb} resource \"{}\" in API group \"\" in the namespace \"{}\"",
+                t.resource,
+                t.name.clone().unwrap_or_default(),
+                t.resource,
+                t.namespace.clone().unwrap_or_default()
+            );
+            return status(403, "Forbidden", msg, Some(&t));
+        }
+        let parse_body = || serde_json::from_slice::<Value>(body).map_err(|e| e.to_string());
+        match (method, t.name.clone()) {
+            ("GET", None) => {
+                let prefix = format!("{}/{}/", t.resource, t.namespace.as_deref().unwrap_or(""));
+                let items: Vec<Value> = self
+                    .objects
+                    .iter()
+                    .filter(|(k, _)| {
+                        if t.namespace.is_some() {
+                            k.starts_with(&prefix)
+                        } else {
+                            k.starts_with(&format!("{}/", t.resource))
+                        }
+                    })
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                (
+                    200,
+                    json!({"kind": format!("{}List", t.kind), "apiVersion": t.api_version, "metadata": {"resourceVersion": self.rv.to_string()}, "items": items}),
+                )
+            }
+            ("GET", Some(name)) => match self.objects.get(&key(&t, &name)).cloned() {
+                Some(obj) => {
+                    if self.faults.conflict_storm && t.resource == "configmaps" {
+                        let k = key(&t, &name);
+                        let rv = self.next_rv();
+                        let o = self.objects.get_mut(&k).unwrap();
+                        o["metadata"]["resourceVersion"] = json!(rv);
+                        let n = o["metadata"]["annotations"]["test/storm"]
+                            .as_str()
+                            .unwrap_or("0")
+                            .parse::<u64>()
+                            .unwrap_or(0)
+                            + 1;
+                        o["metadata"]["annotations"]["test/storm"] = json!(n.to_string());
+                    }
+                    (200, obj)
+                }
+                None if t.resource == "namespaces"
+                    && (name == "kube-system" || name == "default") =>
+                {
+                    (
+                        200,
+                        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "resourceVersion": "1"}}),
+                    )
+                }
+                None => status(
+                    404,
+                    "NotFound",
+                    format!("{} \"{name}\" not found", t.resource),
+                    Some(&t),
+                ),
+            },
+            ("POST", None) => {
+                let mut obj = match parse_body() {
+                    Ok(v) => v,
+                    Err(e) => return status(400, "BadRequest", e, Some(&t)),
+                };
+                let Some(name) = obj["metadata"]["name"].as_str().map(str::to_string) else {
+                    return status(
+                        422,
+                        "Invalid",
+                        format!(
+                            "{} \"\" is invalid: metadata.name: Required value: name or generateName is required",
+                            t.kind
+                        ),
+                        Some(&t),
+                    );
+                };
+                let k = key(&t, &name);
+                if self.objects.contains_key(&k) {
+                    let tn = Target {
+                        name: Some(name.clone()),
+                        ..t.clone()
+                    };
+                    return status(
+                        409,
+                        "AlreadyExists",
+                        format!("{} \"{name}\" already exists", t.resource),
+                        Some(&tn),
+                    );
+                }
+                if let Err(e) = check_data(&obj) {
+                    return status(422, "Invalid", e, Some(&t));
+                }
+                self.stamp(&mut obj, &t, &name, None);
+                self.objects.insert(k, obj.clone());
+                (201, obj)
+            }
+            ("PUT", Some(name)) => {
+                let mut obj = match parse_body() {
+                    Ok(v) => v,
+                    Err(e) => return status(400, "BadRequest", e, Some(&t)),
+                };
+                let k = key(&t, &name);
+                let Some(existing) = self.objects.get(&k).cloned() else {
+                    return status(
+                        404,
+                        "NotFound",
+                        format!("{} \"{name}\" not found", t.resource),
+                        Some(&t),
+                    );
+                };
+                if let Some(rv) = obj["metadata"]["resourceVersion"].as_str()
+                    && rv
+                        != existing["metadata"]["resourceVersion"]
+                            .as_str()
+                            .unwrap_or("")
+                {
+                    return conflict(&t, &name);
+                }
+                if let Err(e) = check_data(&obj) {
+                    return status(422, "Invalid", e, Some(&t));
+                }
+                self.stamp(&mut obj, &t, &name, Some(&existing));
+                self.objects.insert(k, obj.clone());
+                (200, obj)
+            }
+            ("PATCH", Some(name)) => {
+                let patch = match parse_body() {
+                    Ok(v) => v,
+                    Err(e) => return status(400, "BadRequest", e, Some(&t)),
+                };
+                let k = key(&t, &name);
+                let apply = ctype.is_some_and(|c| c.starts_with("application/apply-patch"));
+                let existing = match self.objects.get(&k).cloned() {
+                    Some(e) => e,
+                    None if apply => json!({"metadata": {}}),
+                    None => {
+                        return status(
+                            404,
+                            "NotFound",
+                            format!("{} \"{name}\" not found", t.resource),
+                            Some(&t),
+                        );
+                    }
+                };
+                if let Some(rv) = patch["metadata"]["resourceVersion"].as_str()
+                    && rv
+                        != existing["metadata"]["resourceVersion"]
+                            .as_str()
+                            .unwrap_or("")
+                {
+                    return conflict(&t, &name);
+                }
+                let mut obj = existing.clone();
+                if ctype.is_some_and(|c| c.starts_with("application/json-patch")) {
+                    if let Err(e) = json_patch(&mut obj, &patch) {
+                        return status(422, "Invalid", e, Some(&t));
+                    }
+                } else {
+                    merge_patch(&mut obj, &patch);
+                }
+                if let Err(e) = check_data(&obj) {
+                    return status(422, "Invalid", e, Some(&t));
+                }
+                let _ = query;
+                let had = self.objects.get(&k).cloned();
+                self.stamp(&mut obj, &t, &name, had.as_ref());
+                self.objects.insert(k, obj.clone());
+                (200, obj)
+            }
+            ("DELETE", Some(name)) => match self.objects.remove(&key(&t, &name)) {
+                Some(_) => (
+                    200,
+                    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": {"name": name, "kind": t.resource}}),
+                ),
+                None => status(
+                    404,
+                    "NotFound",
+                    format!("{} \"{name}\" not found", t.resource),
+                    Some(&t),
+                ),
+            },
+            _ => status(
+                405,
+                "MethodNotAllowed",
+                format!("{method} is not supported on {path}"),
+                Some(&t),
+            ),
+        }
+    }
+}
+
+fn conflict(t: &Target, name: &str) -> (u16, Value) {
+    let tn = Target {
+        name: Some(name.to_string()),
+        ..t.clone()
+    };
+    status(
+        409,
+        "Conflict",
+        format!(
+            "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+            t.resource
+        ),
+        Some(&tn),
+    )
+}
+
+/// ConfigMap data values must be strings, as the real API server validates.
+fn check_data(obj: &Value) -> Result<(), String> {
+    if obj["kind"] != "ConfigMap" && !obj.get("data").is_some_and(Value::is_object) {
+        return Ok(());
+    }
+    if let Some(data) = obj.get("data").and_then(Value::as_object) {
+        for (k, v) in data {
+            if !v.is_string() {
+                return Err(format!(
+                    "ConfigMap \"{}\" is invalid: data[{k}]: Invalid value: must be a string",
+                    obj["metadata"]["name"].as_str().unwrap_or("")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn reason_phrase(code: u16) -> &'static str {
+    match code {
+        200 => "OK",
+        201 => "Created",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        422 => "Unprocessable Entity",
+        _ => "Internal Server Error",
+    }
+}
+
+fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
+    let mut writer = stream;
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = request_line.split_whitespace();
+        let (method, target) = (
+            parts.next().unwrap_or("").to_string(),
+            parts.next().unwrap_or("").to_string(),
+        );
+        let mut headers: Vec<(String, String)> = vec![];
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+            }
+        }
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let len: usize = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0u8; len];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+        let (path, query) = (path.to_string(), query.to_string());
+        let ctype = header("content-type");
+        let is_write = matches!(method.as_str(), "PUT" | "POST" | "PATCH" | "DELETE");
+        let (latency, drop_before, fail, drop_after) = {
+            let mut s = state.lock().unwrap();
+            let f = &mut s.faults;
+            let drop_before = f.drop_next > 0;
+            if drop_before {
+                f.drop_next -= 1;
+            }
+            let fail = !drop_before && f.fail_next > 0;
+            if fail {
+                f.fail_next -= 1;
+            }
+            let drop_after = !drop_before && !fail && is_write && f.drop_after_write > 0;
+            if drop_after {
+                f.drop_after_write -= 1;
+            }
+            (f.latency, drop_before, fail, drop_after)
+        };
+        if !latency.is_zero() {
+            std::thread::sleep(latency);
+        }
+        let (code, value) = if drop_before {
+            (0, Value::Null)
+        } else if fail {
+            status(
+                500,
+                "InternalError",
+                "Internal error occurred: injected by the test".into(),
+                None,
+            )
+        } else {
+            state
+                .lock()
+                .unwrap()
+                .handle(&method, &path, &query, ctype.as_deref(), &body)
+        };
+        state.lock().unwrap().log.push(Logged {
+            method: method.clone(),
+            path: path.clone(),
+            query: query.clone(),
+            content_type: ctype,
+            impersonate_user: header("impersonate-user"),
+            impersonate_groups: headers
+                .iter()
+                .filter(|(k, _)| k == "impersonate-group")
+                .map(|(_, v)| v.clone())
+                .collect(),
+            authorization: header("authorization"),
+            status: code,
+        });
+        if drop_before || drop_after {
+            let _ = writer.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+        let body = serde_json::to_vec(&value).unwrap();
+        let head = format!(
+            "HTTP/1.1 {code} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            reason_phrase(code),
+            body.len()
+        );
+        if writer
+            .write_all(head.as_bytes())
+            .and_then(|_| writer.write_all(&body))
+            .and_then(|_| writer.flush())
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+impl ApiServer {
+    pub fn start() -> ApiServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let state = Arc::new(Mutex::new(State::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (st, sp) = (state.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !sp.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let _ = stream.set_nonblocking(false);
+                        let st = st.clone();
+                        std::thread::spawn(move || serve_connection(stream, st));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+        });
+        ApiServer { port, state, stop }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// A kubeconfig for this server (context `test`, a static token).
+    pub fn kubeconfig(&self, dir: &std::path::Path) -> std::path::PathBuf {
+        let path = dir.join("kubeconfig");
+        std::fs::write(
+            &path,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\ncontexts:\n- name: test\n  context:\n    cluster: test\n    user: test\ncurrent-context: test\nusers:\n- name: test\n  user:\n    token: test-token\n",
+                self.url()
+            ),
+        )
+        .unwrap();
+        path
+    }
+
+    /// Put the aws-auth ConfigMap in place with these data values.
+    pub fn seed_aws_auth(&self, data: &BTreeMap<String, String>) {
+        let mut s = self.state.lock().unwrap();
+        let t = parse_target("/api/v1/namespaces/kube-system/configmaps/aws-auth").unwrap();
+        let mut obj = json!({"metadata": {"labels": {"app.kubernetes.io/managed-by": "platform"}, "annotations": {"team": "platform"}}, "data": data});
+        s.stamp(&mut obj, &t, "aws-auth", None);
+        s.objects.insert(key(&t, "aws-auth"), obj);
+    }
+
+    /// Put any object in place (RBAC objects for later tests).
+    pub fn seed(&self, path: &str, mut obj: Value) {
+        let mut s = self.state.lock().unwrap();
+        let t = parse_target(path).expect("known path");
+        let name = t.name.clone().expect("a named path");
+        if obj.get("metadata").is_none() {
+            obj["metadata"] = json!({});
+        }
+        s.stamp(&mut obj, &t, &name, None);
+        s.objects.insert(key(&t, &name), obj);
+    }
+
+    pub fn aws_auth(&self) -> Option<Value> {
+        self.state
+            .lock()
+            .unwrap()
+            .objects
+            .get("configmaps/kube-system/aws-auth")
+            .cloned()
+    }
+
+    pub fn log(&self) -> Vec<Logged> {
+        self.state.lock().unwrap().log.clone()
+    }
+
+    pub fn clear_log(&self) {
+        self.state.lock().unwrap().log.clear();
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        self.state.lock().unwrap().faults = faults;
+    }
+}
+
+impl Drop for ApiServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
