@@ -463,7 +463,9 @@ fn without_a_kubeconfig_live_mode_says_what_to_do() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no kubeconfig found"))
-        .stderr(predicate::str::contains("hint: pass --kubeconfig FILE or set KUBECONFIG"));
+        .stderr(predicate::str::contains(
+            "hint: pass --kubeconfig FILE or set KUBECONFIG",
+        ));
 }
 
 #[test]
