@@ -578,3 +578,145 @@ fn kubectl_and_iamidmap_agree() {
         "111122223333"
     );
 }
+
+#[test]
+fn a_concurrent_create_falls_back_to_an_update() {
+    let live = Live::new();
+    live.server.set_faults(Faults {
+        create_race: true,
+        ..Faults::default()
+    });
+    live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
+        .code(0)
+        .stderr(predicate::str::contains("changed since it was read"));
+    let data = live.data();
+    assert!(
+        data["mapUsers"].contains("user/racer"),
+        "the other writer's entry is kept"
+    );
+    assert!(data["mapRoles"].contains("role/Admin"));
+}
+
+#[test]
+fn no_backup_no_write() {
+    let live = Live::new();
+    live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
+        .code(0);
+    let before = live.server.aws_auth().unwrap();
+    let not_a_dir = live.dir.path().join("file");
+    std::fs::write(&not_a_dir, "x").unwrap();
+    bin()
+        .env("KUBECONFIG", &live.kubeconfig)
+        .arg("--backup-dir")
+        .arg(&not_a_dir)
+        .args([
+            "create",
+            "--yes",
+            "--arn",
+            "arn:aws:iam::111122223333:role/Dev",
+            "--group",
+            "g",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no backup could be written, so nothing was changed",
+        ));
+    assert_eq!(live.server.aws_auth().unwrap(), before);
+}
+
+#[test]
+fn default_backup_dir_is_per_context_under_xdg_state_home() {
+    let live = Live::new();
+    live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
+        .code(0);
+    let state = live.dir.path().join("state");
+    bin()
+        .env("KUBECONFIG", &live.kubeconfig)
+        .env("XDG_STATE_HOME", &state)
+        .args([
+            "create",
+            "--yes",
+            "--arn",
+            "arn:aws:iam::111122223333:role/Dev",
+            "--group",
+            "g",
+        ])
+        .assert()
+        .code(0);
+    let dir = state.join("iamidmap/backups/test");
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(files.len(), 1, "{}", dir.display());
+}
+
+/// The kubeconfig user gets its token from an exec plugin: the real `aws eks get-token`, offline, with
+/// dummy credentials (no request leaves 127.0.0.1).
+#[test]
+fn exec_credential_plugin_aws_eks_get_token() {
+    let Some(aws) = support::aws_cli() else {
+        return;
+    };
+    let live = Live::new();
+    let home = live.dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let kc = live.dir.path().join("kubeconfig-exec");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: eks\n  cluster:\n    server: {}\ncontexts:\n- name: eks\n  context:\n    cluster: eks\n    user: eks\ncurrent-context: eks\nusers:\n- name: eks\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      args: [eks, get-token, --cluster-name, prod, --region, us-east-1]\n      interactiveMode: Never\n      env:\n      - {{name: AWS_ACCESS_KEY_ID, value: AKIAIOSFODNN7EXAMPLE}}\n      - {{name: AWS_SECRET_ACCESS_KEY, value: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY}}\n      - {{name: AWS_CONFIG_FILE, value: /dev/null}}\n      - {{name: AWS_SHARED_CREDENTIALS_FILE, value: /dev/null}}\n      - {{name: AWS_EC2_METADATA_DISABLED, value: \"true\"}}\n",
+            live.server.url(),
+            aws.display()
+        ),
+    )
+    .unwrap();
+    bin()
+        .env("HOME", &home)
+        .args(["get", "--kubeconfig"])
+        .arg(&kc)
+        .assert()
+        .code(0);
+    let auth = live.server.log()[0]
+        .authorization
+        .clone()
+        .unwrap_or_default();
+    assert!(auth.starts_with("Bearer k8s-aws-v1."), "{auth}");
+}
+
+/// On a terminal, the diff is shown and the answer is asked for; `n` writes nothing.
+#[test]
+fn the_prompt_shows_the_diff_and_respects_no() {
+    let live = Live::new();
+    live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
+        .code(0);
+    let before = live.server.aws_auth().unwrap();
+    let exe = assert_cmd::cargo::cargo_bin("iamidmap");
+    let cmd = format!(
+        "{} --backup-dir {} create --arn arn:aws:iam::111122223333:role/Dev --group g",
+        exe.display(),
+        live.backups().display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("KUBECONFIG", &live.kubeconfig)
+        .env_remove("RUST_BACKTRACE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            std::thread::sleep(std::time::Duration::from_millis(800));
+            child.stdin.take().unwrap().write_all(b"n\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("+    - rolearn: arn:aws:iam::111122223333:role/Dev"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Write these changes to configmap kube-system/aws-auth"),
+        "{screen}"
+    );
+    assert_eq!(live.server.aws_auth().unwrap(), before);
+}

@@ -46,6 +46,8 @@ pub struct Faults {
     pub conflict_storm: bool,
     /// `verb resource` pairs answered 403 (e.g. `update configmaps`).
     pub forbidden: Vec<String>,
+    /// When a GET finds no aws-auth, another writer creates it right after answering 404 (a create race).
+    pub create_race: bool,
 }
 
 #[derive(Default)]
@@ -256,6 +258,19 @@ impl State {
         body: &[u8],
     ) -> (u16, Value) {
         match (method, path) {
+            // Test-only endpoints (not logged): the request log as JSON, and clearing it.
+            ("GET", "/_test/log") => {
+                let log: Vec<Value> = self
+                    .log
+                    .iter()
+                    .map(|l| json!({"method": l.method, "path": l.path, "status": l.status}))
+                    .collect();
+                return (200, json!(log));
+            }
+            ("POST", "/_test/reset-log") => {
+                self.log.clear();
+                return (200, json!({}));
+            }
             ("GET", "/version") => {
                 return (
                     200,
@@ -403,12 +418,21 @@ impl State {
                         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "resourceVersion": "1"}}),
                     )
                 }
-                None => status(
-                    404,
-                    "NotFound",
-                    format!("{} \"{name}\" not found", t.resource),
-                    Some(&t),
-                ),
+                None => {
+                    if self.faults.create_race && t.resource == "configmaps" && name == "aws-auth" {
+                        // Another writer creates the object right after this 404 was decided.
+                        self.faults.create_race = false;
+                        let mut obj = json!({"metadata": {}, "data": {"mapUsers": "- userarn: arn:aws:iam::111122223333:user/racer\n  username: racer\n"}});
+                        self.stamp(&mut obj, &t, &name, None);
+                        self.objects.insert(key(&t, &name), obj);
+                    }
+                    status(
+                        404,
+                        "NotFound",
+                        format!("{} \"{name}\" not found", t.resource),
+                        Some(&t),
+                    )
+                }
             },
             ("POST", None) => {
                 let mut obj = match parse_body() {
@@ -669,20 +693,24 @@ fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) {
                 .unwrap()
                 .handle(&method, &path, &query, ctype.as_deref(), &body)
         };
-        state.lock().unwrap().log.push(Logged {
-            method: method.clone(),
-            path: path.clone(),
-            query: query.clone(),
-            content_type: ctype,
-            impersonate_user: header("impersonate-user"),
-            impersonate_groups: headers
-                .iter()
-                .filter(|(k, _)| k == "impersonate-group")
-                .map(|(_, v)| v.clone())
-                .collect(),
-            authorization: header("authorization"),
-            status: code,
-        });
+        if path.starts_with("/_test/") {
+            // not logged
+        } else {
+            state.lock().unwrap().log.push(Logged {
+                method: method.clone(),
+                path: path.clone(),
+                query: query.clone(),
+                content_type: ctype,
+                impersonate_user: header("impersonate-user"),
+                impersonate_groups: headers
+                    .iter()
+                    .filter(|(k, _)| k == "impersonate-group")
+                    .map(|(_, v)| v.clone())
+                    .collect(),
+                authorization: header("authorization"),
+                status: code,
+            });
+        }
         if drop_before || drop_after {
             let _ = writer.shutdown(std::net::Shutdown::Both);
             return;

@@ -189,3 +189,19 @@ pub fn manifest_data(text: &str) -> Option<std::collections::BTreeMap<String, St
     }
     Some(doc.facts.data_strings.iter().cloned().collect())
 }
+
+/// The real AWS CLI (the pinned one `.ci/run` puts on PATH). Missing in CI is a failure.
+pub fn aws_cli() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("aws"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but the aws CLI is not on PATH (.ci/run installs awscli)");
+        }
+        eprintln!("note: the aws CLI is not on PATH; exec-plugin test skipped");
+    }
+    found
+}
