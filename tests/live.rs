@@ -720,3 +720,110 @@ fn the_prompt_shows_the_diff_and_respects_no() {
     );
     assert_eq!(live.server.aws_auth().unwrap(), before);
 }
+
+#[test]
+fn unauthorized_and_timeouts_are_explained() {
+    let live = Live::new();
+    live.server.set_faults(Faults {
+        unauthorized: true,
+        ..Faults::default()
+    });
+    live.run(&["get"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "refused the credentials of the kubeconfig user (401 Unauthorized)",
+        ))
+        .stderr(predicate::str::contains("aws sts get-caller-identity"));
+    live.server.set_faults(Faults {
+        latency: std::time::Duration::from_millis(2500),
+        ..Faults::default()
+    });
+    let started = std::time::Instant::now();
+    live.run(&["get", "--request-timeout", "1"]).code(2).stderr(
+        predicate::str::contains("did not answer in time")
+            .or(predicate::str::contains("cannot reach")),
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "bounded by the request timeout and retries"
+    );
+}
+
+#[test]
+fn another_namespace_and_name() {
+    let live = Live::new();
+    live.run(&[
+        "--namespace",
+        "auth",
+        "--name",
+        "aws-auth-staging",
+        "create",
+        "--yes",
+        "--arn",
+        ADMIN,
+        "--group",
+        "g",
+    ])
+    .code(0)
+    .stderr(predicate::str::contains(
+        "created configmap auth/aws-auth-staging",
+    ));
+    assert!(live.server.aws_auth().is_none());
+    let out = bin()
+        .env("KUBECONFIG", &live.kubeconfig)
+        .args([
+            "get",
+            "-o",
+            "json",
+            "--namespace",
+            "auth",
+            "--name",
+            "aws-auth-staging",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["rolearn"], ADMIN);
+}
+
+/// The RBAC endpoints the IAM/RBAC checks will use answer kubectl like a real server.
+#[test]
+fn kubectl_manages_rbac_objects_on_the_test_server() {
+    let Some(kubectl) = support::kubectl() else {
+        return;
+    };
+    let live = Live::new();
+    let manifest = live.dir.path().join("rbac.yaml");
+    std::fs::write(&manifest, "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: aws-auth-editor\nrules:\n- apiGroups: [\"\"]\n  resources: [configmaps]\n  resourceNames: [aws-auth]\n  verbs: [get, update, patch]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: platform-aws-auth-editor\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: aws-auth-editor\nsubjects:\n- kind: Group\n  name: platform-admins\n  apiGroup: rbac.authorization.k8s.io\n").unwrap();
+    let kc = |args: &[&str]| {
+        std::process::Command::new(&kubectl)
+            .env("KUBECONFIG", &live.kubeconfig)
+            .arg("--cache-dir")
+            .arg(live.dir.path().join("cache"))
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = kc(&["apply", "-f", manifest.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = kc(&[
+        "get",
+        "clusterrolebinding",
+        "platform-aws-auth-editor",
+        "-o",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["subjects"][0]["name"], "platform-admins");
+    let out = kc(&["delete", "clusterrole", "aws-auth-editor"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

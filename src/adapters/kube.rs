@@ -18,6 +18,7 @@ pub struct ClusterOptions {
     pub as_groups: Vec<String>,
     pub namespace: String,
     pub name: String,
+    pub request_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Error)]
@@ -135,7 +136,7 @@ impl Cluster {
             config.auth_info.impersonate_groups = Some(options.as_groups.clone());
         }
         config.connect_timeout = Some(Duration::from_secs(10));
-        config.read_timeout = Some(Duration::from_secs(30));
+        config.read_timeout = Some(options.request_timeout);
         let server = config.cluster_url.to_string();
         let client =
             kube::Client::try_from(config).map_err(|e| KubeError::Config(e.to_string()))?;

@@ -57,6 +57,9 @@ pub struct ClusterArgs {
     /// Name of the ConfigMap
     #[arg(long, global = true, default_value = "aws-auth")]
     pub name: String,
+    /// Give up on an API request after this many seconds
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
+    pub request_timeout: u64,
     /// Where to write the backup taken before every change to a cluster
     /// (default: $XDG_STATE_HOME/iamidmap/backups/<context>)
     #[arg(long, global = true, value_name = "DIR")]

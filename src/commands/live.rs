@@ -24,6 +24,7 @@ fn options(args: &ClusterArgs) -> ClusterOptions {
         as_groups: args.as_groups.clone(),
         namespace: args.namespace.clone(),
         name: args.name.clone(),
+        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
     }
 }
 
@@ -71,12 +72,23 @@ pub fn read(args: &ClusterArgs, out: Reporter) -> Result<AuthDocument> {
             cluster.context
         ));
     }
-    Ok(live::document(
+    live_document(args, cm.as_ref())
+}
+
+fn live_document(args: &ClusterArgs, cm: Option<&ConfigMap>) -> Result<AuthDocument> {
+    live::document(
         &source_name(args),
         &args.namespace,
         &args.name,
-        &data_of(cm.as_ref()),
-    ))
+        &data_of(cm),
+    )
+    .map_err(|e| {
+        Failure::error(
+            format!("cannot read the live {}: {e}", source_name(args)),
+            None,
+        )
+        .into()
+    })
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -140,7 +152,7 @@ pub fn edit(
             }
             Err(e) => return Err(failure(e, args)),
         };
-        let doc = live::document(&name, &args.namespace, &args.name, &data_of(cm.as_ref()));
+        let doc = live_document(args, cm.as_ref())?;
         let plans = plan(&doc)?;
         let new_doc = super::apply_all(doc.clone(), &plans, out)?;
         let (old_values, new_values) = (live::map_values(&doc), live::map_values(&new_doc));

@@ -48,6 +48,8 @@ pub struct Faults {
     pub forbidden: Vec<String>,
     /// When a GET finds no aws-auth, another writer creates it right after answering 404 (a create race).
     pub create_race: bool,
+    /// Every request answers 401 (the credentials are refused).
+    pub unauthorized: bool,
 }
 
 #[derive(Default)]
@@ -257,6 +259,9 @@ impl State {
         ctype: Option<&str>,
         body: &[u8],
     ) -> (u16, Value) {
+        if self.faults.unauthorized && !path.starts_with("/_test/") {
+            return status(401, "Unauthorized", "Unauthorized".into(), None);
+        }
         match (method, path) {
             // Test-only endpoints (not logged): the request log as JSON, and clearing it.
             ("GET", "/_test/log") => {

@@ -72,7 +72,7 @@ pub fn document(
     namespace: &str,
     name: &str,
     data: &BTreeMap<String, String>,
-) -> AuthDocument {
+) -> Result<AuthDocument, super::DocumentError> {
     let mut as_json: Vec<String> = vec![];
     for _ in 0..2 {
         let text = render(namespace, name, data, &as_json);
@@ -86,7 +86,7 @@ pub fn document(
                 .map(|k| k.as_str().to_string())
                 .collect();
             if wrong.is_empty() {
-                return doc;
+                return Ok(doc);
             }
             as_json.extend(wrong);
         } else {
@@ -102,7 +102,6 @@ pub fn document(
             &data.keys().cloned().collect::<Vec<_>>(),
         ),
     )
-    .expect("JSON strings always read back")
 }
 
 /// The three map values of a document, as strings for the API object (absent keys are not listed).
@@ -128,13 +127,15 @@ mod tests {
         data.insert("mapUsers".to_string(), "  - userarn: x\n\n\n".to_string());
         data.insert("mapAccounts".to_string(), "- \"1\"".to_string());
         data.insert("other".to_string(), "v\r\n".to_string());
-        let doc = document("live", "kube-system", "aws-auth", &data);
+        let doc = document("live", "kube-system", "aws-auth", &data).unwrap();
         let values = map_values(&doc);
         for key in DataKey::ALL {
             assert_eq!(values.get(&key), data.get(key.as_str()), "{key:?}");
         }
         assert_eq!(doc.roles.entries.len(), 1);
-        let empty = document("live", "kube-system", "aws-auth", &BTreeMap::new());
+        let empty = document("live", "kube-system", "aws-auth", &BTreeMap::new()).unwrap();
         assert!(empty.slots.is_empty());
+        let other = document("live", "auth", "aws-auth-staging", &BTreeMap::new()).unwrap();
+        assert_eq!(other.facts.name.as_deref(), Some("aws-auth-staging"));
     }
 }

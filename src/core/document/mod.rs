@@ -490,7 +490,8 @@ fn score(node: &Node) -> Option<u8> {
         (true, false, true) => Some(5),
         (false, _, true) => Some(4),
         _ if has_map_keys(node) => Some(3),
-        (true, false, false) if named => Some(2),
+        // A ConfigMap without mappings (empty, or under another name): the last choice.
+        (true, false, false) => Some(1),
         _ => None,
     }
 }
