@@ -86,12 +86,26 @@ fn empty_cluster_get_create_delete() {
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["rolearn"], ADMIN);
-    live.run(&["delete", "--yes", "--arn", ADMIN]).code(0);
+    // Deleting the only `system:masters` mapping is refused by the lockout guard (exit 3, no write)…
+    live.run(&["delete", "--yes", "--arn", ADMIN])
+        .code(3)
+        .stderr(predicate::str::contains("[last-system-masters]"))
+        .stderr(predicate::str::contains("--force"));
+    assert!(live.data()["mapRoles"].contains("role/Admin"));
+    assert!(live.backup_files().is_empty());
+    // …and allowed with --force, which the backup header records.
+    live.run(&["delete", "--yes", "--force", "--arn", ADMIN])
+        .code(0);
     assert_eq!(live.data()["mapRoles"], "[]\n");
     // Every write to an existing object was preceded by a backup of it.
     let backups = live.backup_files();
     assert_eq!(backups.len(), 1, "{backups:?}");
     check_backup(&backups[0]);
+    assert!(
+        std::fs::read_to_string(&backups[0])
+            .unwrap()
+            .contains("# forced: true\n")
+    );
 }
 
 fn check_backup(path: &Path) {
@@ -826,4 +840,155 @@ fn kubectl_manages_rbac_objects_on_the_test_server() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+const GUARDED: &str = "- rolearn: arn:aws:iam::111122223333:role/eks-node\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n    - system:bootstrappers\n    - system:nodes\n- rolearn: arn:aws:iam::111122223333:role/fargate\n  username: system:node:{{SessionName}}\n  groups:\n    - system:bootstrappers\n    - system:nodes\n    - system:node-proxier\n- rolearn: arn:aws:iam::111122223333:role/Admin\n  username: admin:{{SessionName}}\n  groups:\n    - system:masters\n- rolearn: arn:aws:iam::111122223333:role/Dev\n  username: dev\n  groups:\n    - developers\n";
+
+/// The lockout scenarios through the binary: refused with exit 3 and the object unchanged, allowed with
+/// --force; harmless changes pass. (Breaking the YAML, wrong key case and folded groups cannot be produced
+/// by create/delete, whose edits are verified; the guard's unit tests cover them.)
+#[test]
+fn lockout_scenarios() {
+    let me = [
+        "--as-arn",
+        "arn:aws:sts::111122223333:assumed-role/Admin/jane",
+    ];
+    let scenarios: Vec<(&str, Vec<&str>, &str)> = vec![
+        (
+            "self-removal",
+            vec!["delete", "--arn", ADMIN],
+            "[caller-loses-access]",
+        ),
+        (
+            "losing system:masters",
+            vec!["create", "--update", "--arn", ADMIN, "--group", "viewers"],
+            "[caller-loses-access]",
+        ),
+        (
+            "deleting the last admin (caller unknown)",
+            vec!["delete", "--arn", ADMIN],
+            "[last-system-masters]",
+        ),
+        (
+            "removing a node role",
+            vec!["delete", "--arn", "arn:aws:iam::111122223333:role/eks-node"],
+            "[node-role-loses-access]",
+        ),
+        (
+            "re-grouping a node role",
+            vec![
+                "create",
+                "--update",
+                "--arn",
+                "arn:aws:iam::111122223333:role/eks-node",
+                "--group",
+                "system:nodes",
+            ],
+            "[node-role-loses-access]",
+        ),
+        (
+            "removing a Fargate role",
+            vec!["delete", "--arn", "arn:aws:iam::111122223333:role/fargate"],
+            "[node-role-loses-access]",
+        ),
+        (
+            "a duplicate that shadows the caller",
+            vec![
+                "create",
+                "--arn",
+                "arn:aws:iam::111122223333:role/admin",
+                "--username",
+                "admin:{{SessionName}}",
+                "--group",
+                "viewers",
+            ],
+            "[caller-loses-access]",
+        ),
+    ];
+    for (i, (label, args, rule)) in scenarios.iter().enumerate() {
+        let live = Live::new();
+        live.server.seed_aws_auth(&BTreeMap::from([(
+            "mapRoles".to_string(),
+            GUARDED.to_string(),
+        )]));
+        let before = live.server.aws_auth().unwrap();
+        let mut refused: Vec<&str> = args.clone();
+        refused.push("--yes");
+        if i != 2 {
+            refused.extend(me);
+        }
+        live.run(&refused)
+            .code(3)
+            .stderr(predicate::str::contains(*rule));
+        assert_eq!(
+            live.server.aws_auth().unwrap(),
+            before,
+            "{label}: the object changed"
+        );
+        let mut forced = refused.clone();
+        forced.push("--force");
+        live.run(&forced).code(0);
+        assert_ne!(
+            live.server.aws_auth().unwrap()["data"],
+            before["data"],
+            "{label}: --force did not write"
+        );
+    }
+    // 1 MiB overflow.
+    let live = Live::new();
+    let padding = "x".repeat(1024 * 1024 - 200);
+    live.server.seed_aws_auth(&BTreeMap::from([
+        ("mapRoles".to_string(), GUARDED.to_string()),
+        ("padding".to_string(), padding),
+    ]));
+    live.run(&[
+        "create",
+        "--yes",
+        "--arn",
+        "arn:aws:iam::111122223333:role/Ops",
+        "--username",
+        "ops",
+        "--group",
+        "ops",
+    ])
+    .code(3)
+    .stderr(predicate::str::contains("[size-limit]"));
+    // Harmless changes pass.
+    let live = Live::new();
+    live.server.seed_aws_auth(&BTreeMap::from([(
+        "mapRoles".to_string(),
+        GUARDED.to_string(),
+    )]));
+    live.run(&[
+        "--as-arn",
+        ADMIN,
+        "create",
+        "--yes",
+        "--arn",
+        "arn:aws:iam::111122223333:role/Ops",
+        "--group",
+        "ops",
+    ])
+    .code(0);
+    live.run(&[
+        "--as-arn",
+        ADMIN,
+        "delete",
+        "--yes",
+        "--arn",
+        "arn:aws:iam::111122223333:role/Dev",
+    ])
+    .code(0);
+    live.run(&[
+        "--as-arn",
+        ADMIN,
+        "create",
+        "--yes",
+        "--update",
+        "--arn",
+        ADMIN,
+        "--group",
+        "system:masters,auditors",
+    ])
+    .code(0);
 }

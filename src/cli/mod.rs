@@ -57,6 +57,9 @@ pub struct ClusterArgs {
     /// Name of the ConfigMap
     #[arg(long, global = true, default_value = "aws-auth")]
     pub name: String,
+    /// The IAM ARN you authenticate to the cluster as; the lockout guard protects its access
+    #[arg(long, global = true, value_name = "ARN")]
+    pub as_arn: Option<String>,
     /// Give up on an API request after this many seconds
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
     pub request_timeout: u64,
@@ -138,6 +141,9 @@ pub struct WriteOptions {
     /// Do not ask for confirmation
     #[arg(short = 'y', long)]
     pub yes: bool,
+    /// Write even when the lockout guard refuses (recorded in the backup header)
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,6 @@
 //! `iamidmap delete`: remove mappings by ARN (first match, or `--all`), by username or by account.
 
-use super::{apply_all, arn_matches, file_of, live, load, place, write};
+use super::{apply_all, arn_matches, caller, file_of, guard, live, load, place, write};
 use crate::cli::diagnostics::{EXIT_OK, Failure, Reporter};
 use crate::cli::{ClusterArgs, DeleteArgs};
 use crate::core::document::{AuthDocument, EditPlan};
@@ -146,7 +146,15 @@ pub fn delete(args: DeleteArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
             if plans.is_empty() {
                 return Ok(EXIT_OK);
             }
-            let new = apply_all(doc, &plans, out)?;
+            let new = apply_all(doc.clone(), &plans, out)?;
+            let me = caller(cluster, out)?;
+            if write_opts.dry_run {
+                // Show the change, then what the guard thinks of it.
+                let code = write::write_file(&input, &new.text, &write_opts, out)?;
+                guard(&doc, &new, me.as_deref(), write_opts.force, out)?;
+                return Ok(code);
+            }
+            guard(&doc, &new, me.as_deref(), write_opts.force, out)?;
             write::write_file(&input, &new.text, &write_opts, out)
         }
         None => live::edit(cluster, &write_opts, out, planner),

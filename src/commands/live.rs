@@ -3,6 +3,7 @@
 //! same edit; a write whose outcome is unknown (dropped connection, 5xx) is checked by re-reading.
 
 use super::write::confirm;
+use super::{caller, guard};
 use crate::adapters::backup::{self, BackupInfo};
 use crate::adapters::kube::{Cluster, ClusterOptions, KubeError};
 use crate::cli::diagnostics::{EXIT_OK, Failure, Reporter};
@@ -139,6 +140,7 @@ pub fn edit(
         .clone()
         .unwrap_or_else(|| backup::default_dir(&cluster.context));
     let command: String = std::env::args().collect::<Vec<_>>().join(" ");
+    let me = caller(args, out)?;
     let mut confirmed = write.yes;
     let mut last_error: Option<KubeError> = None;
     for attempt in 1..=MAX_ATTEMPTS {
@@ -174,6 +176,13 @@ pub fn edit(
         let diff = render::unified_diff(&name, &doc.text, &new_doc.text);
         if write.dry_run {
             print!("{diff}");
+            guard(&doc, &new_doc, me.as_deref(), write.force, out)?;
+            out.note("dry run: nothing was written");
+            return Ok(EXIT_OK);
+        }
+        let forced = guard(&doc, &new_doc, me.as_deref(), write.force, out)?;
+        if write.dry_run {
+            print!("{diff}");
             out.note("dry run: nothing was written");
             return Ok(EXIT_OK);
         }
@@ -197,7 +206,7 @@ pub fn edit(
                         command: &command,
                         context: &cluster.context,
                         server: &cluster.server,
-                        forced: false,
+                        forced,
                     },
                 )
                 .map_err(|e| {

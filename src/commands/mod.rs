@@ -18,7 +18,6 @@ use std::path::PathBuf;
 
 pub use docs::{man_pages, render_docs};
 
-#[allow(unused_imports)]
 use crate::cli::ClusterArgs;
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
@@ -67,6 +66,57 @@ fn place(doc: &AuthDocument, e: &Entry) -> String {
     } else {
         format!("line {}", doc.entry_location(e).line)
     }
+}
+
+/// The caller's canonical ARN for the lockout guard, from `--as-arn`.
+fn caller(args: &ClusterArgs, out: Reporter) -> Result<Option<String>> {
+    match &args.as_arn {
+        Some(arn) => {
+            let (_, canonical) = crate::core::arn::canonicalize(arn.trim()).map_err(|e| {
+                Failure::error(
+                    format!("--as-arn: {e}"),
+                    Some("pass the ARN `aws sts get-caller-identity` shows".to_string()),
+                )
+            })?;
+            Ok(Some(canonical))
+        }
+        None => {
+            out.warn("the lockout guard does not know who you are, so it cannot protect your own access; pass --as-arn ARN (the ARN `aws sts get-caller-identity` shows)");
+            Ok(None)
+        }
+    }
+}
+
+/// Run the lockout guard on a change. Refuses (exit 3) unless `--force`; returns whether it was forced.
+fn guard(
+    before: &AuthDocument,
+    after: &AuthDocument,
+    caller: Option<&str>,
+    force: bool,
+    out: Reporter,
+) -> Result<bool> {
+    let violations = crate::core::guard::check(before, after, caller);
+    if violations.is_empty() {
+        return Ok(false);
+    }
+    let list: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
+    if force {
+        out.warn(&format!(
+            "--force: writing although the lockout guard refuses:\n{}",
+            list.join("\n")
+        ));
+        return Ok(true);
+    }
+    Err(Failure::refused(
+        format!(
+            "refused by the lockout guard ({} problem{}):\n{}",
+            violations.len(),
+            if violations.len() == 1 { "" } else { "s" },
+            list.join("\n")
+        ),
+        Some("nothing was written. If this really is intended, run the command again with --force (it is recorded in the backup)".to_string()),
+    )
+    .into())
 }
 
 /// The file to work on, if any (`None`: the live cluster).

@@ -2,6 +2,7 @@
 
 pub mod arn;
 pub mod document;
+pub mod guard;
 pub mod lint;
 pub mod mapping;
 pub mod yaml;
