@@ -48,7 +48,6 @@ fn validate_exit_codes_follow_fail_on() {
 
 #[test]
 fn usage_errors_exit_2() {
-    bin().args(["validate"]).assert().code(2);
     bin().args(["frobnicate"]).assert().code(2);
     bin()
         .args([

@@ -992,3 +992,221 @@ fn lockout_scenarios() {
     ])
     .code(0);
 }
+
+#[test]
+fn backup_now_list_and_keep() {
+    let live = Live::new();
+    live.server.seed_aws_auth(&BTreeMap::from([(
+        "mapRoles".to_string(),
+        GUARDED.to_string(),
+    )]));
+    for _ in 0..3 {
+        live.run(&["backup"])
+            .code(0)
+            .stdout(predicate::str::contains(".yaml"));
+    }
+    assert_eq!(live.backup_files().len(), 3);
+    for b in live.backup_files() {
+        check_backup(&b);
+    }
+    live.run(&["backup", "--keep", "2"])
+        .code(0)
+        .stderr(predicate::str::contains("removed old backup"));
+    assert_eq!(live.backup_files().len(), 2);
+    let out = bin()
+        .env("KUBECONFIG", &live.kubeconfig)
+        .arg("--backup-dir")
+        .arg(live.backups())
+        .args(["backup", "list", "-o", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[0]["entries"], 4);
+    assert_eq!(v[0]["resourceVersion"], "1");
+    live.run(&["backup", "list"])
+        .code(0)
+        .stdout(predicate::str::contains("RESOURCEVERSION"));
+}
+
+/// Someone broke the live ConfigMap (a typo drops every role); restore brings back the exact bytes, and the
+/// broken version is backed up too.
+#[test]
+fn restore_onto_a_corrupted_configmap_brings_back_the_exact_bytes() {
+    let live = Live::new();
+    let good = BTreeMap::from([
+        ("mapRoles".to_string(), GUARDED.to_string()),
+        ("mapUsers".to_string(), "- userarn: arn:aws:iam::111122223333:user/alice\n  username: alice\n  groups: [developers]   # keep\n".to_string()),
+        ("other".to_string(), "untouched \r\n".to_string()),
+    ]);
+    live.server.seed_aws_auth(&good);
+    live.run(&["backup"]).code(0);
+    let broken = BTreeMap::from([(
+        "mapRoles".to_string(),
+        GUARDED.replace("  username: dev\n", " username: dev\n"),
+    )]);
+    live.server.seed_aws_auth(&broken);
+    live.run(&["--as-arn", ADMIN, "restore", "--latest", "--yes"])
+        .code(0);
+    assert_eq!(live.data(), good);
+    assert_eq!(
+        live.backup_files().len(),
+        2,
+        "the broken version was backed up before the restore"
+    );
+    // A missing ConfigMap is created from the backup.
+    let empty = Live::new();
+    let backup = live.backup_files().into_iter().min().unwrap();
+    empty
+        .run(&[
+            "--as-arn",
+            ADMIN,
+            "restore",
+            "--yes",
+            backup.to_str().unwrap(),
+        ])
+        .code(0);
+    assert_eq!(empty.data(), good);
+}
+
+#[test]
+fn restore_goes_through_the_guard() {
+    let live = Live::new();
+    live.server.seed_aws_auth(&BTreeMap::from([(
+        "mapRoles".to_string(),
+        GUARDED.to_string(),
+    )]));
+    let file = live.dir.path().join("no-admin.yaml");
+    std::fs::write(&file, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n    - rolearn: arn:aws:iam::111122223333:role/fargate\n      username: system:node:{{SessionName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n        - system:node-proxier\n").unwrap();
+    let before = live.server.aws_auth().unwrap();
+    live.run(&[
+        "--as-arn",
+        ADMIN,
+        "restore",
+        "--yes",
+        file.to_str().unwrap(),
+    ])
+    .code(3)
+    .stderr(predicate::str::contains("[caller-loses-access]"))
+    .stderr(predicate::str::contains("[last-system-masters]"));
+    assert_eq!(live.server.aws_auth().unwrap(), before);
+    live.run(&[
+        "--as-arn",
+        ADMIN,
+        "restore",
+        "--yes",
+        "--force",
+        file.to_str().unwrap(),
+    ])
+    .code(0);
+    assert!(!live.data()["mapRoles"].contains("role/Admin"));
+}
+
+#[test]
+fn diff_outputs() {
+    let live = Live::new();
+    live.server.seed_aws_auth(&BTreeMap::from([
+        ("mapRoles".to_string(), GUARDED.to_string()),
+        (
+            "mapAccounts".to_string(),
+            "- \"111122223333\"\n".to_string(),
+        ),
+    ]));
+    let file = live.dir.path().join("wanted.yaml");
+    std::fs::write(&file, format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n{}  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [developers]\n",
+        GUARDED
+            .replace("    - developers\n", "    - developers\n    - viewers\n")
+            .replace("- rolearn: arn:aws:iam::111122223333:role/fargate\n  username: system:node:{{SessionName}}\n  groups:\n    - system:bootstrappers\n    - system:nodes\n    - system:node-proxier\n", "")
+            .lines()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>()
+    )).unwrap();
+    let run = |args: &[&str]| {
+        let out = bin()
+            .env("KUBECONFIG", &live.kubeconfig)
+            .current_dir(live.dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        support::transcript(&args.join(" "), &out)
+    };
+    let mut report = String::new();
+    report.push_str(&run(&["diff", "-f", "wanted.yaml"]));
+    report.push_str(&run(&[
+        "diff",
+        "--from",
+        "live",
+        "--to",
+        "wanted.yaml",
+        "-o",
+        "json",
+        "--exit-code",
+    ]));
+    report.push_str(&run(&[
+        "diff",
+        "--from",
+        "wanted.yaml",
+        "--to",
+        "wanted.yaml",
+        "--exit-code",
+    ]));
+    insta::assert_snapshot!(report);
+}
+
+/// docs/break-glass.md, step by step: a typo drops every role; validate shows it, diff against the last
+/// backup shows who lost access, restore --latest brings it back, get --arn shows the admin mapped again.
+#[test]
+fn break_glass_runbook() {
+    let live = Live::new();
+    live.server.seed_aws_auth(&BTreeMap::from([(
+        "mapRoles".to_string(),
+        GUARDED.to_string(),
+    )]));
+    // An earlier iamidmap write left a backup of the good version.
+    live.run(&["backup"]).code(0);
+    // Someone edits with another tool and breaks the indentation: every role is dropped.
+    let broken = BTreeMap::from([(
+        "mapRoles".to_string(),
+        GUARDED.replace("  username: dev\n", " username: dev\n"),
+    )]);
+    live.server.seed_aws_auth(&broken);
+    // Step 2: validate the live ConfigMap.
+    live.run(&["validate"])
+        .code(1)
+        .stdout(predicate::str::contains("IM010 list-dropped"));
+    // Step 3: what changed since the last backup.
+    live.run(&["backup", "list"])
+        .code(0)
+        .stdout(predicate::str::contains("backup"));
+    live.run(&["diff", "--from", "latest", "--to", "live"])
+        .code(0)
+        .stdout(predicate::str::contains(
+            "- role `arn:aws:iam::111122223333:role/Admin`",
+        ))
+        .stdout(predicate::str::contains("no longer mapped"));
+    // Step 4: restore.
+    live.run(&[
+        "restore",
+        "--latest",
+        "--yes",
+        "--as-arn",
+        "arn:aws:sts::111122223333:assumed-role/Admin/jane",
+    ])
+    .code(0);
+    assert_eq!(live.data()["mapRoles"], GUARDED);
+    // Step 5: the admin is mapped again.
+    let out = bin()
+        .env("KUBECONFIG", &live.kubeconfig)
+        .args([
+            "get",
+            "-o",
+            "json",
+            "--arn",
+            "arn:aws:sts::111122223333:assumed-role/Admin/jane",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["groups"], serde_json::json!(["system:masters"]));
+}

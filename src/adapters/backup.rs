@@ -87,3 +87,49 @@ pub fn write(dir: &Path, cm: &ConfigMap, info: &BackupInfo<'_>) -> Result<PathBu
         }
     }
 }
+
+/// A backup found on disk, with what its header says.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub path: PathBuf,
+    pub time: String,
+    pub resource_version: String,
+    pub command: String,
+    pub forced: bool,
+}
+
+/// The backups in a directory, oldest first (names start with a sortable UTC timestamp).
+pub fn list(dir: &Path) -> Result<Vec<Found>> {
+    let mut out = vec![];
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", dir.display())),
+    };
+    for entry in entries {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with('.') || !name.ends_with(".yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let header = |key: &str| {
+            text.lines()
+                .take_while(|l| l.starts_with('#'))
+                .find_map(|l| l.strip_prefix(&format!("# {key}: ")).map(str::to_string))
+                .unwrap_or_default()
+        };
+        out.push(Found {
+            time: header("time"),
+            resource_version: header("resourceVersion"),
+            command: header("command"),
+            forced: header("forced") == "true",
+            path,
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}

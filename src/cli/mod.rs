@@ -80,6 +80,12 @@ pub enum Command {
     Delete(DeleteArgs),
     /// Lint an aws-auth manifest the way aws-iam-authenticator reads it
     Validate(ValidateArgs),
+    /// Compare two versions of aws-auth (live, a file, a backup): who gains or loses what
+    Diff(DiffArgs),
+    /// Back up the live ConfigMap now, or list the backups of the context
+    Backup(BackupArgs),
+    /// Put a backup (or a manifest file) back, through diff, the lockout guard and confirmation
+    Restore(RestoreArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Write the man pages and generated reference docs (for maintainers)
@@ -229,8 +235,8 @@ pub enum FailOn {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Manifest files to lint (`-` reads standard input); repeatable
-    #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
+    /// Manifest files to lint (`-` reads standard input); repeatable. Without -f: the live ConfigMap
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Report format
     #[arg(long, value_enum, default_value_t)]
@@ -252,4 +258,68 @@ pub struct GenerateDocsArgs {
     /// The project directory to write `man/` and `docs/lint-rules.md` into
     #[arg(long, default_value = ".")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DiffFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// What to compare from: `live`, `latest` (the newest backup of the context), or a file or backup path
+    #[arg(long, default_value = "live", value_name = "SOURCE")]
+    pub from: String,
+    /// What to compare to (same forms as --from); `-f FILE` means `--to FILE`
+    #[arg(long, value_name = "SOURCE", required_unless_present = "file")]
+    pub to: Option<String>,
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE",
+        conflicts_with = "to"
+    )]
+    pub file: Option<PathBuf>,
+    /// Output: the semantic diff and a unified diff of the values (text), or the semantic diff as JSON
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: DiffFormat,
+    /// Exit 1 when the two differ
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    pub action: Option<BackupAction>,
+    /// After writing, keep only the newest N backups of the context; each one removed is named
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupAction {
+    /// List the backups of the context: time, resourceVersion, entries, command
+    List(BackupListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupListArgs {
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup or manifest file to put back
+    #[arg(required_unless_present = "latest", value_name = "BACKUP|FILE")]
+    pub source: Option<PathBuf>,
+    /// Put back the newest backup of the context
+    #[arg(long, conflicts_with = "source")]
+    pub latest: bool,
+    #[command(flatten)]
+    pub write: WriteOptions,
 }

@@ -104,7 +104,7 @@ fn backoff(attempt: u32) -> Duration {
 fn updated(
     cm: Option<&ConfigMap>,
     args: &ClusterArgs,
-    values: &BTreeMap<crate::core::mapping::DataKey, String>,
+    data: BTreeMap<String, String>,
 ) -> ConfigMap {
     let mut new = cm.cloned().unwrap_or_else(|| ConfigMap {
         metadata: kube::api::ObjectMeta {
@@ -114,12 +114,14 @@ fn updated(
         },
         ..Default::default()
     });
-    let mut data = new.data.take().unwrap_or_default();
-    for (k, v) in values {
-        data.insert(k.as_str().to_string(), v.clone());
-    }
-    new.data = Some(data);
+    new.data = Some(data.into_iter().collect());
     new
+}
+
+/// What a change writes: the map values to merge into the object's data, or its whole data.
+pub enum NewData {
+    Merge(BTreeMap<crate::core::mapping::DataKey, String>),
+    Replace(BTreeMap<String, String>),
 }
 
 /// Apply an edit to the live ConfigMap. `plan` is called on every version read and returns the edits to
@@ -129,6 +131,29 @@ pub fn edit(
     write: &WriteOptions,
     out: Reporter,
     mut plan: impl FnMut(&AuthDocument) -> Result<Vec<EditPlan>>,
+) -> Result<i32> {
+    change(args, write, out, |doc| {
+        let plans = plan(doc)?;
+        if plans.is_empty() {
+            return Ok(None);
+        }
+        let new_doc = super::apply_all(doc.clone(), &plans, out)?;
+        let (old_values, new_values) = (live::map_values(doc), live::map_values(&new_doc));
+        Ok(Some(NewData::Merge(
+            new_values
+                .into_iter()
+                .filter(|(k, v)| old_values.get(k) != Some(v))
+                .collect(),
+        )))
+    })
+}
+
+/// The write pipeline for any change of the data: `compute` is called on every version read.
+pub fn change(
+    args: &ClusterArgs,
+    write: &WriteOptions,
+    out: Reporter,
+    mut compute: impl FnMut(&AuthDocument) -> Result<Option<NewData>>,
 ) -> Result<i32> {
     let rt = runtime()?;
     let cluster = rt
@@ -155,24 +180,37 @@ pub fn edit(
             Err(e) => return Err(failure(e, args)),
         };
         let doc = live_document(args, cm.as_ref())?;
-        let plans = plan(&doc)?;
-        let new_doc = super::apply_all(doc.clone(), &plans, out)?;
-        let (old_values, new_values) = (live::map_values(&doc), live::map_values(&new_doc));
-        let changed: BTreeMap<_, _> = new_values
-            .iter()
-            .filter(|(k, v)| old_values.get(k) != Some(v))
-            .map(|(k, v)| (*k, v.clone()))
-            .collect();
-        if changed.is_empty() {
+        let old_data = data_of(cm.as_ref());
+        let new_data: BTreeMap<String, String> = match compute(&doc)? {
+            None => {
+                if attempt > 1 {
+                    out.note(&format!(
+                        "{name} already has the change; nothing more to do"
+                    ));
+                }
+                return Ok(EXIT_OK);
+            }
+            Some(NewData::Replace(data)) => data,
+            Some(NewData::Merge(values)) => {
+                let mut data = old_data.clone();
+                for (k, v) in values {
+                    data.insert(k.as_str().to_string(), v);
+                }
+                data
+            }
+        };
+        if new_data == old_data {
             if attempt > 1 {
                 out.note(&format!(
                     "{name} already has the change; nothing more to do"
                 ));
-            } else if !plans.is_empty() {
+            } else {
                 out.note("nothing to change");
             }
             return Ok(EXIT_OK);
         }
+        let new_doc = live::document(&name, &args.namespace, &args.name, &new_data)
+            .map_err(|e| Failure::error(format!("the new data cannot be read: {e}"), None))?;
         let diff = render::unified_diff(&name, &doc.text, &new_doc.text);
         if write.dry_run {
             print!("{diff}");
@@ -196,7 +234,7 @@ pub fn edit(
             )?;
             confirmed = true;
         }
-        let new_cm = updated(cm.as_ref(), args, &changed);
+        let new_cm = updated(cm.as_ref(), args, new_data);
         let result = match &cm {
             Some(old) => {
                 let path = backup::write(
@@ -253,4 +291,26 @@ pub fn edit(
         Some("run the command again when the other writer is done".to_string()),
     )
     .into())
+}
+
+/// The backup directory for the context (`--backup-dir`, else the default for the kubeconfig context).
+pub fn backup_dir(args: &ClusterArgs) -> Result<std::path::PathBuf> {
+    if let Some(dir) = &args.backup_dir {
+        return Ok(dir.clone());
+    }
+    let rt = runtime()?;
+    let cluster = rt
+        .block_on(Cluster::connect(&options(args)))
+        .map_err(|e| failure(e, args))?;
+    Ok(backup::default_dir(&cluster.context))
+}
+
+/// Read the live ConfigMap object itself (for backups).
+pub fn read_object(args: &ClusterArgs) -> Result<(Option<ConfigMap>, String, String)> {
+    let rt = runtime()?;
+    let cluster = rt
+        .block_on(Cluster::connect(&options(args)))
+        .map_err(|e| failure(e, args))?;
+    let cm = rt.block_on(cluster.get()).map_err(|e| failure(e, args))?;
+    Ok((cm, cluster.context, cluster.server))
 }

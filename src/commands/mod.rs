@@ -1,10 +1,13 @@
 //! One file per subcommand: fetch -> core -> adapters -> render. Each returns the exit code.
 
+mod backup;
 mod create;
 mod delete;
+mod diff;
 mod docs;
 mod get;
 mod live;
+mod restore;
 mod validate;
 mod write;
 
@@ -25,7 +28,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         command,
         quiet,
         verbose,
-        no_color: _,
+        no_color,
         cluster,
     } = cli;
     let out = Reporter { quiet, verbose };
@@ -33,7 +36,10 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Get(args) => get::get(args, &cluster, out),
         Command::Create(args) => create::create(args, &cluster, out),
         Command::Delete(args) => delete::delete(args, &cluster, out),
-        Command::Validate(args) => validate::validate(args),
+        Command::Validate(args) => validate::validate(args, &cluster, out),
+        Command::Diff(args) => diff::diff(args, &cluster, no_color, out),
+        Command::Backup(args) => backup::backup(args, &cluster, out),
+        Command::Restore(args) => restore::restore(args, &cluster, out),
         Command::Completions(args) => docs::completions(args),
         Command::GenerateDocs(args) => docs::generate_docs(args),
     }

@@ -7,7 +7,11 @@ use crate::cli::{FailOn, ReportFormat, ValidateArgs};
 use crate::core::lint::{self, Finding, Severity};
 use anyhow::Result;
 
-pub fn validate(args: ValidateArgs) -> Result<i32> {
+pub fn validate(
+    args: ValidateArgs,
+    cluster: &crate::cli::ClusterArgs,
+    out: crate::cli::diagnostics::Reporter,
+) -> Result<i32> {
     let ValidateArgs {
         files,
         format,
@@ -19,6 +23,11 @@ pub fn validate(args: ValidateArgs) -> Result<i32> {
         FailOn::Info => Severity::Info,
     };
     let mut results: Vec<(String, Vec<Finding>)> = vec![];
+    if files.is_empty() {
+        // The live ConfigMap, as the authenticator reads it (lines are those of its data as iamidmap shows it).
+        let doc = super::live::read(cluster, out)?;
+        results.push((doc.source_name.clone(), lint::lint(&doc)));
+    }
     for path in &files {
         let input = fs::read_input(path)?;
         let (_, findings) = lint::lint_text(&input.name, &input.text);

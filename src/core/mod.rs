@@ -5,4 +5,5 @@ pub mod document;
 pub mod guard;
 pub mod lint;
 pub mod mapping;
+pub mod plan;
 pub mod yaml;

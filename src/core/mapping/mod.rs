@@ -40,7 +40,7 @@ impl DataKey {
 }
 
 /// Which list an entry lives in, which decides its ARN field (`rolearn` or `userarn`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum ListKind {
     Roles,
     Users,

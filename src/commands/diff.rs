@@ -1,0 +1,106 @@
+//! `iamidmap diff`: compare two versions of aws-auth (the live ConfigMap, a file, a backup): the semantic
+//! diff (who gains or loses what, as the authenticator resolves it) and a unified diff of the values.
+
+use super::{live, load};
+use crate::adapters::backup;
+use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Failure, Reporter};
+use crate::cli::{ClusterArgs, DiffArgs, DiffFormat};
+use crate::core::document::AuthDocument;
+use crate::core::mapping::DataKey;
+use crate::core::plan;
+use anyhow::Result;
+use std::io::IsTerminal;
+
+/// Read `live`, `latest` (the newest backup) or a path.
+pub fn read_source(source: &str, cluster: &ClusterArgs, out: Reporter) -> Result<AuthDocument> {
+    match source {
+        "live" => live::read(cluster, out),
+        "latest" => {
+            let dir = live::backup_dir(cluster)?;
+            let newest = backup::list(&dir)?.pop().ok_or_else(|| {
+                Failure::error(
+                    format!("there is no backup in `{}`", dir.display()),
+                    Some("`iamidmap backup` takes one; --backup-dir points elsewhere".to_string()),
+                )
+            })?;
+            out.note(&format!("latest backup: {}", newest.path.display()));
+            Ok(load(&newest.path)?.1)
+        }
+        path => Ok(load(std::path::Path::new(path))?.1),
+    }
+}
+
+fn colour(text: &str, on: bool) -> String {
+    if !on {
+        return text.to_string();
+    }
+    text.lines()
+        .map(|l| match l.as_bytes().first() {
+            Some(b'+') if !l.starts_with("+++") => format!("\x1b[32m{l}\x1b[0m"),
+            Some(b'-') if !l.starts_with("---") => format!("\x1b[31m{l}\x1b[0m"),
+            Some(b'@') => format!("\x1b[36m{l}\x1b[0m"),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// The unified diff of each data value that differs.
+pub fn values_diff(from: &AuthDocument, to: &AuthDocument) -> String {
+    let mut out = String::new();
+    for key in DataKey::ALL {
+        let a = from.slot(key).map_or("", |s| s.content.as_str());
+        let b = to.slot(key).map_or("", |s| s.content.as_str());
+        if a != b {
+            out.push_str(
+                &similar::TextDiff::from_lines(a, b)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(
+                        &format!("{} ({})", key.as_str(), "from"),
+                        &format!("{} ({})", key.as_str(), "to"),
+                    )
+                    .to_string(),
+            );
+        }
+    }
+    out
+}
+
+pub fn diff(args: DiffArgs, cluster: &ClusterArgs, no_color: bool, out: Reporter) -> Result<i32> {
+    let DiffArgs {
+        from,
+        to,
+        file,
+        output,
+        exit_code,
+    } = args;
+    let to = to.unwrap_or_else(|| file.map(|f| f.display().to_string()).unwrap_or_default());
+    let a = read_source(&from, cluster, out)?;
+    let b = read_source(&to, cluster, out)?;
+    let semantic = plan::semantic_diff(&a, &b);
+    let text_differs = a
+        .slots
+        .iter()
+        .map(|s| (s.key, &s.content))
+        .ne(b.slots.iter().map(|s| (s.key, &s.content)));
+    match output {
+        DiffFormat::Json => {
+            let v = serde_json::json!({"from": from, "to": to, "semantic": semantic, "valuesDiffer": text_differs});
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        DiffFormat::Text => {
+            let on = !no_color
+                && std::env::var_os("NO_COLOR").is_none()
+                && std::io::stdout().is_terminal();
+            print!("{}", plan::render_text(&semantic));
+            print!("{}", colour(&values_diff(&a, &b), on));
+        }
+    }
+    Ok(if exit_code && (text_differs || !semantic.is_empty()) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
