@@ -440,8 +440,9 @@ fn sixteen_concurrent_writers_all_land() {
     let exe = assert_cmd::cargo::cargo_bin("iamidmap");
     let children: Vec<_> = (0..16)
         .map(|i| {
-            std::process::Command::new(&exe)
-                .env("KUBECONFIG", &live.kubeconfig)
+            let mut cmd = std::process::Command::new(&exe);
+            support::isolate_aws_std(&mut cmd);
+            cmd.env("KUBECONFIG", &live.kubeconfig)
                 .env_remove("RUST_BACKTRACE")
                 .arg("--backup-dir")
                 .arg(live.backups())
@@ -709,7 +710,9 @@ fn the_prompt_shows_the_diff_and_respects_no() {
         exe.display(),
         live.backups().display()
     );
-    let out = std::process::Command::new("script")
+    let mut script = std::process::Command::new("script");
+    support::isolate_aws_std(&mut script);
+    let out = script
         .args(["-qec", &cmd, "/dev/null"])
         .env("KUBECONFIG", &live.kubeconfig)
         .env_remove("RUST_BACKTRACE")
@@ -1209,4 +1212,99 @@ fn break_glass_runbook() {
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["groups"], serde_json::json!(["system:masters"]));
+}
+
+/// Without --as-arn, the guard asks STS (moto, on 127.0.0.1) who the caller is, and protects that access.
+/// The role and the session are made with the real AWS CLI, as an operator would.
+#[test]
+fn the_guard_finds_the_caller_with_sts() {
+    let (Some(moto), Some(aws)) = (support::moto(), support::aws_cli()) else {
+        return;
+    };
+    let aws_json = |args: &[&str], creds: Option<(&str, &str, &str)>| -> Value {
+        let mut cmd = std::process::Command::new(&aws);
+        support::isolate_aws_std(&mut cmd);
+        cmd.env("AWS_ENDPOINT_URL", &moto.url)
+            .args(args)
+            .args(["--output", "json"]);
+        if let Some((k, s, t)) = creds {
+            cmd.env("AWS_ACCESS_KEY_ID", k)
+                .env("AWS_SECRET_ACCESS_KEY", s)
+                .env("AWS_SESSION_TOKEN", t);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    };
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+    aws_json(
+        &[
+            "iam",
+            "create-role",
+            "--role-name",
+            "eks-admins",
+            "--assume-role-policy-document",
+            trust,
+        ],
+        None,
+    );
+    let assumed = aws_json(
+        &[
+            "sts",
+            "assume-role",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/eks-admins",
+            "--role-session-name",
+            "jane",
+        ],
+        None,
+    );
+    let c = &assumed["Credentials"];
+    let (key, secret, token) = (
+        c["AccessKeyId"].as_str().unwrap(),
+        c["SecretAccessKey"].as_str().unwrap(),
+        c["SessionToken"].as_str().unwrap(),
+    );
+    let live = Live::new();
+    let me = "arn:aws:iam::123456789012:role/eks-admins";
+    let roles = format!(
+        "{GUARDED}- rolearn: {me}\n  username: admin:{{{{SessionName}}}}\n  groups:\n    - system:masters\n"
+    );
+    live.server
+        .seed_aws_auth(&BTreeMap::from([("mapRoles".to_string(), roles)]));
+    let before = live.server.aws_auth().unwrap();
+    let as_jane = |args: &[&str]| {
+        bin()
+            .env("KUBECONFIG", &live.kubeconfig)
+            .env("AWS_ENDPOINT_URL", &moto.url)
+            .env("AWS_ACCESS_KEY_ID", key)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_SESSION_TOKEN", token)
+            .arg("--backup-dir")
+            .arg(live.backups())
+            .args(args)
+            .assert()
+    };
+    as_jane(&["-v", "delete", "--yes", "--arn", me])
+        .code(3)
+        .stderr(predicate::str::contains(
+            "STS says you are `arn:aws:sts::123456789012:assumed-role/eks-admins/jane`",
+        ))
+        .stderr(predicate::str::contains(format!(
+            "[caller-loses-access] `{me}` (you)"
+        )));
+    assert_eq!(live.server.aws_auth().unwrap(), before);
+    // Someone else's entry can go, and nobody warns that the caller is unknown.
+    as_jane(&[
+        "delete",
+        "--yes",
+        "--arn",
+        "arn:aws:iam::111122223333:role/Dev",
+    ])
+    .code(0)
+    .stderr(predicate::str::contains("does not know who you are").not());
 }

@@ -1,5 +1,6 @@
-//! Thin I/O adapters: files, the Kubernetes API and backups on disk. AWS comes with the verify issue.
+//! Thin I/O adapters: files, the Kubernetes API, AWS (STS), and backups on disk.
 
+pub mod aws;
 pub mod backup;
 pub mod fs;
 pub mod kube;

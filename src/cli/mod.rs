@@ -57,9 +57,16 @@ pub struct ClusterArgs {
     /// Name of the ConfigMap
     #[arg(long, global = true, default_value = "aws-auth")]
     pub name: String,
-    /// The IAM ARN you authenticate to the cluster as; the lockout guard protects its access
+    /// The IAM ARN you authenticate to the cluster as, for the lockout guard (default: asked from STS
+    /// GetCallerIdentity with the standard AWS credential chain)
     #[arg(long, global = true, value_name = "ARN")]
     pub as_arn: Option<String>,
+    /// AWS profile for the STS lookup of who you are
+    #[arg(long, global = true, env = "AWS_PROFILE", hide_env_values = true)]
+    pub profile: Option<String>,
+    /// AWS region for the STS lookup of who you are
+    #[arg(long, global = true)]
+    pub region: Option<String>,
     /// Give up on an API request after this many seconds
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
     pub request_timeout: u64,

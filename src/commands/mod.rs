@@ -74,19 +74,43 @@ fn place(doc: &AuthDocument, e: &Entry) -> String {
     }
 }
 
-/// The caller's canonical ARN for the lockout guard, from `--as-arn`.
+/// The caller's canonical ARN for the lockout guard: `--as-arn`, else STS GetCallerIdentity.
 fn caller(args: &ClusterArgs, out: Reporter) -> Result<Option<String>> {
-    match &args.as_arn {
-        Some(arn) => {
-            let (_, canonical) = crate::core::arn::canonicalize(arn.trim()).map_err(|e| {
-                Failure::error(
-                    format!("--as-arn: {e}"),
-                    Some("pass the ARN `aws sts get-caller-identity` shows".to_string()),
-                )
-            })?;
+    if let Some(arn) = &args.as_arn {
+        let (_, canonical) = crate::core::arn::canonicalize(arn.trim()).map_err(|e| {
+            Failure::error(
+                format!("--as-arn: {e}"),
+                Some("pass the ARN `aws sts get-caller-identity` shows".to_string()),
+            )
+        })?;
+        return Ok(Some(canonical));
+    }
+    let options = crate::adapters::aws::AwsOptions {
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let found = rt
+        .block_on(crate::adapters::aws::caller_arn(
+            &options,
+            std::time::Duration::from_secs(10),
+        ))
+        .and_then(|arn| {
+            crate::core::arn::canonicalize(&arn)
+                .map(|(_, canonical)| (arn.clone(), canonical))
+                .map_err(|e| e.to_string())
+        });
+    match found {
+        Ok((arn, canonical)) => {
+            out.debug(&format!(
+                "STS says you are `{arn}`, mapped as `{canonical}`"
+            ));
             Ok(Some(canonical))
         }
-        None => {
+        Err(reason) => {
+            out.debug(&format!("STS GetCallerIdentity failed: {reason}"));
             out.warn("the lockout guard does not know who you are, so it cannot protect your own access; pass --as-arn ARN (the ARN `aws sts get-caller-identity` shows)");
             Ok(None)
         }

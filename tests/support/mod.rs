@@ -8,7 +8,26 @@ pub fn bin() -> assert_cmd::Command {
     cmd.env_remove("RUST_BACKTRACE")
         .env("RUST_LIB_BACKTRACE", "0")
         .env("NO_COLOR", "1");
+    isolate_aws(&mut cmd);
     cmd
+}
+
+/// No test may reach a real AWS account: dummy credentials, no profiles, no instance metadata, and every
+/// AWS endpoint on a local port where nothing listens (tests that want STS start moto and override it).
+pub fn isolate_aws(cmd: &mut assert_cmd::Command) {
+    cmd.env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
 }
 
 pub fn manifest_dir() -> PathBuf {
@@ -204,4 +223,72 @@ pub fn aws_cli() -> Option<PathBuf> {
         eprintln!("note: the aws CLI is not on PATH; exec-plugin test skipped");
     }
     found
+}
+
+/// The same isolation for a plain `std::process::Command`.
+pub fn isolate_aws_std(cmd: &mut std::process::Command) {
+    cmd.env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+}
+
+/// A moto server (IAM and STS) on 127.0.0.1, started for one test and killed when dropped.
+pub struct Moto {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start moto_server (from PATH: `.ci/run` installs a pinned one). Missing in CI is a failure.
+pub fn moto() -> Option<Moto> {
+    let exe = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("moto_server"))
+            .find(|p| p.is_file())
+    });
+    let Some(exe) = exe else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but moto_server is not on PATH (.ci/run installs moto)");
+        }
+        eprintln!("note: moto_server is not on PATH; STS tests skipped");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(exe)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("moto_server starts");
+    let moto = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(moto);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("moto_server did not start on port {port}");
 }

@@ -1,0 +1,56 @@
+//! The AWS adapter: who the caller is (STS GetCallerIdentity), through the standard credential chain
+//! (environment, profiles, SSO, process credentials, IMDS). `AWS_ENDPOINT_URL`/`AWS_ENDPOINT_URL_STS` are
+//! honoured by aws-config, which is how tests point it at a local STS.
+
+use aws_config::{BehaviorVersion, Region};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use std::time::Duration;
+
+/// One rustls client with ring, shared by the SDK and its credential providers (spec/deps.md).
+fn ring_http_client() -> SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
+/// Where the AWS credentials come from.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+}
+
+/// The caller's ARN as STS reports it (an assumed-role ARN for roles), or why it cannot be known.
+pub async fn caller_arn(options: &AwsOptions, timeout: Duration) -> Result<String, String> {
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).http_client(ring_http_client());
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &options.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    let lookup = async {
+        let sdk = loader.load().await;
+        let mut conf = aws_sdk_sts::config::Builder::from(&sdk)
+            .retry_config(aws_config::retry::RetryConfig::disabled());
+        if sdk.region().is_none() {
+            conf = conf.region(Region::new("us-east-1"));
+        }
+        let client = aws_sdk_sts::Client::from_conf(conf.build());
+        let out = client
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| aws_sdk_sts::error::DisplayErrorContext(e).to_string())?;
+        out.arn()
+            .map(str::to_string)
+            .ok_or_else(|| "STS returned no ARN".to_string())
+    };
+    tokio::time::timeout(timeout, lookup)
+        .await
+        .map_err(|_| format!("STS did not answer within {}s", timeout.as_secs()))?
+}
