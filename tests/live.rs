@@ -1308,3 +1308,76 @@ fn the_guard_finds_the_caller_with_sts() {
     .code(0)
     .stderr(predicate::str::contains("does not know who you are").not());
 }
+
+/// The scenarios only a restore (of a file edited by other tools) can produce: each refused with exit 3
+/// and the object unchanged, each allowed with --force.
+#[test]
+fn restoring_a_file_the_authenticator_would_drop_is_refused() {
+    let header = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n";
+    let indented: String = GUARDED.lines().map(|l| format!("    {l}\n")).collect();
+    let cases = [
+        (
+            "broken YAML",
+            format!(
+                "{header}  mapRoles: |\n{}",
+                indented.replace("      username: dev\n", "     username: dev\n")
+            ),
+        ),
+        (
+            "wrong key case",
+            format!("{header}  maproles: |\n{indented}"),
+        ),
+        (
+            "folded groups",
+            format!(
+                "{header}  mapRoles: |\n{}",
+                indented.replacen("        - system:nodes\n", "         - system:nodes\n", 1)
+            ),
+        ),
+        (
+            "unquoted template",
+            format!(
+                "{header}  mapRoles: |\n{}",
+                indented.replace("username: dev", "username: {{SessionName}}")
+            ),
+        ),
+    ];
+    for (label, text) in cases {
+        let live = Live::new();
+        live.server.seed_aws_auth(&BTreeMap::from([(
+            "mapRoles".to_string(),
+            GUARDED.to_string(),
+        )]));
+        let before = live.server.aws_auth().unwrap();
+        let file = live.dir.path().join("bad.yaml");
+        std::fs::write(&file, &text).unwrap();
+        live.run(&[
+            "--as-arn",
+            ADMIN,
+            "restore",
+            "--yes",
+            file.to_str().unwrap(),
+        ])
+        .code(3)
+        .stderr(predicate::str::contains("[drops-entries]"));
+        assert_eq!(
+            live.server.aws_auth().unwrap(),
+            before,
+            "{label}: the object changed"
+        );
+        live.run(&[
+            "--as-arn",
+            ADMIN,
+            "restore",
+            "--yes",
+            "--force",
+            file.to_str().unwrap(),
+        ])
+        .code(0);
+        assert_ne!(
+            live.server.aws_auth().unwrap()["data"],
+            before["data"],
+            "{label}"
+        );
+    }
+}
