@@ -571,3 +571,54 @@ fn update_changes_the_effective_entry_in_place() {
         .code(0);
     assert!(read(&path).contains("role/New"));
 }
+
+#[test]
+fn validate_fix_repairs_files_losslessly() {
+    for (name, rule) in [
+        ("folded-groups.yaml", "IM015"),
+        ("unquoted-template.yaml", "IM011"),
+        ("wrong-case-keys.yaml", "IM009"),
+        ("dead-arns.yaml", "IM016"),
+    ] {
+        let (_d, path) = copy_fixture(name);
+        let before = read(&path);
+        // A dry run shows the diff and writes nothing.
+        bin()
+            .args(["validate", "--fix", "--dry-run", "--as-arn", ADMIN, "-f"])
+            .arg(&path)
+            .assert()
+            .stdout(predicate::str::contains("(after)"))
+            .stderr(predicate::str::contains(format!("fix {rule}")));
+        assert_eq!(read(&path), before, "{name}: dry run wrote");
+        let out = bin()
+            .args(["validate", "--fix", "--yes", "--as-arn", ADMIN, "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let after = read(&path);
+        assert_ne!(after, before, "{name}: nothing fixed");
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !report.contains(&format!("[{rule} ")),
+            "{name}: {rule} still reported:\n{report}"
+        );
+        // Lossless: every line of the original that the fixes did not concern is still there, in order.
+        let kept = before
+            .lines()
+            .filter(|l| after.lines().any(|a| a == *l))
+            .count();
+        assert!(
+            kept + 6 >= before.lines().count(),
+            "{name}: too many lines changed:\n{after}"
+        );
+    }
+    // What cannot be fixed mechanically stays reported (a placeholder ARN), and the exit code says so.
+    let (_d, path) = copy_fixture("dead-arns.yaml");
+    bin()
+        .args(["validate", "--fix", "--yes", "--as-arn", ADMIN, "-f"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("IM018 invalid-arn"));
+    assert!(read(&path).contains("arn:aws:iam::111122223333:role/codebuild-deploy\n"));
+}

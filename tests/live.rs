@@ -1381,3 +1381,29 @@ fn restoring_a_file_the_authenticator_would_drop_is_refused() {
         );
     }
 }
+
+#[test]
+fn repair_fixes_the_live_configmap_through_the_pipeline() {
+    let live = Live::new();
+    let broken = GUARDED.replace("username: dev", "username: {{SessionName}}");
+    live.server
+        .seed_aws_auth(&BTreeMap::from([("mapRoles".to_string(), broken)]));
+    live.run(&["validate"])
+        .code(1)
+        .stdout(predicate::str::contains("IM011"));
+    live.run(&["repair", "--dry-run", "--as-arn", ADMIN])
+        .code(0)
+        .stdout(predicate::str::contains("username: \"{{SessionName}}\""));
+    live.run(&["repair", "--yes", "--as-arn", ADMIN])
+        .code(0)
+        .stderr(predicate::str::contains("fix IM011"));
+    assert_eq!(
+        live.data()["mapRoles"],
+        GUARDED.replace("username: dev", "username: \"{{SessionName}}\"")
+    );
+    assert_eq!(live.backup_files().len(), 1);
+    live.run(&["validate"]).code(0);
+    live.run(&["repair", "--yes", "--as-arn", ADMIN])
+        .code(0)
+        .stderr(predicate::str::contains("nothing to repair"));
+}

@@ -91,6 +91,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Back up the live ConfigMap now, or list the backups of the context
     Backup(BackupArgs),
+    /// Fix what can be fixed mechanically in the live ConfigMap (as `validate --fix` does for files)
+    Repair(RepairArgs),
     /// Put a backup (or a manifest file) back, through diff, the lockout guard and confirmation
     Restore(RestoreArgs),
     /// Print shell completions
@@ -251,6 +253,12 @@ pub struct ValidateArgs {
     /// Exit 1 when a finding has this severity or a higher one
     #[arg(long, value_enum, default_value_t)]
     pub fail_on: FailOn,
+    /// Fix what can be fixed mechanically in the files (role paths, assumed-role ARNs, unquoted `{{`,
+    /// folded groups, key case, exact duplicates, unquoted account IDs), then report what is left
+    #[arg(long)]
+    pub fix: bool,
+    #[command(flatten)]
+    pub write: WriteOptions,
 }
 
 #[derive(Debug, Args)]
@@ -327,6 +335,12 @@ pub struct RestoreArgs {
     /// Put back the newest backup of the context
     #[arg(long, conflicts_with = "source")]
     pub latest: bool,
+    #[command(flatten)]
+    pub write: WriteOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct RepairArgs {
     #[command(flatten)]
     pub write: WriteOptions,
 }

@@ -7,6 +7,7 @@ mod diff;
 mod docs;
 mod get;
 mod live;
+mod repair;
 mod restore;
 mod validate;
 mod write;
@@ -39,6 +40,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Validate(args) => validate::validate(args, &cluster, out),
         Command::Diff(args) => diff::diff(args, &cluster, no_color, out),
         Command::Backup(args) => backup::backup(args, &cluster, out),
+        Command::Repair(args) => repair::repair(args, &cluster, out),
         Command::Restore(args) => restore::restore(args, &cluster, out),
         Command::Completions(args) => docs::completions(args),
         Command::GenerateDocs(args) => docs::generate_docs(args),

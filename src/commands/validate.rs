@@ -16,6 +16,8 @@ pub fn validate(
         files,
         format,
         fail_on,
+        fix,
+        write,
     } = args;
     let threshold = match fail_on {
         FailOn::Error => Severity::Error,
@@ -28,9 +30,21 @@ pub fn validate(
         let doc = super::live::read(cluster, out)?;
         results.push((doc.source_name.clone(), lint::lint(&doc)));
     }
+    if fix && files.is_empty() {
+        return Err(crate::cli::diagnostics::Failure::error(
+            "--fix works on files",
+            Some("for the live ConfigMap, run `iamidmap repair`".to_string()),
+        )
+        .into());
+    }
     for path in &files {
         let input = fs::read_input(path)?;
-        let (_, findings) = lint::lint_text(&input.name, &input.text);
+        let text = if fix {
+            fix_file(&input, &write, cluster, out)?
+        } else {
+            input.text.clone()
+        };
+        let (_, findings) = lint::lint_text(&input.name, &text);
         results.push((input.name, findings));
     }
     let text = match format {
@@ -53,4 +67,31 @@ pub fn validate(
         .flat_map(|(_, f)| f)
         .any(|f| f.severity >= threshold);
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Apply every mechanical fix to a file (through the guard), and return the text to report on.
+fn fix_file(
+    input: &fs::Input,
+    write: &crate::cli::WriteOptions,
+    cluster: &crate::cli::ClusterArgs,
+    out: crate::cli::diagnostics::Reporter,
+) -> Result<String> {
+    let Ok(doc) = crate::core::document::AuthDocument::parse(&input.name, input.text.clone())
+    else {
+        return Ok(input.text.clone());
+    };
+    let (fixed, n) = super::repair::fix_document(doc.clone(), out)?;
+    if n == 0 {
+        out.note(&format!("{}: nothing to fix", input.name));
+        return Ok(input.text.clone());
+    }
+    let me = super::caller(cluster, out)?;
+    if write.dry_run {
+        super::write::write_file(input, &fixed.text, write, out)?;
+        super::guard(&doc, &fixed, me.as_deref(), write.force, out)?;
+        return Ok(input.text.clone());
+    }
+    super::guard(&doc, &fixed, me.as_deref(), write.force, out)?;
+    super::write::write_file(input, &fixed.text, write, out)?;
+    Ok(fixed.text)
 }

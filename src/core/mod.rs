@@ -6,4 +6,5 @@ pub mod guard;
 pub mod lint;
 pub mod mapping;
 pub mod plan;
+pub mod repair;
 pub mod yaml;

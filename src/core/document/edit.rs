@@ -30,6 +30,17 @@ pub enum EditPlan {
     RemoveAccount {
         index: usize,
     },
+    /// Replace a data value's whole decoded text (repairs); written back with the value's own codec, so
+    /// only the bytes that differ change.
+    SetValue {
+        key: DataKey,
+        content: String,
+    },
+    /// Rename a data key written in the wrong case (`maproles` -> `mapRoles`).
+    RenameKey {
+        written: String,
+        to: DataKey,
+    },
     /// Replace the username and/or the groups of an entry in place (`None` keeps the field).
     UpdateEntry {
         list: ListKind,
@@ -156,7 +167,11 @@ fn line_end_incl(s: &str, pos: usize) -> usize {
 impl AuthDocument {
     /// Apply one edit and return the new text, verified by re-reading it.
     pub fn apply(&self, plan: &EditPlan) -> Result<EditOutcome, EditError> {
+        if let EditPlan::RenameKey { written, to } = plan {
+            return self.rename_key(written, *to);
+        }
         self.check_editable(plan)?;
+        let repair = matches!(plan, EditPlan::SetValue { .. });
         let mut model = model_of(self);
         let (key, new_content) = match plan {
             EditPlan::AddEntry(entry) => {
@@ -215,6 +230,33 @@ impl AuthDocument {
                 }
                 (key, new)
             }
+            EditPlan::SetValue { key, content } => {
+                match key {
+                    DataKey::MapRoles => {
+                        model.roles = crate::core::mapping::parse_list(content, ListKind::Roles)
+                            .entries
+                            .iter()
+                            .map(Semantic::from)
+                            .collect()
+                    }
+                    DataKey::MapUsers => {
+                        model.users = crate::core::mapping::parse_list(content, ListKind::Users)
+                            .entries
+                            .iter()
+                            .map(Semantic::from)
+                            .collect()
+                    }
+                    DataKey::MapAccounts => {
+                        model.accounts = crate::core::mapping::parse_accounts(content)
+                            .accounts
+                            .iter()
+                            .map(|a| a.0.clone())
+                            .collect()
+                    }
+                }
+                (*key, content.clone())
+            }
+            EditPlan::RenameKey { .. } => unreachable!("handled above"),
             EditPlan::AddAccount(id) => {
                 let key = DataKey::MapAccounts;
                 let new = add_account(
@@ -249,7 +291,7 @@ impl AuthDocument {
                 // Surgical first; if that cannot be done or does not read back as planned, re-encode
                 // only this value. Each candidate is verified by re-reading it once.
                 if let Some(text) = self.splice_slot(slot, &new_content)
-                    && self.verify(&text, &model, key).is_ok()
+                    && self.verify(&text, &model, key, repair).is_ok()
                 {
                     return Ok(EditOutcome { text, notes });
                 }
@@ -270,7 +312,7 @@ impl AuthDocument {
                 self.add_slot(key, &new_content)?
             }
         };
-        self.verify(&text, &model, key)?;
+        self.verify(&text, &model, key, repair)?;
         Ok(EditOutcome { text, notes })
     }
 
@@ -292,6 +334,8 @@ impl AuthDocument {
             EditPlan::RemoveEntry { list, .. } | EditPlan::UpdateEntry { list, .. } => {
                 list.data_key()
             }
+            // A repair may rewrite a list that cannot be read: that is the point of it.
+            EditPlan::SetValue { .. } => return Ok(()),
             _ => DataKey::MapAccounts,
         };
         if let Some((dup, span)) = self.facts.duplicate_keys.first() {
@@ -536,7 +580,13 @@ impl AuthDocument {
     }
 
     /// Re-read the edited text and compare with the planned model; fail closed otherwise.
-    fn verify(&self, text: &str, model: &Model, edited: DataKey) -> Result<(), EditError> {
+    fn verify(
+        &self,
+        text: &str,
+        model: &Model,
+        edited: DataKey,
+        repair: bool,
+    ) -> Result<(), EditError> {
         let doc = AuthDocument::parse(&self.source_name, text.to_string())
             .map_err(|e| EditError::NotVerified(e.to_string()))?;
         let got = model_of(&doc);
@@ -573,7 +623,7 @@ impl AuthDocument {
                 d.accounts.errors.len(),
             )
         };
-        if errors(self) != errors(&doc) {
+        if !repair && errors(self) != errors(&doc) {
             return Err(EditError::NotVerified("new parse errors appeared".into()));
         }
         Ok(())
@@ -1017,4 +1067,44 @@ fn update_entry(
         out.replace_range(a..b, &text);
     }
     out
+}
+
+impl AuthDocument {
+    /// Rename a wrong-case data key; only the key's bytes change.
+    fn rename_key(&self, written: &str, to: DataKey) -> Result<EditOutcome, EditError> {
+        if self.slot(to).is_some() {
+            return Err(EditError::Unsupported(format!(
+                "both `{written}` and `{}` exist; merge them by hand",
+                to.as_str()
+            )));
+        }
+        let Some((_, span)) = self
+            .facts
+            .wrong_case_keys
+            .iter()
+            .find(|(w, _)| w == written)
+        else {
+            return Err(EditError::Unsupported(format!("no data key `{written}`")));
+        };
+        let raw = &self.text[span.start..span.end];
+        let replacement = raw.replace(written.trim(), to.as_str());
+        let text = format!(
+            "{}{}{}",
+            &self.text[..span.start],
+            replacement,
+            &self.text[span.end..]
+        );
+        let doc = AuthDocument::parse(&self.source_name, text.clone())
+            .map_err(|e| EditError::NotVerified(e.to_string()))?;
+        if doc.slot(to).is_none() {
+            return Err(EditError::NotVerified(format!(
+                "`{}` did not appear",
+                to.as_str()
+            )));
+        }
+        Ok(EditOutcome {
+            text,
+            notes: vec![],
+        })
+    }
 }
