@@ -7,4 +7,5 @@ pub mod lint;
 pub mod mapping;
 pub mod plan;
 pub mod repair;
+pub mod token;
 pub mod yaml;
