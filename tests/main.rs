@@ -8,3 +8,4 @@ mod fixtures;
 mod live;
 mod props;
 mod support;
+mod verify;

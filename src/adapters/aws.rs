@@ -54,3 +54,62 @@ pub async fn caller_arn(options: &AwsOptions, timeout: Duration) -> Result<Strin
         .await
         .map_err(|_| format!("STS did not answer within {}s", timeout.as_secs()))?
 }
+
+/// Credentials from the standard chain, optionally after assuming a role (for `token`).
+pub async fn credentials(
+    options: &AwsOptions,
+    role: Option<(&str, &str)>,
+) -> Result<(crate::core::presign::Credentials, String), String> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).http_client(ring_http_client());
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &options.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    let sdk = loader.load().await;
+    let region = sdk
+        .region()
+        .map_or("us-east-1".to_string(), |r| r.to_string());
+    if let Some((role_arn, session)) = role {
+        let mut conf = aws_sdk_sts::config::Builder::from(&sdk);
+        if sdk.region().is_none() {
+            conf = conf.region(Region::new("us-east-1"));
+        }
+        let out = aws_sdk_sts::Client::from_conf(conf.build())
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name(session)
+            .send()
+            .await
+            .map_err(|e| aws_sdk_sts::error::DisplayErrorContext(e).to_string())?;
+        let c = out
+            .credentials()
+            .ok_or("AssumeRole returned no credentials")?;
+        return Ok((
+            crate::core::presign::Credentials {
+                access_key_id: c.access_key_id().to_string(),
+                secret_access_key: c.secret_access_key().to_string(),
+                session_token: Some(c.session_token().to_string()),
+            },
+            region,
+        ));
+    }
+    let provider = sdk
+        .credentials_provider()
+        .ok_or("no AWS credentials provider")?;
+    let c = provider
+        .provide_credentials()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((
+        crate::core::presign::Credentials {
+            access_key_id: c.access_key_id().to_string(),
+            secret_access_key: c.secret_access_key().to_string(),
+            session_token: c.session_token().map(str::to_string),
+        },
+        region,
+    ))
+}

@@ -4,3 +4,4 @@ pub mod aws;
 pub mod backup;
 pub mod fs;
 pub mod kube;
+pub mod sts;

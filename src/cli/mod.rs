@@ -95,6 +95,10 @@ pub enum Command {
     Repair(RepairArgs),
     /// Put a backup (or a manifest file) back, through diff, the lockout guard and confirmation
     Restore(RestoreArgs),
+    /// Check a token (or an ARN) the way the authenticator does: token checks, STS, mapping, templates
+    Verify(VerifyArgs),
+    /// Print a token for a cluster as ExecCredential JSON (usable as a kubeconfig exec plugin)
+    Token(TokenArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Write the man pages and generated reference docs (for maintainers)
@@ -343,4 +347,67 @@ pub struct RestoreArgs {
 pub struct RepairArgs {
     #[command(flatten)]
     pub write: WriteOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReviewFormat {
+    #[default]
+    Text,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The token to check (`-` reads it from standard input)
+    #[arg(long, required_unless_present = "arn", conflicts_with = "arn")]
+    pub token: Option<String>,
+    /// The cluster ID the token must be bound to (the EKS cluster name)
+    #[arg(short = 'i', long, required_unless_present_any = ["arn", "offline"])]
+    pub cluster_id: Option<String>,
+    /// The partition of the server (decides which STS hosts are accepted)
+    #[arg(long, default_value = "aws")]
+    pub partition: String,
+    /// Send the STS request to this base URL instead (a VPC endpoint); the token's host stays in `Host`
+    #[arg(long, value_name = "URL")]
+    pub sts_endpoint: Option<String>,
+    /// Run only the checks that need no network, and print what the token claims
+    #[arg(long)]
+    pub offline: bool,
+    /// Simulate the mapping of this ARN, without a token
+    #[arg(long)]
+    pub arn: Option<String>,
+    /// With --arn: the session name (default: the session of an assumed-role ARN)
+    #[arg(long, requires = "arn")]
+    pub session_name: Option<String>,
+    /// With --arn: the access key ID, for `{{AccessKeyID}}`
+    #[arg(long, requires = "arn")]
+    pub access_key_id: Option<String>,
+    /// The node's private DNS name, for `{{EC2PrivateDNSName}}` (unresolved otherwise)
+    #[arg(long)]
+    pub node_name: Option<String>,
+    /// A reserved username prefix of the server (`reservedPrefixConfig`); repeatable
+    #[arg(long = "reserved-prefix", value_name = "PREFIX")]
+    pub reserved_prefixes: Vec<String>,
+    #[command(flatten)]
+    pub source: Source,
+    /// Output: a summary, or the TokenReview as JSON or YAML
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: ReviewFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The cluster ID to bind the token to (the EKS cluster name)
+    #[arg(short = 'i', long)]
+    pub cluster_id: String,
+    /// Assume this role first
+    #[arg(long, value_name = "ARN")]
+    pub role: Option<String>,
+    /// Session name when assuming --role
+    #[arg(long)]
+    pub session_name: Option<String>,
+    /// Print only the token
+    #[arg(long)]
+    pub token_only: bool,
 }

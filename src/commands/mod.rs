@@ -9,7 +9,9 @@ mod get;
 mod live;
 mod repair;
 mod restore;
+mod token;
 mod validate;
+mod verify;
 mod write;
 
 use crate::adapters::fs;
@@ -42,6 +44,8 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Backup(args) => backup::backup(args, &cluster, out),
         Command::Repair(args) => repair::repair(args, &cluster, out),
         Command::Restore(args) => restore::restore(args, &cluster, out),
+        Command::Verify(args) => verify::verify(args, &cluster, out),
+        Command::Token(args) => token::token(args, &cluster),
         Command::Completions(args) => docs::completions(args),
         Command::GenerateDocs(args) => docs::generate_docs(args),
     }

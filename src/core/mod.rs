@@ -6,6 +6,8 @@ pub mod guard;
 pub mod lint;
 pub mod mapping;
 pub mod plan;
+pub mod presign;
 pub mod repair;
+pub mod review;
 pub mod token;
 pub mod yaml;

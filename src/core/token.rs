@@ -211,6 +211,9 @@ const ALLOWED: [&str; 9] = [
 
 /// Go `url.QueryUnescape`.
 fn query_unescape(s: &str) -> Option<String> {
+    if !s.contains(['%', '+']) {
+        return Some(s.to_string());
+    }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -315,7 +318,15 @@ fn decode_token(body: &str) -> Result<Vec<u8>, String> {
             .with_decode_padding_mode(DecodePaddingMode::RequireNone)
             .with_decode_allow_trailing_bits(true),
     );
-    let cleaned: String = body.chars().filter(|c| *c != '\r' && *c != '\n').collect();
+    // Go ignores CR and LF; copy only when there are some.
+    let cleaned: std::borrow::Cow<'_, [u8]> = if body.contains(['\r', '\n']) {
+        body.bytes()
+            .filter(|b| *b != b'\r' && *b != b'\n')
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        body.as_bytes().into()
+    };
     ENGINE.decode(&cleaned).map_err(|e| match e {
         base64::DecodeError::InvalidByte(i, _) | base64::DecodeError::InvalidLastSymbol(i, _) => {
             format!("illegal base64 data at input byte {i}")
@@ -405,7 +416,8 @@ impl Verifier {
             )));
         };
         let bytes = decode_token(body).map_err(format_err)?;
-        let url = String::from_utf8_lossy(&bytes).into_owned();
+        let url = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         // Go net/url.Parse, as far as the checks need it.
         let scheme_end = url.find(':');
         let scheme_ok = scheme_end.is_some_and(|i| {

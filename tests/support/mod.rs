@@ -292,3 +292,52 @@ pub fn moto() -> Option<Moto> {
     }
     panic!("moto_server did not start on port {port}");
 }
+
+/// The local STS of tests/support/sts_wrapper.py (moto + presigned GetCallerIdentity), on 127.0.0.1.
+pub struct LocalSts {
+    child: std::process::Child,
+    pub url: String,
+    pub python: PathBuf,
+}
+
+impl Drop for LocalSts {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start the local STS with the Python that has moto (the one beside `moto_server` on PATH).
+pub fn local_sts() -> Option<LocalSts> {
+    let moto_server = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("moto_server"))
+            .find(|p| p.is_file())
+    });
+    let Some(moto_server) = moto_server else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but moto is not installed (.ci/run installs it)");
+        }
+        eprintln!("note: moto is not on PATH; local STS tests skipped");
+        return None;
+    };
+    let python = moto_server.parent().unwrap().join("python3");
+    let mut child = std::process::Command::new(&python)
+        .arg(manifest_dir().join("tests/support/sts_wrapper.py"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the local STS starts");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port: u16 = line.trim().parse().expect("the local STS prints its port");
+    Some(LocalSts {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        python,
+    })
+}

@@ -1,0 +1,62 @@
+//! The STS call of `verify`: a GET of the presigned URL with `x-k8s-aws-id` set to the cluster ID and
+//! `accept: application/json`, a 10 s timeout, redirects not followed. `--sts-endpoint` sends the request to
+//! another base URL (a VPC endpoint, a local STS) while the token's own host stays in the `Host` header.
+
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use std::time::Duration;
+
+/// The status and body STS answered, or a transport error's text.
+pub async fn get(
+    url: &str,
+    host: &str,
+    cluster_id: &str,
+    sts_endpoint: Option<&str>,
+) -> Result<(u16, String), String> {
+    let target = match sts_endpoint {
+        Some(base) => {
+            let path = url
+                .find("://")
+                .and_then(|i| url[i + 3..].find('/').map(|j| &url[i + 3 + j..]))
+                .unwrap_or("/");
+            format!("{}{path}", base.trim_end_matches('/'))
+        }
+        None => url.to_string(),
+    };
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()
+        .map_err(|e| e.to_string())?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build(connector);
+    let request = http::Request::get(&target)
+        .header("host", host)
+        .header("x-k8s-aws-id", cluster_id)
+        .header("accept", "application/json")
+        .body(Empty::<Bytes>::new())
+        .map_err(|e| e.to_string())?;
+    let exchange = async {
+        let response = client.request(request).await.map_err(|e| {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
+            text
+        })?;
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("error reading HTTP result: {e}"))?
+            .to_bytes();
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    };
+    tokio::time::timeout(Duration::from_secs(10), exchange)
+        .await
+        .map_err(|_| "timeout awaiting response headers (10s)".to_string())?
+}

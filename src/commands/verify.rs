@@ -1,0 +1,225 @@
+//! `iamidmap verify`: run the authenticator locally. With a token: every check, the STS call, the
+//! canonical ARN; with `--arn`: a simulation. Then the mapping (a file or the live ConfigMap), templates,
+//! and a TokenReview-shaped answer. Exit 0 authenticated, 1 denied.
+
+use super::{live, load};
+use crate::adapters::sts;
+use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Failure, Reporter};
+use crate::cli::{ClusterArgs, ReviewFormat, VerifyArgs};
+use crate::core::review::{self, Review};
+use crate::core::token::{self, Identity, TokenError, Verifier};
+use anyhow::Result;
+use std::io::Read;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn simulated(arn: &str, session: Option<String>, key: Option<String>) -> Result<Identity> {
+    let (_, canonical) = crate::core::arn::canonicalize(arn.trim())
+        .map_err(|e| Failure::error(format!("--arn: {e}"), None))?;
+    let parts =
+        crate::core::arn::parse(arn.trim()).map_err(|e| Failure::error(e.to_string(), None))?;
+    let from_arn = parts
+        .resource
+        .strip_prefix("assumed-role/")
+        .and_then(|r| r.rsplit('/').next())
+        .map(str::to_string);
+    Ok(Identity {
+        arn: arn.trim().to_string(),
+        canonical_arn: canonical,
+        account_id: parts.account.to_string(),
+        user_id: "(simulated)".into(),
+        session_name: session.or(from_arn).unwrap_or_default(),
+        access_key_id: key.unwrap_or_default(),
+        sts_endpoint: String::new(),
+    })
+}
+
+/// Check a token and ask STS who it belongs to.
+fn identity_of(
+    token_text: &str,
+    verifier: &Verifier,
+    sts_endpoint: Option<&str>,
+) -> Result<Identity, TokenError> {
+    let presigned = verifier.check(token_text, now())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| TokenError::Sts(e.to_string()))?;
+    let (status, body) = rt
+        .block_on(sts::get(
+            &presigned.url,
+            &presigned.host,
+            &verifier.cluster_id,
+            sts_endpoint,
+        ))
+        .map_err(|e| {
+            TokenError::Sts(format!(
+                "error during GET: {e} on {} endpoint",
+                presigned.sts_region
+            ))
+        })?;
+    if status != 200 {
+        return Err(token::sts_status_error(
+            status,
+            &body,
+            &presigned.sts_region,
+        ));
+    }
+    token::identity_from_sts_response(&body, &presigned)
+}
+
+fn summary(r: &Review, where_: Option<String>) -> String {
+    let mut out = String::new();
+    match &r.user {
+        Some(u) if r.authenticated => {
+            out.push_str(&format!(
+                "authenticated: yes\nusername: {}\ngroups: {}\nuid: {}\n",
+                u.username,
+                if u.groups.is_empty() {
+                    "(none)".into()
+                } else {
+                    u.groups.join(", ")
+                },
+                u.uid
+            ));
+            if let Some(w) = where_ {
+                out.push_str(&format!("matched: {w}\n"));
+            }
+            if r.via_account {
+                out.push_str("matched: mapAccounts (every principal of the account; no groups)\n");
+            }
+        }
+        _ => {
+            out.push_str(&format!(
+                "authenticated: no\nerror: {}\n",
+                r.error.clone().unwrap_or_default()
+            ));
+            if let Some(w) = where_ {
+                out.push_str(&format!("entry: {w}\n"));
+            }
+        }
+    }
+    for n in &r.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    out
+}
+
+pub fn verify(args: VerifyArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
+    let VerifyArgs {
+        token,
+        cluster_id,
+        partition,
+        sts_endpoint,
+        offline,
+        arn,
+        session_name,
+        access_key_id,
+        node_name,
+        reserved_prefixes,
+        source,
+        output,
+    } = args;
+    let reserved: Vec<&str> = reserved_prefixes.iter().map(String::as_str).collect();
+    let verifier = Verifier {
+        cluster_id: cluster_id.unwrap_or_default(),
+        partition,
+        region: cluster.region.clone().unwrap_or_default(),
+    };
+    let identity: Result<Identity, TokenError> = match (&arn, token) {
+        (Some(a), _) => Ok(simulated(a, session_name, access_key_id)?),
+        (None, Some(t)) => {
+            let text = if t == "-" {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                s.trim().to_string()
+            } else {
+                t
+            };
+            if offline {
+                return offline_report(&text, &verifier, output);
+            }
+            identity_of(&text, &verifier, sts_endpoint.as_deref())
+        }
+        (None, None) => unreachable!("clap requires --token or --arn"),
+    };
+    let (review, doc) = match identity {
+        Err(e) => (Review::denied(e.to_string()), None),
+        Ok(id) => {
+            let doc = match &source.file {
+                Some(path) => load(path)?.1,
+                None => live::read(cluster, out)?,
+            };
+            let r = review::review(&id, &doc.effective(), node_name.as_deref(), &reserved);
+            (r, Some(doc))
+        }
+    };
+    let where_ = review.entry.as_ref().map(|e| {
+        let line = match (&doc, &source.file) {
+            (Some(d), Some(_)) => {
+                format!(", line {} of {}", d.entry_location(e).line, d.source_name)
+            }
+            _ => String::new(),
+        };
+        format!(
+            "`{}` ({} entry #{}{line})",
+            e.arn,
+            e.list.data_key().as_str(),
+            e.index + 1
+        )
+    });
+    match output {
+        ReviewFormat::Json => println!("{}", serde_json::to_string_pretty(&review.token_review())?),
+        ReviewFormat::Yaml => print!(
+            "{}",
+            serde_saphyr::to_string(&review.token_review()).unwrap_or_default()
+        ),
+        ReviewFormat::Text => print!("{}", summary(&review, where_)),
+    }
+    Ok(if review.authenticated {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+fn offline_report(text: &str, verifier: &Verifier, output: ReviewFormat) -> Result<i32> {
+    match verifier.check(text, now()) {
+        Err(e) => {
+            match output {
+                ReviewFormat::Text => println!("valid: no\nerror: {e}"),
+                _ => println!(
+                    "{}",
+                    serde_json::json!({"valid": false, "error": e.to_string()})
+                ),
+            }
+            Ok(EXIT_FINDINGS)
+        }
+        Ok(p) => {
+            let claims = serde_json::json!({
+                "valid": true,
+                "host": p.host,
+                "stsRegion": p.sts_region,
+                "accessKeyId": p.access_key_id,
+                "signedAt": jiff::Timestamp::from_second(p.signed_at).map(|t| t.to_string()).unwrap_or_default(),
+                "expiresAt": jiff::Timestamp::from_second(p.expires_at()).map(|t| t.to_string()).unwrap_or_default(),
+                "parameters": token::describe(&p),
+                "note": "offline: the signature, the cluster binding and the identity are checked by STS, which was not called"
+            });
+            match output {
+                ReviewFormat::Text => {
+                    println!("valid: yes (offline checks only: STS was not called)");
+                    for k in ["host", "stsRegion", "accessKeyId", "signedAt", "expiresAt"] {
+                        println!("{k}: {}", claims[k].as_str().unwrap_or_default());
+                    }
+                }
+                _ => println!("{}", serde_json::to_string_pretty(&claims)?),
+            }
+            Ok(EXIT_OK)
+        }
+    }
+}

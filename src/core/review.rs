@@ -1,0 +1,270 @@
+//! What the authenticator answers for an identity: the EKSConfigMap mapping (entry, then `mapAccounts`),
+//! templates rendered, as a TokenReview (spec §4.5, §5, §9.2). Pure: the EC2 name lookup is an argument.
+
+use crate::core::mapping::template::{self, Identity as TemplateIdentity};
+use crate::core::mapping::{EffectiveMapping, Entry, Resolution};
+use crate::core::token::Identity;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub username: String,
+    pub uid: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    pub extra: BTreeMap<String, Vec<String>>,
+}
+
+/// The answer, with what iamidmap adds for people: the entry that matched and notes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Review {
+    pub authenticated: bool,
+    pub user: Option<User>,
+    pub error: Option<String>,
+    pub entry: Option<Entry>,
+    pub via_account: bool,
+    pub notes: Vec<String>,
+}
+
+impl Review {
+    pub fn denied(error: String) -> Review {
+        Review {
+            authenticated: false,
+            user: None,
+            error: Some(error),
+            entry: None,
+            via_account: false,
+            notes: vec![],
+        }
+    }
+
+    /// The TokenReview object (`authentication.k8s.io/v1`).
+    pub fn token_review(&self) -> serde_json::Value {
+        let mut status = serde_json::json!({ "authenticated": self.authenticated });
+        if let Some(user) = &self.user {
+            status["user"] = serde_json::to_value(user).expect("user serializes");
+        }
+        if let Some(e) = &self.error {
+            status["error"] = serde_json::Value::String(e.clone());
+        }
+        serde_json::json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "status": status})
+    }
+}
+
+fn render(
+    tpl: &str,
+    vars: &TemplateIdentity,
+    what: &str,
+    notes: &mut Vec<String>,
+) -> Result<String, String> {
+    let rendered = template::render(tpl, vars)
+        .map_err(|e| format!("mapper EKSConfigMap renderTemplates error: error rendering {what} template {tpl:?}: {e}"))?;
+    if rendered.unresolved_ec2 {
+        notes.push("`{{EC2PrivateDNSName}}` is shown unresolved: pass --node-name with the instance's private DNS name".into());
+    }
+    Ok(rendered.text)
+}
+
+/// Map an identity through the EKSConfigMap backend, exactly as `doMapping` does for it. `reserved` is
+/// the backend's reserved username prefixes (`server.reservedPrefixConfig`; none unless configured).
+pub fn review(
+    identity: &Identity,
+    mapping: &EffectiveMapping<'_>,
+    ec2_private_dns_name: Option<&str>,
+    reserved: &[&str],
+) -> Review {
+    let mut extra = BTreeMap::new();
+    extra.insert(
+        "accessKeyId".to_string(),
+        vec![identity.access_key_id.clone()],
+    );
+    extra.insert("arn".to_string(), vec![identity.arn.clone()]);
+    extra.insert(
+        "canonicalArn".to_string(),
+        vec![identity.canonical_arn.clone()],
+    );
+    extra.insert("principalId".to_string(), vec![identity.user_id.clone()]);
+    extra.insert(
+        "sessionName".to_string(),
+        vec![identity.session_name.clone()],
+    );
+    extra.insert(
+        "sigs.k8s.io/aws-iam-authenticator/principalId".to_string(),
+        vec![identity.user_id.clone()],
+    );
+    let uid = format!(
+        "aws-iam-authenticator:{}:{}",
+        identity.account_id, identity.user_id
+    );
+    let vars = TemplateIdentity {
+        account_id: identity.account_id.clone(),
+        session_name: identity.session_name.clone(),
+        access_key_id: identity.access_key_id.clone(),
+        ec2_private_dns_name: ec2_private_dns_name.map(str::to_string),
+    };
+    let mut notes = vec![];
+    match mapping.resolve(&identity.canonical_arn) {
+        Some(Resolution::Entry(e)) => {
+            let rendered = render(&e.username, &vars, "username", &mut notes).and_then(|u| {
+                let groups = e
+                    .groups
+                    .iter()
+                    .map(|g| render(g, &vars, "group", &mut notes))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((u, groups))
+            });
+            let rendered = rendered.and_then(|(u, g)| {
+                if crate::core::mapping::backend::reserved_prefix(&u, reserved).is_some() {
+                    return Err(format!(
+                        "invalid username '{u}' for mapper EKSConfigMap: username must not begin with with the following prefixes: [{}]",
+                        reserved.join(" ")
+                    ));
+                }
+                Ok((u, g))
+            });
+            match rendered {
+                Ok((username, groups)) => Review {
+                    authenticated: true,
+                    user: Some(User {
+                        username,
+                        uid,
+                        groups,
+                        extra,
+                    }),
+                    error: None,
+                    entry: Some(e.clone()),
+                    via_account: false,
+                    notes,
+                },
+                Err(msg) => Review {
+                    entry: Some(e.clone()),
+                    ..Review::denied(msg)
+                },
+            }
+        }
+        Some(Resolution::Account(arn)) => Review {
+            authenticated: true,
+            user: Some(User {
+                username: arn,
+                uid,
+                groups: vec![],
+                extra,
+            }),
+            error: None,
+            entry: None,
+            via_account: true,
+            notes,
+        },
+        None => Review::denied("identity is not mapped".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::document::AuthDocument;
+
+    fn identity(arn: &str, user_id: &str, session: &str) -> Identity {
+        let (_, canonical) = crate::core::arn::canonicalize(arn).unwrap();
+        Identity {
+            arn: arn.into(),
+            canonical_arn: canonical,
+            account_id: "111122223333".into(),
+            user_id: user_id.into(),
+            session_name: session.into(),
+            access_key_id: "ASIAEXAMPLE".into(),
+            sts_endpoint: "sts.amazonaws.com".into(),
+        }
+    }
+
+    #[test]
+    fn maps_renders_and_denies_like_the_authenticator() {
+        let doc = AuthDocument::parse("t", "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups: [system:bootstrappers, system:nodes]\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin:{{SessionName}}\n      groups: [system:masters]\n  mapAccounts: |\n    - \"444455556666\"\n".to_string()).unwrap();
+        let m = doc.effective();
+        let r = review(
+            &identity(
+                "arn:aws:sts::111122223333:assumed-role/Admin/jane@example.com",
+                "AROAEXAMPLE",
+                "jane@example.com",
+            ),
+            &m,
+            None,
+            &[],
+        );
+        assert!(r.authenticated);
+        let u = r.user.clone().unwrap();
+        assert_eq!(
+            (u.username.as_str(), u.groups.clone()),
+            ("admin:jane-example.com", vec!["system:masters".to_string()])
+        );
+        assert_eq!(u.uid, "aws-iam-authenticator:111122223333:AROAEXAMPLE");
+        assert_eq!(
+            r.token_review()["status"]["user"]["extra"]["sessionName"][0],
+            "jane@example.com"
+        );
+        let node = review(
+            &identity(
+                "arn:aws:sts::111122223333:assumed-role/eks-node/i-0123456789abcdef0",
+                "AROAN",
+                "i-0123456789abcdef0",
+            ),
+            &m,
+            Some("ip-10-0-0-1.ec2.internal"),
+            &[],
+        );
+        assert_eq!(
+            node.user.unwrap().username,
+            "system:node:ip-10-0-0-1.ec2.internal"
+        );
+        let not_instance = review(
+            &identity(
+                "arn:aws:sts::111122223333:assumed-role/eks-node/jane",
+                "AROAN",
+                "jane",
+            ),
+            &m,
+            None,
+            &[],
+        );
+        assert!(!not_instance.authenticated);
+        assert!(
+            not_instance
+                .error
+                .unwrap()
+                .contains("SessionName did not contain an instance id")
+        );
+        let reserved = review(
+            &identity(
+                "arn:aws:sts::111122223333:assumed-role/eks-node/i-0123456789abcdef0",
+                "AROAN",
+                "i-0123456789abcdef0",
+            ),
+            &m,
+            Some("ip-1"),
+            &["system:"],
+        );
+        assert_eq!(
+            reserved.error.as_deref(),
+            Some(
+                "invalid username 'system:node:ip-1' for mapper EKSConfigMap: username must not begin with with the following prefixes: [system:]"
+            )
+        );
+        let none = review(
+            &identity("arn:aws:iam::111122223333:user/bob", "AIDA", ""),
+            &m,
+            None,
+            &[],
+        );
+        assert_eq!(none.error.as_deref(), Some("identity is not mapped"));
+        let mut acct = identity("arn:aws:iam::444455556666:user/carol", "AIDB", "");
+        acct.account_id = "444455556666".into();
+        let r = review(&acct, &m, None, &[]);
+        assert!(r.via_account);
+        assert_eq!(
+            r.user.unwrap().username,
+            "arn:aws:iam::444455556666:user/carol"
+        );
+    }
+}
