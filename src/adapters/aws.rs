@@ -23,8 +23,7 @@ pub struct AwsOptions {
     pub region: Option<String>,
 }
 
-/// The caller's ARN as STS reports it (an assumed-role ARN for roles), or why it cannot be known.
-pub async fn caller_arn(options: &AwsOptions, timeout: Duration) -> Result<String, String> {
+fn loader(options: &AwsOptions) -> aws_config::ConfigLoader {
     let mut loader =
         aws_config::defaults(BehaviorVersion::latest()).http_client(ring_http_client());
     if let Some(profile) = &options.profile {
@@ -33,15 +32,36 @@ pub async fn caller_arn(options: &AwsOptions, timeout: Duration) -> Result<Strin
     if let Some(region) = &options.region {
         loader = loader.region(Region::new(region.clone()));
     }
+    loader
+}
+
+/// An STS client from a loaded config, with `us-east-1` when no region is configured.
+fn sts_client(sdk: &aws_config::SdkConfig, retries: bool) -> aws_sdk_sts::Client {
+    let mut conf = aws_sdk_sts::config::Builder::from(sdk);
+    if !retries {
+        conf = conf.retry_config(aws_config::retry::RetryConfig::disabled());
+    }
+    if sdk.region().is_none() {
+        conf = conf.region(Region::new("us-east-1"));
+    }
+    aws_sdk_sts::Client::from_conf(conf.build())
+}
+
+/// The caller's ARN as STS reports it (an assumed-role ARN for roles), or why it cannot be known.
+pub async fn caller_arn(options: &AwsOptions, timeout: Duration) -> Result<String, String> {
+    // One attempt with short timeouts: the lookup must never slow a write down much; when it fails, the
+    // guard says it does not know the caller and the user can pass --as-arn.
+    let loader = loader(options)
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_timeout(timeout)
+                .build(),
+        );
     let lookup = async {
         let sdk = loader.load().await;
-        let mut conf = aws_sdk_sts::config::Builder::from(&sdk)
-            .retry_config(aws_config::retry::RetryConfig::disabled());
-        if sdk.region().is_none() {
-            conf = conf.region(Region::new("us-east-1"));
-        }
-        let client = aws_sdk_sts::Client::from_conf(conf.build());
-        let out = client
+        let out = sts_client(&sdk, false)
             .get_caller_identity()
             .send()
             .await
@@ -61,24 +81,12 @@ pub async fn credentials(
     role: Option<(&str, &str)>,
 ) -> Result<(crate::core::presign::Credentials, String), String> {
     use aws_credential_types::provider::ProvideCredentials;
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).http_client(ring_http_client());
-    if let Some(profile) = &options.profile {
-        loader = loader.profile_name(profile);
-    }
-    if let Some(region) = &options.region {
-        loader = loader.region(Region::new(region.clone()));
-    }
-    let sdk = loader.load().await;
+    let sdk = loader(options).load().await;
     let region = sdk
         .region()
         .map_or("us-east-1".to_string(), |r| r.to_string());
     if let Some((role_arn, session)) = role {
-        let mut conf = aws_sdk_sts::config::Builder::from(&sdk);
-        if sdk.region().is_none() {
-            conf = conf.region(Region::new("us-east-1"));
-        }
-        let out = aws_sdk_sts::Client::from_conf(conf.build())
+        let out = sts_client(&sdk, true)
             .assume_role()
             .role_arn(role_arn)
             .role_session_name(session)

@@ -1,9 +1,7 @@
 //! `iamidmap create`: add a role, user or account mapping, losslessly, in the neighbours' style.
 
-use super::{
-    apply_all, arn_matches, caller, file_of, guard, live, load, mapped_entries, place, write,
-};
-use crate::cli::diagnostics::{EXIT_OK, Failure, Reporter};
+use super::{arn_matches, mapped_entries, place};
+use crate::cli::diagnostics::{Failure, Reporter};
 use crate::cli::{ClusterArgs, CreateArgs};
 use crate::core::arn::{self, PrincipalType};
 use crate::core::document::{AuthDocument, EditPlan, NewEntry};
@@ -126,26 +124,7 @@ pub fn create(args: CreateArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
         ..
     } = args;
     let planner = |doc: &AuthDocument| plan(doc, &target, no_duplicate_arns, update, out);
-    match file_of(source) {
-        Some(path) => {
-            let (input, doc) = load(&path)?;
-            let plans = planner(&doc)?;
-            if plans.is_empty() {
-                return Ok(EXIT_OK);
-            }
-            let new = apply_all(doc.clone(), &plans, out)?;
-            let me = caller(cluster, out)?;
-            if write_opts.dry_run {
-                // Show the change, then what the guard thinks of it.
-                let code = write::write_file(&input, &new.text, &write_opts, out)?;
-                guard(&doc, &new, me.as_deref(), write_opts.force, out)?;
-                return Ok(code);
-            }
-            guard(&doc, &new, me.as_deref(), write_opts.force, out)?;
-            write::write_file(&input, &new.text, &write_opts, out)
-        }
-        None => live::edit(cluster, &write_opts, out, planner),
-    }
+    super::edit(source, cluster, &write_opts, out, planner)
 }
 
 /// The edits that add (or update) the mapping in this version of the document; none when it is there.

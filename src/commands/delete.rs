@@ -1,7 +1,7 @@
 //! `iamidmap delete`: remove mappings by ARN (first match, or `--all`), by username or by account.
 
-use super::{apply_all, arn_matches, caller, file_of, guard, live, load, place, write};
-use crate::cli::diagnostics::{EXIT_OK, Failure, Reporter};
+use super::{arn_matches, place};
+use crate::cli::diagnostics::{Failure, Reporter};
 use crate::cli::{ClusterArgs, DeleteArgs};
 use crate::core::document::{AuthDocument, EditPlan};
 use crate::core::mapping::{Entry, ListKind};
@@ -139,24 +139,5 @@ pub fn delete(args: DeleteArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
         }
         Ok(plans)
     };
-    match file_of(source) {
-        Some(path) => {
-            let (input, doc) = load(&path)?;
-            let plans = planner(&doc)?;
-            if plans.is_empty() {
-                return Ok(EXIT_OK);
-            }
-            let new = apply_all(doc.clone(), &plans, out)?;
-            let me = caller(cluster, out)?;
-            if write_opts.dry_run {
-                // Show the change, then what the guard thinks of it.
-                let code = write::write_file(&input, &new.text, &write_opts, out)?;
-                guard(&doc, &new, me.as_deref(), write_opts.force, out)?;
-                return Ok(code);
-            }
-            guard(&doc, &new, me.as_deref(), write_opts.force, out)?;
-            write::write_file(&input, &new.text, &write_opts, out)
-        }
-        None => live::edit(cluster, &write_opts, out, planner),
-    }
+    super::edit(source, cluster, &write_opts, out, planner)
 }

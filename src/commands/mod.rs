@@ -155,6 +155,34 @@ fn guard(
     .into())
 }
 
+/// Apply the edits `plan` returns to a file (`-f`) or to the live ConfigMap, through the lockout guard.
+fn edit(
+    source: Source,
+    cluster: &ClusterArgs,
+    write_opts: &crate::cli::WriteOptions,
+    out: Reporter,
+    mut plan: impl FnMut(&AuthDocument) -> Result<Vec<crate::core::document::EditPlan>>,
+) -> Result<i32> {
+    let Some(path) = file_of(source) else {
+        return live::edit(cluster, write_opts, out, plan);
+    };
+    let (input, doc) = load(&path)?;
+    let plans = plan(&doc)?;
+    if plans.is_empty() {
+        return Ok(crate::cli::diagnostics::EXIT_OK);
+    }
+    let new = apply_all(doc.clone(), &plans, out)?;
+    let me = caller(cluster, out)?;
+    if write_opts.dry_run {
+        // Show the change, then what the guard thinks of it.
+        let code = write::write_file(&input, &new.text, write_opts, out)?;
+        guard(&doc, &new, me.as_deref(), write_opts.force, out)?;
+        return Ok(code);
+    }
+    guard(&doc, &new, me.as_deref(), write_opts.force, out)?;
+    write::write_file(&input, &new.text, write_opts, out)
+}
+
 /// The file to work on, if any (`None`: the live cluster).
 fn file_of(source: Source) -> Option<PathBuf> {
     source.file

@@ -39,6 +39,18 @@ fn quote_templates(content: &str) -> Option<String> {
     (out != content).then(|| out.into_owned())
 }
 
+/// Replace byte ranges (in order, not overlapping), from the end so earlier offsets stay valid.
+fn apply_edits(content: &str, edits: Vec<(usize, usize, String)>) -> Option<String> {
+    if edits.is_empty() {
+        return None;
+    }
+    let mut out = content.to_string();
+    for (a, b, t) in edits.into_iter().rev() {
+        out.replace_range(a..b, &t);
+    }
+    Some(out)
+}
+
 /// Put each folded group back on its own line, at the indentation of the first item.
 fn unfold_groups(content: &str, list: ListKind) -> Option<String> {
     let parsed = parse_list(content, list);
@@ -61,14 +73,7 @@ fn unfold_groups(content: &str, list: ListKind) -> Option<String> {
             edits.push((span.start, span.end, fixed));
         }
     }
-    if edits.is_empty() {
-        return None;
-    }
-    let mut out = content.to_string();
-    for (a, b, t) in edits.into_iter().rev() {
-        out.replace_range(a..b, &t);
-    }
-    Some(out)
+    apply_edits(content, edits)
 }
 
 /// Role ARNs with a path and assumed-role ARNs, replaced by the role ARN the authenticator matches.
@@ -101,14 +106,7 @@ fn normalize_arns(content: &str, list: ListKind, described: &mut Vec<String>) ->
         described.push(format!("`{}` -> `{}`", e.arn, n.arn));
         edits.push((f.value_span.start, f.value_span.end, replacement));
     }
-    if edits.is_empty() {
-        return None;
-    }
-    let mut out = content.to_string();
-    for (a, b, t) in edits.into_iter().rev() {
-        out.replace_range(a..b, &t);
-    }
-    Some(out)
+    apply_edits(content, edits)
 }
 
 /// Every fix that applies to the document, in an order where each one builds on the previous.

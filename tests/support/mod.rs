@@ -14,20 +14,24 @@ pub fn bin() -> assert_cmd::Command {
 
 /// No test may reach a real AWS account: dummy credentials, no profiles, no instance metadata, and every
 /// AWS endpoint on a local port where nothing listens (tests that want STS start moto and override it).
+const AWS_ISOLATION: [(&str, &str); 8] = [
+    ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+    (
+        "AWS_SECRET_ACCESS_KEY",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ),
+    ("AWS_REGION", "us-east-1"),
+    ("AWS_DEFAULT_REGION", "us-east-1"),
+    ("AWS_CONFIG_FILE", "/dev/null"),
+    ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+    ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+];
+
 pub fn isolate_aws(cmd: &mut assert_cmd::Command) {
-    cmd.env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-        .env(
-            "AWS_SECRET_ACCESS_KEY",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        )
+    cmd.envs(AWS_ISOLATION)
         .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+        .env_remove("AWS_PROFILE");
 }
 
 pub fn manifest_dir() -> PathBuf {
@@ -227,19 +231,9 @@ pub fn aws_cli() -> Option<PathBuf> {
 
 /// The same isolation for a plain `std::process::Command`.
 pub fn isolate_aws_std(cmd: &mut std::process::Command) {
-    cmd.env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-        .env(
-            "AWS_SECRET_ACCESS_KEY",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        )
+    cmd.envs(AWS_ISOLATION)
         .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+        .env_remove("AWS_PROFILE");
 }
 
 /// A moto server (IAM and STS) on 127.0.0.1, started for one test and killed when dropped.
