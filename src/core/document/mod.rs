@@ -4,6 +4,7 @@
 
 pub mod codec;
 mod edit;
+mod lists;
 pub mod live;
 mod render;
 
