@@ -622,3 +622,58 @@ fn validate_fix_repairs_files_losslessly() {
         .stdout(predicate::str::contains("IM018 invalid-arn"));
     assert!(read(&path).contains("arn:aws:iam::111122223333:role/codebuild-deploy\n"));
 }
+
+#[test]
+fn validate_takes_files_as_pre_commit_passes_them() {
+    let f = support::fixtures_dir();
+    bin()
+        .arg("validate")
+        .arg(f.join("dead-arns.yaml"))
+        .arg(f.join("commented.yaml"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("dead-arns.yaml:8:16"))
+        .stdout(predicate::str::contains("in 2 files"));
+    let hooks =
+        std::fs::read_to_string(support::manifest_dir().join(".pre-commit-hooks.yaml")).unwrap();
+    assert!(hooks.contains("entry: iamidmap validate"));
+}
+
+/// Installed as `kubectl-iamidmap`, the binary is found by the real kubectl's plugin discovery.
+#[test]
+fn works_as_a_kubectl_plugin() {
+    let Some(kubectl) = support::kubectl() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("kubectl-iamidmap");
+    std::os::unix::fs::symlink(assert_cmd::cargo::cargo_bin("iamidmap"), &plugin).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let list = std::process::Command::new(&kubectl)
+        .env("PATH", &path)
+        .args(["plugin", "list"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("kubectl-iamidmap"),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let out = std::process::Command::new(&kubectl)
+        .env("PATH", &path)
+        .args(["iamidmap", "get", "-o", "json", "-f"])
+        .arg(support::fixtures_dir().join("commented.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[1]["rolearn"], ADMIN);
+}

@@ -248,9 +248,12 @@ pub enum FailOn {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Manifest files to lint (`-` reads standard input); repeatable. Without -f: the live ConfigMap
+    /// Manifest files to lint (`-` reads standard input); repeatable. Without any file: the live ConfigMap
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// More files to lint, as pre-commit passes them
+    #[arg(value_name = "FILES")]
+    pub paths: Vec<PathBuf>,
     /// Report format
     #[arg(long, value_enum, default_value_t)]
     pub format: ReportFormat,

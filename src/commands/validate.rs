@@ -13,7 +13,8 @@ pub fn validate(
     out: crate::cli::diagnostics::Reporter,
 ) -> Result<i32> {
     let ValidateArgs {
-        files,
+        mut files,
+        paths,
         format,
         fail_on,
         fix,
@@ -24,6 +25,7 @@ pub fn validate(
         FailOn::Warning => Severity::Warning,
         FailOn::Info => Severity::Info,
     };
+    files.extend(paths);
     let mut results: Vec<(String, Vec<Finding>)> = vec![];
     if files.is_empty() {
         // The live ConfigMap, as the authenticator reads it (lines are those of its data as iamidmap shows it).
