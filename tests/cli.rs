@@ -677,3 +677,61 @@ fn works_as_a_kubectl_plugin() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[1]["rolearn"], ADMIN);
 }
+
+/// Hostile manifests are refused quickly, with a clear error, by every reading command.
+#[test]
+fn hostile_manifests_are_refused_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\na: &a [x, x, x, x, x, x, x, x, x, x]\n",
+    );
+    let mut prev = 'a';
+    for c in 'b'..='z' {
+        bomb.push_str(&format!("{c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        prev = c;
+    }
+    let cases = [
+        ("alias-bomb.yaml", bomb),
+        (
+            "deep.yaml",
+            format!("data:\n  mapRoles: {}\n", "[".repeat(100_000)),
+        ),
+        (
+            "deep-inner.yaml",
+            format!("data:\n  mapRoles: \"{}\"\n", "[".repeat(100_000)),
+        ),
+        (
+            "huge.yaml",
+            format!(
+                "data:\n  mapRoles: \"- rolearn: {}\"\n",
+                "a".repeat(8 * 1024 * 1024)
+            ),
+        ),
+    ];
+    for (name, text) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let started = std::time::Instant::now();
+        let out = bin().args(["validate", "-f"]).arg(&path).output().unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{name} took {:?}",
+            started.elapsed()
+        );
+        assert!(
+            matches!(out.status.code(), Some(1) | Some(2)),
+            "{name}: {:?}",
+            out.status
+        );
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains("panicked"), "{name}: {all}");
+        assert!(
+            all.contains(name),
+            "{name}: the report names the file: {all}"
+        );
+    }
+}
