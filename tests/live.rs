@@ -1198,7 +1198,15 @@ fn break_glass_runbook() {
     ])
     .code(0);
     assert_eq!(live.data()["mapRoles"], GUARDED);
-    // Step 5: the admin is mapped again.
+    // Step 5: the admin is mapped again, as the authenticator would answer.
+    live.run(&[
+        "verify",
+        "--arn",
+        "arn:aws:sts::111122223333:assumed-role/Admin/jane",
+    ])
+    .code(0)
+    .stdout(predicate::str::contains("username: admin:jane"))
+    .stdout(predicate::str::contains("groups: system:masters"));
     let out = bin()
         .env("KUBECONFIG", &live.kubeconfig)
         .args([
