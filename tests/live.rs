@@ -29,14 +29,17 @@ impl Live {
     fn backups(&self) -> PathBuf {
         self.dir.path().join("backups")
     }
-    fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
-        bin()
-            .env("KUBECONFIG", &self.kubeconfig)
+    /// The binary, pointed at this cluster, with backups in the test's directory.
+    fn cmd(&self) -> assert_cmd::Command {
+        let mut cmd = bin();
+        cmd.env("KUBECONFIG", &self.kubeconfig)
             .env("XDG_STATE_HOME", self.dir.path().join("state"))
             .arg("--backup-dir")
-            .arg(self.backups())
-            .args(args)
-            .assert()
+            .arg(self.backups());
+        cmd
+    }
+    fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        self.cmd().args(args).assert()
     }
     fn data(&self) -> BTreeMap<String, String> {
         let cm = self.server.aws_auth().expect("aws-auth exists");
@@ -147,10 +150,8 @@ fn seeded_corpus_round_trips_live() {
             let before = live.server.aws_auth().unwrap();
             // Add a mapping of a kind the ConfigMap already has, as the file round trip does.
             let add = support::round_trip_args(&text, &name);
-            let created = bin()
-                .env("KUBECONFIG", &live.kubeconfig)
-                .arg("--backup-dir")
-                .arg(live.backups())
+            let created = live
+                .cmd()
                 .args(["create", "--yes"])
                 .args(&add)
                 .output()
@@ -398,10 +399,8 @@ fn faults_leave_the_object_old_or_new_with_a_backup() {
             .code(0);
         let old = live.data();
         live.server.set_faults(faults);
-        let out = bin()
-            .env("KUBECONFIG", &live.kubeconfig)
-            .arg("--backup-dir")
-            .arg(live.backups())
+        let out = live
+            .cmd()
             .args([
                 "create",
                 "--yes",
@@ -1016,10 +1015,8 @@ fn backup_now_list_and_keep() {
         .code(0)
         .stderr(predicate::str::contains("removed old backup"));
     assert_eq!(live.backup_files().len(), 2);
-    let out = bin()
-        .env("KUBECONFIG", &live.kubeconfig)
-        .arg("--backup-dir")
-        .arg(live.backups())
+    let out = live
+        .cmd()
         .args(["backup", "list", "-o", "json"])
         .output()
         .unwrap();

@@ -147,10 +147,14 @@ struct Model {
     accounts: Vec<String>,
 }
 
+fn semantics(entries: &[Entry]) -> Vec<Semantic> {
+    entries.iter().map(Semantic::from).collect()
+}
+
 fn model_of(doc: &AuthDocument) -> Model {
     Model {
-        roles: doc.roles.entries.iter().map(Semantic::from).collect(),
-        users: doc.users.entries.iter().map(Semantic::from).collect(),
+        roles: semantics(&doc.roles.entries),
+        users: semantics(&doc.users.entries),
         accounts: doc.accounts.accounts.iter().map(|a| a.0.clone()).collect(),
     }
 }
@@ -224,18 +228,14 @@ impl AuthDocument {
             EditPlan::SetValue { key, content } => {
                 match key {
                     DataKey::MapRoles => {
-                        model.roles = crate::core::mapping::parse_list(content, ListKind::Roles)
-                            .entries
-                            .iter()
-                            .map(Semantic::from)
-                            .collect()
+                        model.roles = semantics(
+                            &crate::core::mapping::parse_list(content, ListKind::Roles).entries,
+                        )
                     }
                     DataKey::MapUsers => {
-                        model.users = crate::core::mapping::parse_list(content, ListKind::Users)
-                            .entries
-                            .iter()
-                            .map(Semantic::from)
-                            .collect()
+                        model.users = semantics(
+                            &crate::core::mapping::parse_list(content, ListKind::Users).entries,
+                        )
                     }
                     DataKey::MapAccounts => {
                         model.accounts = crate::core::mapping::parse_accounts(content)
