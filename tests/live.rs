@@ -1226,38 +1226,10 @@ fn the_guard_finds_the_caller_with_sts() {
     let (Some(moto), Some(aws)) = (support::moto(), support::aws_cli()) else {
         return;
     };
-    let aws_json = |args: &[&str], creds: Option<(&str, &str, &str)>| -> Value {
-        let mut cmd = std::process::Command::new(&aws);
-        support::isolate_aws_std(&mut cmd);
-        cmd.env("AWS_ENDPOINT_URL", &moto.url)
-            .args(args)
-            .args(["--output", "json"]);
-        if let Some((k, s, t)) = creds {
-            cmd.env("AWS_ACCESS_KEY_ID", k)
-                .env("AWS_SECRET_ACCESS_KEY", s)
-                .env("AWS_SESSION_TOKEN", t);
-        }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "aws {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
-    };
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
-    aws_json(
-        &[
-            "iam",
-            "create-role",
-            "--role-name",
-            "eks-admins",
-            "--assume-role-policy-document",
-            trust,
-        ],
-        None,
-    );
-    let assumed = aws_json(
+    support::create_assumable_role(&aws, &moto.url, "eks-admins");
+    let assumed = support::aws_json(
+        &aws,
+        Some(&moto.url),
         &[
             "sts",
             "assume-role",

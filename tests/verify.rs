@@ -25,26 +25,12 @@ impl Aws {
         creds: Option<(&str, &str, Option<&str>)>,
         endpoint: bool,
     ) -> Value {
-        let mut cmd = std::process::Command::new(&self.exe);
-        support::isolate_aws_std(&mut cmd);
-        cmd.env_remove("AWS_ENDPOINT_URL");
-        if endpoint {
-            cmd.env("AWS_ENDPOINT_URL", &self.sts.url);
-        }
-        if let Some((k, s, t)) = creds {
-            cmd.env("AWS_ACCESS_KEY_ID", k)
-                .env("AWS_SECRET_ACCESS_KEY", s);
-            if let Some(t) = t {
-                cmd.env("AWS_SESSION_TOKEN", t);
-            }
-        }
-        let out = cmd.args(args).args(["--output", "json"]).output().unwrap();
-        assert!(
-            out.status.success(),
-            "aws {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+        support::aws_json(
+            &self.exe,
+            endpoint.then_some(self.sts.url.as_str()),
+            args,
+            creds,
+        )
     }
     /// A user with an access key: (key, secret).
     fn user(&self, name: &str) -> (String, String) {
@@ -153,19 +139,7 @@ fn tokens_from_the_aws_cli_are_verified_with_the_right_identity() {
     );
     assert_eq!(v["status"]["user"]["extra"]["accessKeyId"][0], key.as_str());
     // An assumed role with a session token; the username template gets the session name.
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
-    aws.json(
-        &[
-            "iam",
-            "create-role",
-            "--role-name",
-            "eks-admins",
-            "--assume-role-policy-document",
-            trust,
-        ],
-        None,
-        true,
-    );
+    support::create_assumable_role(&aws.exe, &aws.sts.url, "eks-admins");
     let a = aws.json(
         &[
             "sts",
@@ -286,19 +260,7 @@ fn tokens_made_by_iamidmap_are_accepted() {
         .code(0)
         .stdout(predicate::str::contains("username: alice"));
     // --role assumes the role first (through the local STS), then signs with the session.
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
-    aws.json(
-        &[
-            "iam",
-            "create-role",
-            "--role-name",
-            "eks-admins",
-            "--assume-role-policy-document",
-            trust,
-        ],
-        None,
-        true,
-    );
+    support::create_assumable_role(&aws.exe, &aws.sts.url, "eks-admins");
     let out = bin()
         .env("AWS_ACCESS_KEY_ID", &key)
         .env("AWS_SECRET_ACCESS_KEY", &secret)

@@ -335,3 +335,51 @@ pub fn local_sts() -> Option<LocalSts> {
         python,
     })
 }
+
+/// Run the real AWS CLI, isolated (see AWS_ISOLATION), against `endpoint` (none: no endpoint, as for the
+/// offline `aws eks get-token`), with optional credentials (key, secret, session token); parse its JSON.
+pub fn aws_json(
+    exe: &Path,
+    endpoint: Option<&str>,
+    args: &[&str],
+    creds: Option<(&str, &str, Option<&str>)>,
+) -> serde_json::Value {
+    let mut cmd = std::process::Command::new(exe);
+    isolate_aws_std(&mut cmd);
+    cmd.env_remove("AWS_ENDPOINT_URL");
+    if let Some(url) = endpoint {
+        cmd.env("AWS_ENDPOINT_URL", url);
+    }
+    if let Some((k, s, t)) = creds {
+        cmd.env("AWS_ACCESS_KEY_ID", k)
+            .env("AWS_SECRET_ACCESS_KEY", s);
+        if let Some(t) = t {
+            cmd.env("AWS_SESSION_TOKEN", t);
+        }
+    }
+    let out = cmd.args(args).args(["--output", "json"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "aws {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+/// Create a role in moto that the account (and so the default caller) may assume.
+pub fn create_assumable_role(exe: &Path, endpoint: &str, name: &str) {
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+    aws_json(
+        exe,
+        Some(endpoint),
+        &[
+            "iam",
+            "create-role",
+            "--role-name",
+            name,
+            "--assume-role-policy-document",
+            trust,
+        ],
+        None,
+    );
+}

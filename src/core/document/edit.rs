@@ -183,9 +183,7 @@ impl AuthDocument {
             EditPlan::RemoveEntry { list, index } => {
                 let key = list.data_key();
                 let parse = self.list(*list);
-                let entry = parse.entries.get(*index).ok_or_else(|| {
-                    EditError::Unsupported(format!("no entry #{index} in `{}`", key.as_str()))
-                })?;
+                let entry = self.entry_at(*list, *index)?;
                 let content = self.slot_content(key);
                 let new = remove_item(
                     content,
@@ -207,10 +205,7 @@ impl AuthDocument {
                 groups,
             } => {
                 let key = list.data_key();
-                let parse = self.list(*list);
-                let entry = parse.entries.get(*index).ok_or_else(|| {
-                    EditError::Unsupported(format!("no entry #{index} in `{}`", key.as_str()))
-                })?;
+                let entry = self.entry_at(*list, *index)?;
                 let content = self.slot_content(key);
                 let new = update_entry(content, entry, username.as_deref(), groups.as_deref());
                 let planned = match list {
@@ -313,6 +308,15 @@ impl AuthDocument {
         use crate::core::yaml::Style;
         self.slot(key)
             .is_none_or(|s| matches!(s.style, Some(Style::Literal)))
+    }
+
+    fn entry_at(&self, list: ListKind, index: usize) -> Result<&Entry, EditError> {
+        self.list(list).entries.get(index).ok_or_else(|| {
+            EditError::Unsupported(format!(
+                "no entry #{index} in `{}`",
+                list.data_key().as_str()
+            ))
+        })
     }
 
     fn slot_content(&self, key: DataKey) -> &str {
