@@ -25,6 +25,12 @@ current-context: t
 users: [{name: t, user: {token: bench}}]
 KC
 export KUBECONFIG="$work/kubeconfig"
+# Never reach AWS: dummy credentials and an endpoint where nothing listens (the guard's STS lookup and
+# create's IAM lookup fail at once; --as-arn gives the guard its caller).
+export AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 \
+  AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE AWS_SESSION_TOKEN
 kubectl --cache-dir "$work/cache" apply -f examples/aws-auth.yaml > /dev/null
 
 now() { date +%s%N; }
@@ -44,8 +50,9 @@ requests() { # command... ; prints the number of API requests it made
 kubectl_get=(kubectl --cache-dir "$work/cache" get cm aws-auth -n kube-system -o yaml)
 kubectl_cold=(bash -c "kubectl --cache-dir \$(mktemp -d) get cm aws-auth -n kube-system -o yaml")
 iam_get=("$bin" get)
-iam_create=("$bin" -q --backup-dir "$work/backups" create --yes --arn arn:aws:iam::111122223333:role/bench --group bench)
-iam_delete=("$bin" -q --backup-dir "$work/backups" delete --yes --arn arn:aws:iam::111122223333:role/bench)
+iam_create=("$bin" -q --as-arn arn:aws:iam::111122223333:role/me --backup-dir "$work/backups" create --yes --skip-iam-check --skip-rbac-check --arn arn:aws:iam::111122223333:role/bench --group bench)
+iam_create_checked=("$bin" -q --as-arn arn:aws:iam::111122223333:role/me --backup-dir "$work/backups" create --yes --skip-iam-check --arn arn:aws:iam::111122223333:role/bench2 --group bench)
+iam_delete=("$bin" -q --as-arn arn:aws:iam::111122223333:role/me --backup-dir "$work/backups" delete --yes --arn arn:aws:iam::111122223333:role/bench)
 
 t_iam=$(mean_ms "${iam_get[@]}")
 t_kwarm=$(mean_ms "${kubectl_get[@]}")
@@ -59,6 +66,7 @@ end=$(now)
 t_cd=$(awk -v s="$start" -v e="$end" -v n="$runs" 'BEGIN { printf "%.1f", (e - s) / n / 2 / 1e6 }')
 r_create=$(requests "${iam_create[@]}")
 r_delete=$(requests "${iam_delete[@]}")
+r_checked=$(requests "${iam_create_checked[@]}")
 
 echo "runs: $runs, server: $url, kubectl: $(kubectl version --client 2>/dev/null | head -1)"
 printf '%-52s %10s %9s\n' "command" "mean ms" "requests"
@@ -66,4 +74,5 @@ printf '%-52s %10s %9s\n' "iamidmap get" "$t_iam" "$r_iam"
 printf '%-52s %10s %9s\n' "kubectl get cm aws-auth -o yaml (warm cache)" "$t_kwarm" "$r_kwarm"
 printf '%-52s %10s %9s\n' "kubectl get cm aws-auth -o yaml (cold cache)" "$t_kcold" "$r_kcold"
 printf '%-52s %10s %9s\n' "iamidmap create / delete (each)" "$t_cd" "$r_create / $r_delete"
+printf '%-52s %10s %9s\n' "iamidmap create with its RBAC check (binding lists)" "-" "$r_checked"
 awk -v a="$t_iam" -v w="$t_kwarm" -v c="$t_kcold" 'BEGIN { printf "ratio: kubectl/iamidmap = %.1fx (warm), %.1fx (cold)\n", w / a, c / a }'

@@ -264,7 +264,7 @@ fn idempotent_create_makes_no_write() {
 }
 
 #[test]
-fn get_is_one_request_and_create_is_two() {
+fn get_is_one_request_and_create_is_four() {
     let live = Live::new();
     live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
         .code(0);
@@ -285,9 +285,37 @@ fn get_is_one_request_and_create_is_two() {
         "--group",
         "g",
     ])
+    .code(0)
+    .stderr(predicate::str::contains(
+        "warning: no RoleBinding or ClusterRoleBinding names any of its groups (g)",
+    ));
+    // Both binding lists (is any group bound?), then the read and the write.
+    let requests: Vec<String> = live
+        .server
+        .log()
+        .iter()
+        .map(|l| format!("{} {}", l.method, l.path))
+        .collect();
+    assert_eq!(
+        requests,
+        vec![
+            "GET /apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+            "GET /apis/rbac.authorization.k8s.io/v1/rolebindings",
+            "GET /api/v1/namespaces/kube-system/configmaps/aws-auth",
+            "PUT /api/v1/namespaces/kube-system/configmaps/aws-auth",
+        ]
+    );
+    // A node role's groups are authorized without RBAC: no lists.
+    live.server.clear_log();
+    live.run(&[
+        "create",
+        "--yes",
+        "--arn",
+        "arn:aws:iam::111122223333:role/node",
+        "--node-role",
+    ])
     .code(0);
-    let methods: Vec<String> = live.server.log().iter().map(|l| l.method.clone()).collect();
-    assert_eq!(methods, vec!["GET", "PUT"]);
+    assert_eq!(live.server.log().len(), 2);
 }
 
 #[test]

@@ -23,7 +23,7 @@ pub struct AwsOptions {
     pub region: Option<String>,
 }
 
-fn loader(options: &AwsOptions) -> aws_config::ConfigLoader {
+pub(crate) fn loader(options: &AwsOptions) -> aws_config::ConfigLoader {
     let mut loader =
         aws_config::defaults(BehaviorVersion::latest()).http_client(ring_http_client());
     if let Some(profile) = &options.profile {

@@ -170,6 +170,48 @@ impl Cluster {
             .map_err(|e| map_error(e, "update", &self.object()))
     }
 
+    /// All Roles, ClusterRoles, RoleBindings and ClusterRoleBindings (four list requests; only the
+    /// two binding lists when `bindings_only`), as JSON objects for core::check::rbac.
+    pub async fn rbac_objects(
+        &self,
+        bindings_only: bool,
+    ) -> Result<Vec<serde_json::Value>, KubeError> {
+        use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+        async fn all<K>(
+            client: kube::Client,
+            what: &str,
+        ) -> Result<Vec<serde_json::Value>, KubeError>
+        where
+            K: kube::Resource<DynamicType = ()>
+                + Clone
+                + serde::de::DeserializeOwned
+                + serde::Serialize
+                + std::fmt::Debug,
+        {
+            let list = Api::<K>::all(client)
+                .list(&Default::default())
+                .await
+                .map_err(|e| map_error(e, "list", what))?;
+            Ok(list
+                .items
+                .iter()
+                .map(|item| {
+                    let mut v = serde_json::to_value(item).unwrap_or_default();
+                    v["kind"] = serde_json::Value::String(K::kind(&()).to_string());
+                    v
+                })
+                .collect())
+        }
+        let client = self.api.clone().into_client();
+        let mut out = all::<ClusterRoleBinding>(client.clone(), "clusterrolebindings").await?;
+        out.extend(all::<RoleBinding>(client.clone(), "rolebindings").await?);
+        if !bindings_only {
+            out.extend(all::<ClusterRole>(client.clone(), "clusterroles").await?);
+            out.extend(all::<Role>(client, "roles").await?);
+        }
+        Ok(out)
+    }
+
     pub async fn create(&self, cm: &ConfigMap) -> Result<ConfigMap, KubeError> {
         self.api
             .create(&PostParams::default(), cm)

@@ -3,5 +3,6 @@
 pub mod aws;
 pub mod backup;
 pub mod fs;
+pub mod iam;
 pub mod kube;
 pub mod sts;

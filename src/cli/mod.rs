@@ -1,7 +1,9 @@
 //! The command-line surface (clap definitions). Args are turned into validated settings by each
 //! command's `resolve` step before any I/O; `--help`, man pages and completions come from here.
 
+pub mod check_render;
 pub mod diagnostics;
+pub mod progress;
 pub mod render;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -95,6 +97,9 @@ pub enum Command {
     Repair(RepairArgs),
     /// Put a backup (or a manifest file) back, through diff, the lockout guard and confirmation
     Restore(RestoreArgs),
+    /// Check every mapping against IAM (does the principal exist?) and RBAC (what does it grant?);
+    /// `--arn` explains one principal end to end
+    Check(CheckArgs),
     /// Check a token (or an ARN) the way the authenticator does: token checks, STS, mapping, templates
     Verify(VerifyArgs),
     /// Print a token for a cluster as ExecCredential JSON (usable as a kubeconfig exec plugin)
@@ -199,6 +204,17 @@ pub struct CreateArgs {
     /// Map a Fargate pod execution role: username `system:node:{{SessionName}}`, plus `system:node-proxier`
     #[arg(long, conflicts_with_all = ["username", "groups"])]
     pub fargate_role: bool,
+    /// Refuse (exit 3) instead of warning when the principal does not exist in IAM, when none of the
+    /// groups is bound to a role (live cluster), or when either cannot be checked
+    #[arg(long)]
+    pub strict: bool,
+    /// Do not look the principal up in IAM (offline use)
+    #[arg(long)]
+    pub skip_iam_check: bool,
+    /// Do not list the cluster's RoleBindings and ClusterRoleBindings to see whether a group is bound
+    /// (the write itself is always one GET and one PUT of the ConfigMap)
+    #[arg(long)]
+    pub skip_rbac_check: bool,
     #[command(flatten)]
     pub write: WriteOptions,
 }
@@ -236,6 +252,48 @@ pub enum ReportFormat {
     Json,
     Sarif,
     Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum CheckFormat {
+    /// A table per mapping, then the findings
+    #[default]
+    Table,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub source: Source,
+    /// RBAC manifests to check against instead of the cluster's (Roles, ClusterRoles, bindings, Lists, as
+    /// `kubectl get roles,clusterroles,rolebindings,clusterrolebindings -A -o yaml` writes them); repeatable
+    #[arg(long, value_name = "FILE")]
+    pub rbac_from: Vec<PathBuf>,
+    /// Do not ask IAM (RBAC and account checks only)
+    #[arg(long)]
+    pub skip_iam: bool,
+    /// Do not read RBAC (IAM checks only)
+    #[arg(long)]
+    pub skip_rbac: bool,
+    /// The cluster's AWS account ID (default: the account of the AWS credentials, from STS)
+    #[arg(long, value_name = "ID")]
+    pub cluster_account: Option<String>,
+    /// Explain one principal end to end: the entry that matches it, its username and groups, the roles
+    /// they reach and what those allow (exit 1 when it is not mapped)
+    #[arg(long)]
+    pub arn: Option<String>,
+    /// Output format
+    #[arg(short, long, alias = "format", value_enum, default_value_t)]
+    pub output: CheckFormat,
+    /// Exit 1 when a finding has this severity or a higher one
+    #[arg(long, value_enum, default_value_t)]
+    pub fail_on: FailOn,
+    /// IAM requests in flight at once
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

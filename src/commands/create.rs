@@ -115,6 +115,18 @@ fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
 
 pub fn create(args: CreateArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
     let target = resolve(&args, out)?;
+    if let Target::Entry(entry) = &target {
+        super::check::before_create(
+            entry,
+            &super::check::CreateChecks {
+                rbac: args.source.file.is_none() && !args.skip_rbac_check,
+                strict: args.strict,
+                skip_iam: args.skip_iam_check,
+            },
+            cluster,
+            out,
+        )?;
+    }
     let CreateArgs {
         noun: _,
         source,

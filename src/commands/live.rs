@@ -29,7 +29,16 @@ fn options(args: &ClusterArgs) -> ClusterOptions {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+/// A runtime and a connected cluster, for commands that make several requests.
+pub fn connect(args: &ClusterArgs) -> Result<(tokio::runtime::Runtime, Cluster)> {
+    let rt = runtime()?;
+    let cluster = rt
+        .block_on(Cluster::connect(&options(args)))
+        .map_err(|e| failure(e, args))?;
+    Ok((rt, cluster))
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)
@@ -76,7 +85,7 @@ pub fn read(args: &ClusterArgs, out: Reporter) -> Result<AuthDocument> {
     live_document(args, cm.as_ref())
 }
 
-fn live_document(args: &ClusterArgs, cm: Option<&ConfigMap>) -> Result<AuthDocument> {
+pub fn live_document(args: &ClusterArgs, cm: Option<&ConfigMap>) -> Result<AuthDocument> {
     live::document(
         &source_name(args),
         &args.namespace,

@@ -1,6 +1,7 @@
 //! One file per subcommand: fetch -> core -> adapters -> render. Each returns the exit code.
 
 mod backup;
+mod check;
 mod create;
 mod delete;
 mod diff;
@@ -44,6 +45,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Backup(args) => backup::backup(args, &cluster, out),
         Command::Repair(args) => repair::repair(args, &cluster, out),
         Command::Restore(args) => restore::restore(args, &cluster, out),
+        Command::Check(args) => check::check(args, &cluster, out),
         Command::Verify(args) => verify::verify(args, &cluster, out),
         Command::Token(args) => token::token(args, &cluster),
         Command::Completions(args) => docs::completions(args),

@@ -1,6 +1,7 @@
 //! The pure core: no I/O, no clock, no environment. Everything here is a function of its arguments.
 
 pub mod arn;
+pub mod check;
 pub mod document;
 pub mod guard;
 pub mod lint;

@@ -47,6 +47,9 @@ pub struct Rule {
     pub fail_example: &'static str,
     pub pass_example: &'static str,
     pub(crate) check: fn(&Ctx<'_>, &mut Vec<Finding>),
+    /// What else the rule needs beyond the file: `None` for lint rules, `Some("IAM")` or `Some("RBAC")`
+    /// for the rules `iamidmap check` applies (their examples describe that state in a comment).
+    pub needs: Option<&'static str>,
 }
 
 /// What a rule sees: the document, and a way to make findings at its locations.
@@ -196,24 +199,28 @@ finding with its rule ID, severity, message, hint, line and column. Severities: 
 or kubectl will not do what the file says), `warning` (it works, but is risky or surprising), `info`\n\
 (worth knowing). Examples that start with `data:` sit under the standard header\n\
 (`apiVersion: v1`, `kind: ConfigMap`, `metadata: {name: aws-auth, namespace: kube-system}`).\n\n\
-| ID | name | severity | what it finds |\n|---|---|---|---|\n",
+Rules marked IAM or RBAC need more than the file: `iamidmap check` applies them with what IAM and the\n\
+cluster's RBAC objects say (their examples describe that state in a comment); `validate` does not.\n\n\
+| ID | name | severity | needs | what it finds |\n|---|---|---|---|---|\n",
     );
     for r in registry() {
         out.push_str(&format!(
-            "| [{id}](#{anchor}) | `{name}` | {sev} | {summary} |\n",
+            "| [{id}](#{anchor}) | `{name}` | {sev} | {needs} | {summary} |\n",
             id = r.id,
             anchor = r.id.to_lowercase(),
             name = r.name,
             sev = r.severity.as_str(),
+            needs = r.needs.unwrap_or("file"),
             summary = r.summary
         ));
     }
     for r in registry() {
         out.push_str(&format!(
-            "\n## {id}\n\n`{name}` · {sev}\n\n{summary}\n\nFlagged:\n\n```yaml\n{fail}```\n\nNot flagged:\n\n```yaml\n{pass}```\n",
+            "\n## {id}\n\n`{name}` · {sev}{needs}\n\n{summary}\n\nFlagged:\n\n```yaml\n{fail}```\n\nNot flagged:\n\n```yaml\n{pass}```\n",
             id = r.id,
             name = r.name,
             sev = r.severity.as_str(),
+            needs = r.needs.map(|n| format!(" · needs {n} (`iamidmap check`)")).unwrap_or_default(),
             summary = r.summary,
             fail = ensure_newline(r.fail_example),
             pass = ensure_newline(r.pass_example),
@@ -239,6 +246,10 @@ mod tests {
         let mut ids = std::collections::HashSet::new();
         for r in registry() {
             assert!(ids.insert(r.id), "duplicate rule id {}", r.id);
+            if r.needs.is_some() {
+                // IAM and RBAC rules are exercised by core::check's tests, which build that state.
+                continue;
+            }
             let (_, fail) = lint_text("fail.yaml", &example_manifest(r.fail_example));
             assert!(
                 fail.iter().any(|f| f.rule == r.id),

@@ -864,6 +864,23 @@ macro_rules! r {
             fail_example: $fail,
             pass_example: $pass,
             check: $check,
+            needs: None,
+        }
+    };
+}
+
+/// A rule `iamidmap check` applies with IAM's or RBAC's answers (core::check makes its findings).
+macro_rules! c {
+    ($id:literal, $name:literal, $sev:ident, $needs:literal, $summary:literal, $fail:literal, $pass:literal) => {
+        Rule {
+            id: $id,
+            name: $name,
+            severity: Severity::$sev,
+            summary: $summary,
+            fail_example: $fail,
+            pass_example: $pass,
+            check: none,
+            needs: Some($needs),
         }
     };
 }
@@ -1212,5 +1229,104 @@ pub static RULES: &[Rule] = &[
         "The data is within 10% of the 1 MiB ConfigMap limit.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n  padding: \"(about 1,000,000 bytes)\"\n",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    c!(
+        "IM039",
+        "iam-principal-missing",
+        Error,
+        "IAM",
+        "The mapped role or user does not exist in IAM: the entry is dead, and whoever creates a principal with that name later silently gets its access.",
+        "# IAM: there is no role named Admin in 111122223333\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "# IAM: role Admin exists in 111122223333\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    c!(
+        "IM040",
+        "iam-path-mismatch",
+        Error,
+        "IAM",
+        "The entry's ARN has a path the principal does not have (a role entry with a path that is not the role's, a user entry whose path differs from the user's): it never matches. A path-less role entry is right whatever the role's path.",
+        "# IAM: user alice has the path /engineering/\ndata:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups: [developers]\n",
+        "# IAM: user alice has the path /engineering/\ndata:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/engineering/alice\n      username: alice\n      groups: [developers]\n"
+    ),
+    c!(
+        "IM041",
+        "iam-other-account",
+        Warning,
+        "IAM",
+        "The principal is in another account (or partition) than the cluster's: that account controls this access, and its IAM cannot be checked with the cluster account's credentials.",
+        "# IAM: the cluster's account is 111122223333\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::444455556666:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "# IAM: the cluster's account is 111122223333\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    c!(
+        "IM042",
+        "iam-service-linked-role",
+        Warning,
+        "IAM",
+        "The mapped role is service-linked (path `/aws-service-role/`): only an AWS service can assume it, so the entry gives that service cluster access.",
+        "# IAM: role AWSServiceRoleForExample has the path /aws-service-role/example.amazonaws.com/\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/AWSServiceRoleForExample\n      username: example\n      groups: [platform-admins]\n",
+        "# IAM: role Admin has the path /\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    c!(
+        "IM043",
+        "iam-caller-named-session",
+        Warning,
+        "IAM",
+        "The username takes `{{SessionName}}` and the role's trust policy lets IAM users or whole accounts assume it with no condition on `sts:RoleSessionName`: the caller chooses its own Kubernetes username.",
+        "# IAM: role Dev trusts arn:aws:iam::111122223333:root for sts:AssumeRole\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: \"{{SessionName}}\"\n      groups: [developers]\n",
+        "# IAM: role Dev trusts arn:aws:iam::111122223333:root with sts:RoleSessionName = ${aws:username}\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: \"{{SessionName}}\"\n      groups: [developers]\n"
+    ),
+    c!(
+        "IM044",
+        "iam-principal-recreated",
+        Warning,
+        "IAM",
+        "IAM created the principal after the entry was last written (the ConfigMap's last write, or the oldest backup that holds the entry): the mapping was written for an earlier principal of that name.",
+        "# IAM: role Admin created 2026-06-01; the ConfigMap was last written 2026-03-01\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "# IAM: role Admin created 2025-06-01; the ConfigMap was last written 2026-03-01\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    c!(
+        "IM045",
+        "iam-not-checked",
+        Info,
+        "IAM",
+        "IAM could not be asked about the principal (access denied, throttled past the retries, unreachable).",
+        "# IAM: GetRole answers AccessDenied\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "# IAM: GetRole answers\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    c!(
+        "IM046",
+        "rbac-group-unbound",
+        Warning,
+        "RBAC",
+        "A group of the entry is named by no RoleBinding or ClusterRoleBinding, so it grants nothing (`system:masters` and `system:nodes` are authorized without RBAC and never flagged).",
+        "# RBAC: no binding names the group platform-admins\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "# RBAC: ClusterRoleBinding platform-admins binds group platform-admins to cluster-admin\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    c!(
+        "IM047",
+        "rbac-grants-nothing",
+        Warning,
+        "RBAC",
+        "Neither the username nor any group of the entry reaches an existing Role or ClusterRole: callers authenticate and are then Forbidden.",
+        "# RBAC: nothing binds user dev or group developers\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [developers]\n",
+        "# RBAC: RoleBinding team-a/developers binds group developers to ClusterRole edit\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [developers]\n"
+    ),
+    c!(
+        "IM048",
+        "rbac-can-edit-aws-auth",
+        Warning,
+        "RBAC",
+        "The entry's username or groups may update or patch the aws-auth ConfigMap (without holding system:masters): it can map itself to system:masters.",
+        "# RBAC: Role kube-system/cm-editor allows update on configmaps; bound to group ops\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Ops\n      username: ops\n      groups: [ops]\n",
+        "# RBAC: Role kube-system/cm-editor allows update on configmaps named coredns; bound to group ops\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Ops\n      username: ops\n      groups: [ops]\n"
+    ),
+    c!(
+        "IM049",
+        "rbac-aws-auth-editor",
+        Warning,
+        "RBAC",
+        "A subject outside aws-auth (a service account, an OIDC user or group; `system:` subjects excepted) may update or patch the aws-auth ConfigMap, and so can make any IAM principal cluster admin.",
+        "# RBAC: ClusterRole configmap-writer (update configmaps) bound to ServiceAccount ci/deployer\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters]\n",
+        "# RBAC: ClusterRole configmap-writer (update configmaps) bound to group system:masters only\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters]\n"
     ),
 ];

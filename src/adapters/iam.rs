@@ -1,0 +1,220 @@
+//! The IAM adapter: who the credentials belong to (the account IAM is read in), then GetRole/GetUser
+//! for each principal, a bounded number at a time. Throttling and transient errors are retried by the
+//! SDK's standard strategy; what still fails is reported per principal, never as a crash.
+
+use crate::adapters::aws::{AwsOptions, loader};
+use crate::core::check::iam::{Account, Lookup, Principal, Query};
+use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata};
+
+use futures::StreamExt;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How hard to try.
+#[derive(Debug, Clone)]
+pub struct IamOptions {
+    /// Attempts per request (the standard strategy retries throttling and 5xx with backoff).
+    pub attempts: u32,
+    pub initial_backoff: Duration,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    pub timeout: Duration,
+}
+
+impl Default for IamOptions {
+    fn default() -> Self {
+        IamOptions {
+            attempts: 5,
+            initial_backoff: Duration::from_millis(200),
+            concurrency: 8,
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A session with IAM in the credentials' account.
+pub struct Iam {
+    client: aws_sdk_iam::Client,
+    /// The credentials' account and partition (from STS GetCallerIdentity).
+    pub account: Account,
+    options: IamOptions,
+}
+
+/// An SDK error as one short sentence: the service's code and message, or what went wrong on the way.
+pub fn short<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_smithy_runtime_api::client::result::SdkError;
+    match e {
+        SdkError::ServiceError(s) => {
+            let err = s.err();
+            match (err.code(), err.message()) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                (Some(c), None) => c.to_string(),
+                _ => DisplayErrorContext(e).to_string(),
+            }
+        }
+        SdkError::TimeoutError(_) => "the request timed out".into(),
+        SdkError::DispatchFailure(d) => {
+            // The innermost cause says it best (`Connection refused`, a DNS failure, a TLS error).
+            let mut cause: &dyn std::error::Error = e;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            let what = if d.is_io() {
+                "cannot connect"
+            } else if d.is_timeout() {
+                "timed out connecting"
+            } else {
+                "the request failed"
+            };
+            format!("{what}: {cause}")
+        }
+        _ => {
+            let mut cause: &dyn std::error::Error = e;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            format!("{e}: {cause}")
+        }
+    }
+}
+
+impl Iam {
+    /// Load credentials and ask STS whose they are.
+    pub async fn connect(aws: &AwsOptions, options: IamOptions) -> Result<Iam, String> {
+        let retry = aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(options.attempts.max(1))
+            .with_initial_backoff(options.initial_backoff);
+        let sdk = loader(aws)
+            .retry_config(retry)
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(3))
+                    .operation_attempt_timeout(Duration::from_secs(15))
+                    .build(),
+            )
+            .load()
+            .await;
+        let region = sdk
+            .region()
+            .cloned()
+            .unwrap_or(aws_config::Region::new("us-east-1"));
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&sdk)
+                .region(region.clone())
+                .build(),
+        );
+        let me = tokio::time::timeout(options.timeout, sts.get_caller_identity().send())
+            .await
+            .map_err(|_| "STS did not answer in time".to_string())?
+            .map_err(|e| format!("STS GetCallerIdentity failed: {}", short(&e)))?;
+        let arn = me.arn().unwrap_or_default();
+        let parts = crate::core::arn::parse(arn)
+            .map_err(|e| format!("STS returned `{arn}`, which is not an ARN: {e}"))?;
+        let account = Account {
+            partition: parts.partition.to_string(),
+            id: me.account().unwrap_or(parts.account).to_string(),
+        };
+        let client = aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::config::Builder::from(&sdk)
+                .region(region)
+                .build(),
+        );
+        Ok(Iam {
+            client,
+            account,
+            options,
+        })
+    }
+
+    /// Look up one principal.
+    pub async fn lookup(&self, q: &Query) -> Lookup {
+        let answer = match q {
+            Query::Role(name) => self
+                .client
+                .get_role()
+                .role_name(name)
+                .send()
+                .await
+                .map(|o| {
+                    o.role.map(|r| Principal {
+                        arn: r.arn,
+                        path: r.path,
+                        id: r.role_id,
+                        created: jiff::Timestamp::from_second(r.create_date.secs()).ok(),
+                        trust_policy: r.assume_role_policy_document.map(|d| decode_policy(&d)),
+                    })
+                })
+                .map_err(|e| (e.code().map(str::to_string), short(&e))),
+            Query::User(name) => self
+                .client
+                .get_user()
+                .user_name(name)
+                .send()
+                .await
+                .map(|o| {
+                    o.user.map(|u| Principal {
+                        arn: u.arn,
+                        path: u.path,
+                        id: u.user_id,
+                        created: jiff::Timestamp::from_second(u.create_date.secs()).ok(),
+                        trust_policy: None,
+                    })
+                })
+                .map_err(|e| (e.code().map(str::to_string), short(&e))),
+        };
+        match answer {
+            Ok(Some(p)) => Lookup::Found(p),
+            Ok(None) => Lookup::Failed("IAM answered without the principal".into()),
+            Err((Some(code), _)) if code == "NoSuchEntity" => Lookup::Missing,
+            Err((_, message)) => Lookup::Failed(message),
+        }
+    }
+
+    /// Look up every principal, `concurrency` at a time, ticking `progress` after each.
+    pub async fn lookup_all(
+        &self,
+        queries: &[Query],
+        progress: &indicatif::ProgressBar,
+    ) -> BTreeMap<Query, Lookup> {
+        let results: Vec<(Query, Lookup)> = futures::stream::iter(queries.iter().cloned())
+            .map(|q| async move {
+                let answer = match tokio::time::timeout(self.options.timeout, self.lookup(&q)).await
+                {
+                    Ok(a) => a,
+                    Err(_) => Lookup::Failed(format!(
+                        "IAM did not answer within {}s",
+                        self.options.timeout.as_secs()
+                    )),
+                };
+                progress.inc(1);
+                (q, answer)
+            })
+            .buffer_unordered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+        results.into_iter().collect()
+    }
+}
+
+/// IAM returns policy documents URL-encoded (RFC 3986); some endpoints return them plain.
+fn decode_policy(doc: &str) -> String {
+    if doc.trim_start().starts_with('{') {
+        return doc.to_string();
+    }
+    percent_encoding::percent_decode_str(doc)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn policies_are_decoded_when_encoded() {
+        assert_eq!(super::decode_policy("%7B%22a%22%3A1%7D"), "{\"a\":1}");
+        assert_eq!(super::decode_policy("{\"a\":1}"), "{\"a\":1}");
+    }
+}

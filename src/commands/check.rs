@@ -1,0 +1,382 @@
+//! `iamidmap check`: every mapping against IAM (does the principal exist, is it what the entry says) and
+//! RBAC (what do its username and groups reach); `--arn` explains one principal end to end. Also the
+//! checks `create` makes before it writes.
+
+use super::live;
+use crate::adapters::aws::AwsOptions;
+use crate::adapters::iam::{Iam, IamOptions};
+use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Failure, Reporter};
+use crate::cli::{CheckArgs, CheckFormat, ClusterArgs, FailOn, check_render, render};
+use crate::core::check::iam::Account;
+use crate::core::check::rbac::{self, Rbac};
+use crate::core::check::{self, Facts};
+use crate::core::document::AuthDocument;
+use crate::core::lint::Severity;
+use anyhow::Result;
+use k8s_openapi::api::core::v1::ConfigMap;
+use std::collections::BTreeMap;
+
+pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
+    if let Some(id) = &args.cluster_account
+        && !crate::core::arn::is_account_id(id)
+    {
+        return Err(Failure::error(
+            format!("--cluster-account `{id}` is not an AWS account ID"),
+            Some("an account ID is exactly 12 digits".to_string()),
+        )
+        .into());
+    }
+    let rt = live::runtime()?;
+    let mut facts = Facts {
+        namespace: cluster.namespace.clone(),
+        name: cluster.name.clone(),
+        ..Facts::default()
+    };
+    // The document, and in live mode the cluster (for RBAC) and the object (for write times).
+    let (doc, connected) = match &args.source.file {
+        Some(path) => (super::load(path)?.1, None),
+        None => {
+            let (rt2, cluster_conn) = live::connect(cluster)?;
+            let cm = rt2
+                .block_on(cluster_conn.get())
+                .map_err(|e| live::failure(e, cluster))?;
+            let doc = live::live_document(cluster, cm.as_ref())?;
+            (doc, Some((rt2, cluster_conn, cm)))
+        }
+    };
+    // RBAC.
+    if args.skip_rbac {
+        facts.rbac_unavailable = Some("--skip-rbac".into());
+    } else if !args.rbac_from.is_empty() {
+        let mut r = Rbac::default();
+        for path in &args.rbac_from {
+            let input = crate::adapters::fs::read_input(path)?;
+            r.add_manifests(&input.name, &input.text).map_err(|e| {
+                Failure::error(
+                    format!("cannot read RBAC manifests: {e}"),
+                    Some("give files of Roles, ClusterRoles and bindings, as `kubectl get roles,clusterroles,rolebindings,clusterrolebindings -A -o yaml` writes them".to_string()),
+                )
+            })?;
+        }
+        facts.rbac = Some(r);
+    } else if let Some((rt2, conn, _)) = &connected {
+        match rt2.block_on(conn.rbac_objects(false)) {
+            Ok(objects) => {
+                let mut r = Rbac::default();
+                for o in &objects {
+                    r.add_object(o).map_err(|e| {
+                        Failure::error(
+                            format!(
+                                "the cluster returned an RBAC object iamidmap cannot read: {e}"
+                            ),
+                            None,
+                        )
+                    })?;
+                }
+                out.debug(&format!(
+                    "read {} roles and {} bindings",
+                    r.roles.len(),
+                    r.bindings.len()
+                ));
+                facts.rbac = Some(r);
+            }
+            Err(e) => {
+                out.warn(&format!("RBAC not checked: {e}; `kubectl auth can-i list clusterrolebindings` tells whether you may read it, or pass --skip-rbac"));
+                facts.rbac_unavailable = Some(e.to_string());
+            }
+        }
+    } else {
+        facts.rbac_unavailable = Some(
+            "a file was given without --rbac-from (RBAC needs the cluster or its manifests)".into(),
+        );
+        out.note("RBAC not checked: pass --rbac-from FILE (RBAC manifests) to check it offline");
+    }
+    // IAM.
+    facts.account = args.cluster_account.as_ref().map(|id| Account {
+        partition: partition_of(&doc),
+        id: id.clone(),
+    });
+    if args.skip_iam {
+        facts.iam_unavailable = Some("--skip-iam".into());
+    } else {
+        let options = IamOptions {
+            concurrency: args.concurrency.max(1),
+            ..IamOptions::default()
+        };
+        match rt.block_on(Iam::connect(&aws_options(cluster), options)) {
+            Ok(iam) => {
+                out.debug(&format!(
+                    "IAM is read in account {} ({})",
+                    iam.account.id, iam.account.partition
+                ));
+                let account = facts.account.clone().unwrap_or_else(|| iam.account.clone());
+                if account != iam.account {
+                    out.warn(&format!(
+                        "the AWS credentials are in account {}, the cluster's is {}: IAM can only be read with credentials of the cluster's account",
+                        iam.account.id, account.id
+                    ));
+                }
+                let queries = check::queries(&doc, &account);
+                let bar = crate::cli::progress::bar(queries.len() as u64, "IAM lookups", out);
+                let answers = rt.block_on(iam.lookup_all(&queries, &bar));
+                bar.finish_and_clear();
+                facts.account = Some(account);
+                facts.iam = Some(answers);
+            }
+            Err(reason) => {
+                out.warn(&format!(
+                    "IAM not checked: {reason}; set AWS credentials of the cluster's account (--profile, --region), or pass --skip-iam"
+                ));
+                facts.iam_unavailable = Some(reason);
+            }
+        }
+    }
+    // When were the entries written, at the latest?
+    if let Some((_, conn, cm)) = &connected {
+        facts.written_by = written_by(&doc, cm.as_ref(), &backup_dir(cluster, &conn.context));
+    }
+    if let Some(arn) = &args.arn {
+        return explain(&doc, &facts, arn, &args);
+    }
+    let report = check::check(&doc, &facts);
+    let results = vec![(doc.source_name.clone(), report.findings.clone())];
+    let text = match args.output {
+        CheckFormat::Table => check_render::check_text(&doc.source_name, &report, &facts),
+        CheckFormat::Json => check_render::check_json(&doc.source_name, &report, &facts),
+        CheckFormat::Sarif => render::findings_sarif(&results),
+        CheckFormat::Github => render::findings_github(&results),
+    };
+    print!("{text}");
+    let failed = report
+        .findings
+        .iter()
+        .any(|f| f.severity >= threshold(args.fail_on));
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+fn threshold(fail_on: FailOn) -> Severity {
+    match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+    }
+}
+
+fn explain(doc: &AuthDocument, facts: &Facts, arn: &str, args: &CheckArgs) -> Result<i32> {
+    let e = check::explain(doc, facts, arn).map_err(|e| {
+        Failure::error(
+            format!("--arn: {e}"),
+            Some("pass the ARN `aws sts get-caller-identity` shows".to_string()),
+        )
+    })?;
+    match args.output {
+        CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&e).unwrap_or_default()),
+        _ => print!(
+            "{}",
+            check_render::explanation_text(&doc.source_name, &e, facts)
+        ),
+    }
+    let mapped = e.mapping.is_some() || e.account_wide;
+    let failed = e
+        .findings
+        .iter()
+        .any(|f| f.severity >= threshold(args.fail_on));
+    Ok(if mapped && !failed {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+fn aws_options(cluster: &ClusterArgs) -> AwsOptions {
+    AwsOptions {
+        profile: cluster.profile.clone(),
+        region: cluster.region.clone(),
+    }
+}
+
+/// The partition most entries are in (for `--cluster-account`), `aws` when none says.
+fn partition_of(doc: &AuthDocument) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for e in doc.roles.entries.iter().chain(&doc.users.entries) {
+        if let Ok(p) = crate::core::arn::parse(&e.arn) {
+            *counts.entry(p.partition.to_string()).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map_or("aws".into(), |(p, _)| p)
+}
+
+fn backup_dir(cluster: &ClusterArgs, context: &str) -> std::path::PathBuf {
+    cluster
+        .backup_dir
+        .clone()
+        .unwrap_or_else(|| crate::adapters::backup::default_dir(context))
+}
+
+/// For each entry, a time by which it had certainly been written: the ConfigMap's last write (its newest
+/// `managedFields` time), or earlier, the oldest backup that already holds its ARN.
+fn written_by(
+    doc: &AuthDocument,
+    cm: Option<&ConfigMap>,
+    backups: &std::path::Path,
+) -> BTreeMap<String, jiff::Timestamp> {
+    let mut out = BTreeMap::new();
+    let arns: Vec<String> = doc
+        .roles
+        .entries
+        .iter()
+        .chain(&doc.users.entries)
+        .filter(|e| !e.arn.is_empty())
+        .map(|e| e.arn.to_lowercase())
+        .collect();
+    let last_write = cm
+        .and_then(|c| c.metadata.managed_fields.as_ref())
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.time.as_ref())
+        .filter_map(|t| t.0.to_string().parse::<jiff::Timestamp>().ok())
+        .max();
+    if let Some(t) = last_write {
+        for a in &arns {
+            out.insert(a.clone(), t);
+        }
+    }
+    for found in crate::adapters::backup::list(backups).unwrap_or_default() {
+        let Ok(time) = found.time.parse::<jiff::Timestamp>() else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(&found.path) else {
+            continue;
+        };
+        let text = text.to_lowercase();
+        for a in &arns {
+            if text.contains(a.as_str()) {
+                out.entry(a.clone())
+                    .and_modify(|t: &mut jiff::Timestamp| *t = (*t).min(time))
+                    .or_insert(time);
+            }
+        }
+    }
+    out
+}
+
+/// `create`'s checks before it writes: does the principal exist in IAM, and (on a cluster) is any of the
+/// groups or the username bound? Warnings, or refusals with `--strict`.
+/// What `create` asks to be checked, and how strictly.
+#[derive(Debug, Clone, Copy)]
+pub struct CreateChecks {
+    /// List the cluster's bindings (live mode, unless --skip-rbac-check).
+    pub rbac: bool,
+    pub strict: bool,
+    pub skip_iam: bool,
+}
+
+pub fn before_create(
+    entry: &crate::core::document::NewEntry,
+    checks: &CreateChecks,
+    cluster: &ClusterArgs,
+    out: Reporter,
+) -> Result<()> {
+    let (arn, username, groups) = (&entry.arn, entry.username.as_deref(), &entry.groups);
+    let CreateChecks {
+        rbac: live_cluster,
+        strict,
+        skip_iam,
+    } = *checks;
+    let mut problems: Vec<String> = vec![];
+    let mut unknown: Vec<String> = vec![];
+    let rt = live::runtime()?;
+    let quick = IamOptions {
+        attempts: 2,
+        concurrency: 1,
+        timeout: std::time::Duration::from_secs(15),
+        ..IamOptions::default()
+    };
+    let iam = if skip_iam {
+        Err(None)
+    } else {
+        rt.block_on(Iam::connect(&aws_options(cluster), quick))
+            .map_err(Some)
+    };
+    match iam {
+        Ok(iam) => {
+            let probe = format!(
+                "- rolearn: {}\n",
+                serde_json::to_string(arn).unwrap_or_default()
+            );
+            let parsed =
+                crate::core::mapping::parse_list(&probe, crate::core::mapping::ListKind::Roles);
+            match parsed.entries.first().map(|e| check::iam::query(e, &iam.account)) {
+                Some(Ok((q, _))) => match rt.block_on(iam.lookup(&q)) {
+                    check::iam::Lookup::Missing => problems.push(format!(
+                        "{} `{}` does not exist in IAM (account {}): nobody can use this mapping until it is created, and whoever creates it gets this access",
+                        q.kind(),
+                        q.name(),
+                        iam.account.id
+                    )),
+                    check::iam::Lookup::Failed(reason) => unknown.push(format!("IAM lookup failed: {reason}")),
+                    check::iam::Lookup::Found(p) => out.debug(&format!("IAM: `{}` exists (ID {})", p.arn, p.id)),
+                },
+                Some(Err(check::iam::Skip::OtherAccount { account, .. })) => out.note(&format!(
+                    "`{arn}` is in account {account}, not {} of your AWS credentials; IAM not checked",
+                    iam.account.id
+                )),
+                _ => {}
+            }
+        }
+        Err(Some(reason)) => unknown.push(format!("IAM not checked: {reason}")),
+        Err(None) => out.debug("IAM not checked: --skip-iam-check"),
+    }
+    if live_cluster {
+        let meaningful: Vec<&String> = groups
+            .iter()
+            .filter(|g| !rbac::AUTHORIZER_GROUPS.contains(&g.as_str()))
+            .collect();
+        let exempt = groups.len() > meaningful.len();
+        if !exempt {
+            let (rt2, conn) = live::connect(cluster)?;
+            match rt2.block_on(conn.rbac_objects(true)) {
+                Ok(objects) => {
+                    let mut r = Rbac::default();
+                    for o in &objects {
+                        let _ = r.add_object(o);
+                    }
+                    let user_bound = username.is_some_and(|u| !r.reach(u, &[], false).is_empty());
+                    if !user_bound && !meaningful.iter().any(|g| r.group_bound(g)) {
+                        problems.push(format!(
+                            "no RoleBinding or ClusterRoleBinding names {}: the mapping authenticates but grants nothing",
+                            if groups.is_empty() {
+                                format!("the username `{}`", username.unwrap_or(""))
+                            } else {
+                                format!("any of its groups ({})", groups.join(", "))
+                            }
+                        ));
+                    }
+                }
+                Err(e) => unknown.push(format!("RBAC not checked: {e}")),
+            }
+        }
+    }
+    if strict && !(problems.is_empty() && unknown.is_empty()) {
+        let all: Vec<String> = problems
+            .iter()
+            .chain(&unknown)
+            .map(|p| format!("  {p}"))
+            .collect();
+        return Err(Failure::refused(
+            format!("refused by --strict:\n{}", all.join("\n")),
+            Some("nothing was written. Create the principal or the binding first, or drop --strict (--skip-iam-check skips the IAM lookup)".to_string()),
+        )
+        .into());
+    }
+    for p in &problems {
+        out.warn(p);
+    }
+    for u in &unknown {
+        out.note(&format!("{u} (--skip-iam-check skips the lookup)"));
+    }
+    Ok(())
+}
