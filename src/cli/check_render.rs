@@ -107,8 +107,8 @@ pub fn check_json(source: &str, report: &Report, facts: &Facts) -> String {
             "reason": facts.rbac_unavailable,
         },
         "mappings": report.mappings,
-        "systemMasters": report.system_masters,
-        "awsAuthEditors": report.aws_auth_editors,
+        "system_masters": report.system_masters,
+        "aws_auth_editors": report.aws_auth_editors,
         "findings": report.findings,
         "summary": lint::summarize(&report.findings),
     });

@@ -232,6 +232,13 @@ impl State {
             meta.insert("namespace".into(), json!(ns));
         }
         meta.insert("resourceVersion".into(), json!(rv));
+        // As field management does: the time of the last write (seconds, UTC).
+        meta.insert(
+            "managedFields".into(),
+            json!([{"manager": "test-writer", "operation": "Update", "apiVersion": t.api_version,
+                    "time": jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                    "fieldsType": "FieldsV1", "fieldsV1": {}}]),
+        );
         match existing {
             Some(e) => {
                 meta.insert("uid".into(), e["metadata"]["uid"].clone());

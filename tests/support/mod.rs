@@ -187,6 +187,7 @@ pub fn file_report(dir: &Path, name: &str) -> String {
 }
 
 pub mod apiserver;
+pub mod iam_proxy;
 
 /// The real kubectl: the pinned one `.ci/run` puts on PATH, or the machine's. Missing in CI is a failure.
 pub fn kubectl() -> Option<PathBuf> {

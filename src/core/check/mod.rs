@@ -485,7 +485,19 @@ fn rbac_reach(
             "bind the username or a group to a role, or delete the entry if it is no longer needed".into(),
         ));
     }
-    if can_edit_aws_auth && !superuser {
+    // Whoever already holds a cluster-wide `*` on `*` is an admin anyway; the warning is for the others.
+    let cluster_admin = grants.iter().any(|g| {
+        g.binding.scope().is_none()
+            && g.role.is_some_and(|r| {
+                r.rules.iter().any(|p| {
+                    p.verbs.iter().any(|v| v == "*")
+                        && p.api_groups.iter().any(|v| v == "*")
+                        && p.resources.iter().any(|v| v == "*")
+                        && p.resource_names.is_empty()
+                })
+            })
+    });
+    if can_edit_aws_auth && !superuser && !cluster_admin {
         out.push(finding(
             "IM048",
             loc,

@@ -37,32 +37,23 @@ impl PolicyRule {
             && (self.resource_names.is_empty() || self.resource_names.iter().any(|n| n == name))
     }
 
-    /// `get, list on configmaps` style, for explanations.
+    /// `get, list on configmaps, deployments (API groups: core, apps)`, for explanations.
     pub fn describe(&self) -> String {
         let verbs = self.verbs.join(", ");
         if !self.non_resource_urls.is_empty() {
             return format!("{verbs} on URLs {}", self.non_resource_urls.join(", "));
         }
-        let resources: Vec<String> = self
-            .resources
-            .iter()
-            .map(|r| {
-                let groups: Vec<&str> = self
-                    .api_groups
-                    .iter()
-                    .filter(|g| !g.is_empty())
-                    .map(String::as_str)
-                    .collect();
-                if groups.is_empty() {
-                    r.clone()
-                } else {
-                    format!("{r}.{}", groups.join("|"))
-                }
-            })
-            .collect();
-        let mut s = format!("{verbs} on {}", resources.join(", "));
+        let mut s = format!("{verbs} on {}", self.resources.join(", "));
         if !self.resource_names.is_empty() {
             s.push_str(&format!(" named {}", self.resource_names.join(", ")));
+        }
+        if self.api_groups.iter().any(|g| !g.is_empty()) {
+            let groups: Vec<&str> = self
+                .api_groups
+                .iter()
+                .map(|g| if g.is_empty() { "core" } else { g.as_str() })
+                .collect();
+            s.push_str(&format!(" (API groups: {})", groups.join(", ")));
         }
         s
     }
