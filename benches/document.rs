@@ -46,6 +46,52 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+    // The three steps apart: reading, linting a read document, and the lockout guard on a change.
+    let mut group = c.benchmark_group("parse");
+    for n in [10, 100, 1000, 5000] {
+        let text = generate(n);
+        group.throughput(criterion::Throughput::Bytes(text.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
+            b.iter(|| {
+                black_box(AuthDocument::parse("aws-auth.yaml", black_box(text.clone())).unwrap())
+            })
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("lint");
+    for n in [10, 100, 1000, 5000] {
+        let doc = AuthDocument::parse("aws-auth.yaml", generate(n)).unwrap();
+        group.bench_with_input(BenchmarkId::from_parameter(n), &doc, |b, doc| {
+            b.iter(|| black_box(lint::lint(black_box(doc))))
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("guard");
+    for n in [10, 100, 1000, 5000] {
+        let before = AuthDocument::parse("aws-auth.yaml", generate(n)).unwrap();
+        let outcome = before
+            .apply(&EditPlan::RemoveEntry {
+                list: ListKind::Roles,
+                index: 1,
+            })
+            .unwrap();
+        let after = AuthDocument::parse("aws-auth.yaml", outcome.text).unwrap();
+        let caller = "arn:aws:iam::111122223333:role/AWSReservedSSO_Team00004_0123456789abcdef";
+        group.bench_with_input(
+            BenchmarkId::from_parameter(n),
+            &(before, after),
+            |b, (x, y)| {
+                b.iter(|| {
+                    black_box(iamidmap::core::guard::check(
+                        black_box(x),
+                        black_box(y),
+                        Some(caller),
+                    ))
+                })
+            },
+        );
+    }
+    group.finish();
     let mut group = c.benchmark_group("edit");
     for n in [10, 100, 1000, 5000] {
         let doc = AuthDocument::parse("aws-auth.yaml", generate(n)).unwrap();

@@ -408,6 +408,20 @@ fn faults_leave_the_object_old_or_new_with_a_backup() {
             },
         ),
         (
+            "500 five times in a row",
+            Faults {
+                fail_next: 5,
+                ..Faults::default()
+            },
+        ),
+        (
+            "300 ms latency on every request",
+            Faults {
+                latency: std::time::Duration::from_millis(300),
+                ..Faults::default()
+            },
+        ),
+        (
             "dropped before answering",
             Faults {
                 drop_next: 1,
@@ -427,6 +441,7 @@ fn faults_leave_the_object_old_or_new_with_a_backup() {
             .code(0);
         let old = live.data();
         live.server.set_faults(faults);
+        let start = std::time::Instant::now();
         let out = live
             .cmd()
             .args([
@@ -456,16 +471,23 @@ fn faults_leave_the_object_old_or_new_with_a_backup() {
             "{label}: applied twice"
         );
         assert!(!live.backup_files().is_empty(), "{label}: no backup");
+        eprintln!("fault {label}: create landed in {:?}", start.elapsed());
     }
 }
 
-#[test]
-fn sixteen_concurrent_writers_all_land() {
+/// `n` writers at once, each adding its own role. Returns (writers that landed, writers that gave up,
+/// wall time, requests, 409 answers), after checking the invariants: every writer either landed (its entry
+/// there exactly once) or gave up with a clear error (its entry absent); nothing else was lost; every write
+/// had a backup.
+fn concurrent_writers(n: usize) -> (usize, usize, std::time::Duration, usize, usize) {
     let live = Live::new();
     live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
         .code(0);
+    live.server.clear_log();
+    let backups_before = live.backup_files().len();
     let exe = assert_cmd::cargo::cargo_bin("iamidmap");
-    let children: Vec<_> = (0..16)
+    let start = std::time::Instant::now();
+    let children: Vec<_> = (0..n)
         .map(|i| {
             let mut cmd = std::process::Command::new(&exe);
             support::isolate_aws_std(&mut cmd);
@@ -475,30 +497,153 @@ fn sixteen_concurrent_writers_all_land() {
                 .arg(live.backups())
                 .args([
                     "-q",
+                    "--as-arn",
+                    "arn:aws:iam::111122223333:role/writer",
                     "create",
                     "--yes",
+                    "--skip-iam-check",
+                    "--skip-rbac-check",
                     "--arn",
                     &format!("arn:aws:iam::111122223333:role/writer-{i:02}"),
                     "--group",
                     "g",
                 ])
                 .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()
         })
         .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
-    }
+    let outcomes: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let elapsed = start.elapsed();
     let roles = &live.data()["mapRoles"];
-    for i in 0..16 {
-        assert_eq!(
-            roles.matches(&format!("role/writer-{i:02}\n")).count(),
-            1,
-            "writer {i}:\n{roles}"
-        );
+    let (mut landed, mut gave_up) = (0, 0);
+    for (i, out) in outcomes.iter().enumerate() {
+        let there = roles.matches(&format!("role/writer-{i:02}\n")).count();
+        match out.status.code() {
+            Some(0) => {
+                assert_eq!(there, 1, "writer {i} landed once:\n{roles}");
+                landed += 1;
+            }
+            Some(2) => {
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert!(
+                    err.contains("gave up after 8 attempts"),
+                    "writer {i}: {err}"
+                );
+                assert_eq!(there, 0, "writer {i} gave up but its entry is there");
+                gave_up += 1;
+            }
+            other => panic!(
+                "writer {i}: exit {other:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        }
     }
-    assert!(roles.contains("role/Admin"));
+    assert!(roles.contains("role/Admin"), "an entry was lost");
+    let log = live.server.log();
+    let writes = log
+        .iter()
+        .filter(|l| l.method == "PUT" && l.status == 200)
+        .count();
+    assert_eq!(writes, landed, "one successful PUT per writer that landed");
+    assert!(
+        live.backup_files().len() - backups_before >= landed,
+        "a backup for every write"
+    );
+    let conflicts = log.iter().filter(|l| l.status == 409).count();
+    (landed, gave_up, elapsed, log.len(), conflicts)
+}
+
+#[test]
+fn sixteen_concurrent_writers_all_land() {
+    let (landed, gave_up, elapsed, requests, conflicts) = concurrent_writers(16);
+    eprintln!(
+        "16 writers: {landed} landed, {gave_up} gave up, {elapsed:?}, {requests} requests, {conflicts} conflicts"
+    );
+    assert_eq!((landed, gave_up), (16, 0));
+}
+
+#[test]
+fn sixty_four_concurrent_writers_lose_nothing() {
+    let (landed, gave_up, elapsed, requests, conflicts) = concurrent_writers(64);
+    eprintln!(
+        "64 writers: {landed} landed, {gave_up} gave up, {elapsed:?}, {requests} requests, {conflicts} conflicts"
+    );
+    assert_eq!(landed + gave_up, 64);
+    assert!(landed >= 32, "most writers land: {landed}");
+    assert!(
+        elapsed < std::time::Duration::from_secs(120),
+        "bounded time: {elapsed:?}"
+    );
+}
+
+/// A ConfigMap near the 1 MiB limit is edited like a small one; an edit past the limit is refused by the
+/// guard before anything is sent.
+#[test]
+fn a_one_mib_configmap_is_edited_and_the_limit_is_kept() {
+    let live = Live::new();
+    let mut roles = String::new();
+    let mut i = 0;
+    while roles.len() < 1024 * 1024 - 600 {
+        roles.push_str(&format!(
+            "- rolearn: arn:aws:iam::111122223333:role/team-{i:05}\n  username: team-{i:05}:{{{{SessionName}}}}\n  groups:\n    - team-{i:05}\n"
+        ));
+        i += 1;
+    }
+    let mut data = BTreeMap::new();
+    data.insert("mapRoles".to_string(), roles.clone());
+    live.server.seed_aws_auth(&data);
+    let start = std::time::Instant::now();
+    live.run(&[
+        "--as-arn",
+        ADMIN,
+        "create",
+        "--yes",
+        "--skip-iam-check",
+        "--skip-rbac-check",
+        "--arn",
+        ADMIN,
+        "--group",
+        "g",
+    ])
+    .code(0);
+    eprintln!(
+        "1 MiB ConfigMap ({i} entries): create in {:?}",
+        start.elapsed()
+    );
+    let after = live.data();
+    assert!(after["mapRoles"].starts_with(&roles), "every old byte kept");
+    assert!(
+        after["mapRoles"]
+            .ends_with("- rolearn: arn:aws:iam::111122223333:role/Admin\n  groups:\n    - g\n")
+    );
+    live.server.clear_log();
+    live.run(&[
+        "--as-arn",
+        ADMIN,
+        "create",
+        "--yes",
+        "--skip-iam-check",
+        "--skip-rbac-check",
+        "--arn",
+        "arn:aws:iam::111122223333:role/one-too-many-with-a-long-name-to-pass-the-limit",
+        "--username",
+        &"u".repeat(600),
+        "--group",
+        "g",
+    ])
+    .code(3)
+    .stderr(predicate::str::contains(
+        "over the API server's 1 MiB limit",
+    ));
+    assert!(
+        !live.server.log().iter().any(|l| l.method == "PUT"),
+        "nothing sent"
+    );
 }
 
 /// kubectl as the referee: it must read what iamidmap writes, and iamidmap must read what kubectl writes.
@@ -1411,4 +1556,31 @@ fn repair_fixes_the_live_configmap_through_the_pipeline() {
     live.run(&["repair", "--yes", "--as-arn", ADMIN])
         .code(0)
         .stderr(predicate::str::contains("nothing to repair"));
+}
+
+#[test]
+fn verbose_logs_requests_without_credentials() {
+    let live = Live::new();
+    let out = live
+        .cmd()
+        .args(["-v", "create", "--yes", "--arn", ADMIN, "--group", "g"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for line in [
+        "debug: > GET /apis/rbac.authorization.k8s.io/v1/clusterrolebindings?",
+        "debug: > GET /api/v1/namespaces/kube-system/configmaps/aws-auth",
+        "debug: < 404 Not Found for GET /api/v1/namespaces/kube-system/configmaps/aws-auth in ",
+        "debug: > POST /api/v1/namespaces/kube-system/configmaps?",
+        "debug: >   content-type: application/json",
+        "debug: < 201 Created for POST",
+        "debug: STS GetCallerIdentity failed: cannot connect: Connection refused",
+    ] {
+        assert!(err.contains(line), "{line:?} not in:\n{err}");
+    }
+    // The kubeconfig's bearer token and the AWS secret key never appear, in full or in part.
+    for secret in ["test-token", "wJalrXUtnFEMI"] {
+        assert!(!err.contains(secret), "{secret} leaked:\n{err}");
+    }
 }

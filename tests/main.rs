@@ -6,6 +6,7 @@ mod cli;
 mod corpus;
 mod docs;
 mod fixtures;
+mod fuzz_regressions;
 mod live;
 mod props;
 mod support;

@@ -47,6 +47,48 @@ fn sts_client(sdk: &aws_config::SdkConfig, retries: bool) -> aws_sdk_sts::Client
     aws_sdk_sts::Client::from_conf(conf.build())
 }
 
+/// An SDK error as one short sentence: the service's code and message, or what went wrong on the way.
+pub fn short<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
+where
+    E: aws_sdk_sts::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_smithy_runtime_api::client::result::SdkError;
+    match e {
+        SdkError::ServiceError(s) => {
+            let err = s.err();
+            match (err.code(), err.message()) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                (Some(c), None) => c.to_string(),
+                _ => aws_sdk_sts::error::DisplayErrorContext(e).to_string(),
+            }
+        }
+        SdkError::TimeoutError(_) => "the request timed out".into(),
+        SdkError::DispatchFailure(d) => {
+            // The innermost cause says it best (`Connection refused`, a DNS failure, a TLS error).
+            let mut cause: &dyn std::error::Error = e;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            let what = if d.is_io() {
+                "cannot connect"
+            } else if d.is_timeout() {
+                "timed out connecting"
+            } else {
+                "the request failed"
+            };
+            format!("{what}: {cause}")
+        }
+        _ => {
+            let mut cause: &dyn std::error::Error = e;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            format!("{e}: {cause}")
+        }
+    }
+}
+
 /// The caller's ARN as STS reports it (an assumed-role ARN for roles), or why it cannot be known.
 pub async fn caller_arn(options: &AwsOptions, timeout: Duration) -> Result<String, String> {
     // One attempt with short timeouts: the lookup must never slow a write down much; when it fails, the
@@ -65,7 +107,7 @@ pub async fn caller_arn(options: &AwsOptions, timeout: Duration) -> Result<Strin
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| aws_sdk_sts::error::DisplayErrorContext(e).to_string())?;
+            .map_err(|e| short(&e))?;
         out.arn()
             .map(str::to_string)
             .ok_or_else(|| "STS returned no ARN".to_string())
@@ -92,7 +134,7 @@ pub async fn credentials(
             .role_session_name(session)
             .send()
             .await
-            .map_err(|e| aws_sdk_sts::error::DisplayErrorContext(e).to_string())?;
+            .map_err(|e| short(&e))?;
         let c = out
             .credentials()
             .ok_or("AssumeRole returned no credentials")?;

@@ -2,10 +2,9 @@
 //! for each principal, a bounded number at a time. Throttling and transient errors are retried by the
 //! SDK's standard strategy; what still fails is reported per principal, never as a crash.
 
-use crate::adapters::aws::{AwsOptions, loader};
+use crate::adapters::aws::{AwsOptions, loader, short};
 use crate::core::check::iam::{Account, Lookup, Principal, Query};
-use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata};
-
+use aws_sdk_iam::error::ProvideErrorMetadata;
 use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -38,48 +37,6 @@ pub struct Iam {
     /// The credentials' account and partition (from STS GetCallerIdentity).
     pub account: Account,
     options: IamOptions,
-}
-
-/// An SDK error as one short sentence: the service's code and message, or what went wrong on the way.
-pub fn short<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    use aws_smithy_runtime_api::client::result::SdkError;
-    match e {
-        SdkError::ServiceError(s) => {
-            let err = s.err();
-            match (err.code(), err.message()) {
-                (Some(c), Some(m)) => format!("{c}: {m}"),
-                (Some(c), None) => c.to_string(),
-                _ => DisplayErrorContext(e).to_string(),
-            }
-        }
-        SdkError::TimeoutError(_) => "the request timed out".into(),
-        SdkError::DispatchFailure(d) => {
-            // The innermost cause says it best (`Connection refused`, a DNS failure, a TLS error).
-            let mut cause: &dyn std::error::Error = e;
-            while let Some(next) = cause.source() {
-                cause = next;
-            }
-            let what = if d.is_io() {
-                "cannot connect"
-            } else if d.is_timeout() {
-                "timed out connecting"
-            } else {
-                "the request failed"
-            };
-            format!("{what}: {cause}")
-        }
-        _ => {
-            let mut cause: &dyn std::error::Error = e;
-            while let Some(next) = cause.source() {
-                cause = next;
-            }
-            format!("{e}: {cause}")
-        }
-    }
 }
 
 impl Iam {

@@ -76,6 +76,9 @@ pub struct ClusterArgs {
     /// (default: $XDG_STATE_HOME/iamidmap/backups/<context>)
     #[arg(long, global = true, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
+    /// Set from `-v`: log API requests (credentials redacted)
+    #[arg(skip)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]

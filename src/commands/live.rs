@@ -26,6 +26,7 @@ fn options(args: &ClusterArgs) -> ClusterOptions {
         namespace: args.namespace.clone(),
         name: args.name.clone(),
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        log_requests: args.verbose,
     }
 }
 

@@ -33,8 +33,9 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         quiet,
         verbose,
         no_color,
-        cluster,
+        mut cluster,
     } = cli;
+    cluster.verbose = verbose;
     let out = Reporter { quiet, verbose };
     match command {
         Command::Get(args) => get::get(args, &cluster, out),

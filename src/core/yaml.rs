@@ -124,12 +124,16 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, YamlError> {
             Some(Ok(pair)) => pair,
             Some(Err(e)) => {
                 let m = e.marker();
-                return Err(error_at(
-                    e.info(),
-                    m.byte_offset().unwrap_or(0),
-                    m.line(),
-                    m.col() + 1,
-                ));
+                // Lines as every other location counts them: by `\n` only (the scanner also breaks
+                // lines at a lone `\r`, which would put the error past the end of the file).
+                let (line, col) = match m.byte_offset().and_then(|o| text.get(..o)) {
+                    Some(before) => (
+                        before.matches('\n').count() + 1,
+                        before.rsplit('\n').next().unwrap_or("").chars().count() + 1,
+                    ),
+                    None => (m.line(), m.col() + 1),
+                };
+                return Err(error_at(e.info(), m.byte_offset().unwrap_or(0), line, col));
             }
         };
         let sp = span_of(&span);

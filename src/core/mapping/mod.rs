@@ -218,6 +218,18 @@ pub struct EffectiveMapping<'a> {
     pub accounts: Vec<String>,
     /// The `SSORoleMatch` feature gate; off on EKS.
     pub sso_role_match: bool,
+    /// Surviving role and user entries by lowercased ARN, the first in document order for each (what a
+    /// scan in document order finds first), so a lookup is O(1) whatever the size of the ConfigMap.
+    role_index: std::collections::HashMap<String, &'a Entry>,
+    user_index: std::collections::HashMap<String, &'a Entry>,
+}
+
+fn index<'a>(entries: &[&'a Entry]) -> std::collections::HashMap<String, &'a Entry> {
+    let mut map = std::collections::HashMap::with_capacity(entries.len());
+    for e in entries.iter().filter(|e| !e.arn.is_empty()) {
+        map.entry(e.arn.to_lowercase()).or_insert(*e);
+    }
+    map
 }
 
 /// The result of a lookup: the entry that matched, or an account-wide mapping.
@@ -242,9 +254,12 @@ fn last_wins(entries: &[Entry]) -> Vec<&Entry> {
 
 impl<'a> EffectiveMapping<'a> {
     pub fn new(roles: &'a [Entry], users: &'a [Entry], accounts: &[String]) -> Self {
+        let (roles, users) = (last_wins(roles), last_wins(users));
         EffectiveMapping {
-            roles: last_wins(roles),
-            users: last_wins(users),
+            role_index: index(&roles),
+            user_index: index(&users),
+            roles,
+            users,
             accounts: accounts.to_vec(),
             sso_role_match: false,
         }
@@ -254,16 +269,16 @@ impl<'a> EffectiveMapping<'a> {
     /// surviving entries the first in document order wins, and an exact `rolearn` beats an `sso` match.
     pub fn lookup_entry(&self, canonical_arn: &str) -> Option<&'a Entry> {
         let subject = canonical_arn.to_lowercase();
-        self.roles
-            .iter()
-            .find(|e| !e.arn.is_empty() && e.matches(&subject, false))
+        self.role_index
+            .get(&subject)
+            .copied()
             .or_else(|| {
                 self.roles
                     .iter()
                     .find(|e| e.arn.is_empty() && e.matches(&subject, self.sso_role_match))
+                    .copied()
             })
-            .or_else(|| self.users.iter().find(|e| e.matches(&subject, false)))
-            .copied()
+            .or_else(|| self.user_index.get(&subject).copied())
     }
 
     /// The whole EKSConfigMap answer: an entry, else `mapAccounts` for the caller's account.
