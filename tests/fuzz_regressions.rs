@@ -1,7 +1,9 @@
 //! Every input a fuzz target once crashed on (tests/fuzz-regressions/, named `<target>-<what>`), run
 //! through the same properties as the target (fuzz/fuzz_targets/).
 
+use iamidmap::core::document::{AuthDocument, EditPlan, NewEntry};
 use iamidmap::core::lint;
+use iamidmap::core::mapping::ListKind;
 
 #[test]
 fn fuzz_crashes_stay_fixed() {
@@ -20,6 +22,30 @@ fn fuzz_crashes_stay_fixed() {
                     "{name}: {f:?} outside {lines} lines"
                 );
             }
+        } else if name.starts_with("edit-") {
+            // As fuzz_targets/edit.rs: the first byte picks the edit, the rest is the manifest.
+            let Some((&choice, rest)) = bytes.split_first() else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(rest).into_owned();
+            let Ok(doc) = AuthDocument::parse(&name, text) else {
+                continue;
+            };
+            let list = if choice & 1 == 0 {
+                ListKind::Roles
+            } else {
+                ListKind::Users
+            };
+            let plan = EditPlan::AddEntry(NewEntry {
+                list,
+                arn: "arn:aws:iam::111122223333:role/fuzz".into(),
+                username: Some("fuzz".into()),
+                groups: vec!["fuzzers".into()],
+            });
+            if let Ok(outcome) = doc.apply(&plan) {
+                AuthDocument::parse(&name, outcome.text).expect("an applied edit re-reads");
+            }
+            let _ = doc.apply(&EditPlan::AddAccount("111122223333".into()));
         } else {
             panic!("{name}: unknown target prefix");
         }

@@ -5,7 +5,9 @@ use iamidmap::core::arn;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     let _ = arn::parse(s);
     if let Ok((_, c)) = arn::canonicalize(s) {
         let (_, again) = arn::canonicalize(&c).expect("a canonical ARN canonicalizes");

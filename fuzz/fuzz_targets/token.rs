@@ -4,8 +4,14 @@ use iamidmap::core::token::Verifier;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(token) = std::str::from_utf8(data) else { return };
-    let v = Verifier { cluster_id: "test-cluster".into(), partition: "aws".into(), region: "us-west-2".into() };
+    let Ok(token) = std::str::from_utf8(data) else {
+        return;
+    };
+    let v = Verifier {
+        cluster_id: "test-cluster".into(),
+        partition: "aws".into(),
+        region: "us-west-2".into(),
+    };
     if let Ok(p) = v.check(token, 1_700_000_000) {
         assert!(p.url.starts_with("https://"));
     }

@@ -422,8 +422,10 @@ fn value_end(text: &str, value: &Node) -> usize {
             let mut end = value.span.end.min(text.len());
             let bytes = text.as_bytes();
             while end > value.span.start {
-                let line_start = text[..end.saturating_sub(1)]
-                    .rfind('\n')
+                // Bytes, not str: `end - 1` may fall inside a multi-byte character.
+                let line_start = bytes[..end.saturating_sub(1)]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
                     .map_or(0, |i| i + 1);
                 let line = &text[line_start..end];
                 let trimmed = line.trim();
