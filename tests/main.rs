@@ -5,6 +5,7 @@ mod check;
 mod cli;
 mod corpus;
 mod docs;
+mod doctor;
 mod fixtures;
 mod fuzz_regressions;
 mod live;

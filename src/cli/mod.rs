@@ -103,6 +103,9 @@ pub enum Command {
     /// Check every mapping against IAM (does the principal exist?) and RBAC (what does it grant?);
     /// `--arn` explains one principal end to end
     Check(CheckArgs),
+    /// Why am I Unauthorized or Forbidden? Walk from the kubeconfig context through the exec plugin, the
+    /// token, STS, the cluster, the mapping and RBAC, with ✓/✗ and the next command for each step
+    Doctor(DoctorArgs),
     /// Check a token (or an ARN) the way the authenticator does: token checks, STS, mapping, templates
     Verify(VerifyArgs),
     /// Print a token for a cluster as ExecCredential JSON (usable as a kubeconfig exec plugin)
@@ -297,6 +300,38 @@ pub struct CheckArgs {
     /// IAM requests in flight at once
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DoctorFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Read aws-auth from this file (e.g. from Git) instead of the cluster (an unmapped identity cannot read it)
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// RBAC manifests to use instead of the cluster's (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub rbac_from: Vec<PathBuf>,
+    /// Also check one permission: `--can-i get pods`, `--can-i create deployments.apps`
+    #[arg(long, num_args = 2, value_names = ["VERB", "RESOURCE"])]
+    pub can_i: Option<Vec<String>>,
+    /// The namespace for --can-i
+    #[arg(long = "in", value_name = "NAMESPACE", default_value = "default")]
+    pub in_namespace: String,
+    /// The cluster name tokens must be bound to (default: the exec plugin's --cluster-name / -i)
+    #[arg(long)]
+    pub cluster_name: Option<String>,
+    /// Send the STS request to this base URL instead (a VPC endpoint); the token's host stays in `Host`
+    #[arg(long, value_name = "URL")]
+    pub sts_endpoint: Option<String>,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: DoctorFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -6,6 +6,7 @@ mod create;
 mod delete;
 mod diff;
 mod docs;
+mod doctor;
 mod get;
 mod live;
 mod repair;
@@ -47,6 +48,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Repair(args) => repair::repair(args, &cluster, out),
         Command::Restore(args) => restore::restore(args, &cluster, out),
         Command::Check(args) => check::check(args, &cluster, out),
+        Command::Doctor(args) => doctor::doctor(args, &cluster, out),
         Command::Verify(args) => verify::verify(args, &cluster, out),
         Command::Token(args) => token::token(args, &cluster),
         Command::Completions(args) => docs::completions(args),

@@ -39,7 +39,7 @@ fn simulated(arn: &str, session: Option<String>, key: Option<String>) -> Result<
 }
 
 /// Check a token and ask STS who it belongs to.
-fn identity_of(
+pub(super) fn identity_of(
     token_text: &str,
     verifier: &Verifier,
     sts_endpoint: Option<&str>,

@@ -2,6 +2,7 @@
 
 pub mod arn;
 pub mod check;
+pub mod doctor;
 pub mod document;
 pub mod guard;
 pub mod lint;

@@ -729,8 +729,10 @@ fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) {
         }
         let body = serde_json::to_vec(&value).unwrap();
         let head = format!(
-            "HTTP/1.1 {code} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            "HTTP/1.1 {code} {}\r\nContent-Type: application/json\r\nDate: {}\r\nContent-Length: {}\r\n\r\n",
             reason_phrase(code),
+            // As Go's net/http writes it (RFC 7231 IMF-fixdate).
+            jiff::Timestamp::now().strftime("%a, %d %b %Y %H:%M:%S GMT"),
             body.len()
         );
         if writer

@@ -1,0 +1,680 @@
+//! `iamidmap doctor`: walk the path from the kubeconfig context to what RBAC allows, the way seed-level
+//! troubleshooting does, and print each step with ✓/✗ and the next command to run.
+
+use super::{live, load};
+use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Reporter};
+use crate::cli::{ClusterArgs, DoctorArgs, DoctorFormat};
+use crate::core::check::{self, Facts, rbac::Rbac};
+use crate::core::doctor::{self, ExecPlugin, PluginKind, Status, Step};
+use crate::core::document::AuthDocument;
+use crate::core::token::{Identity, Verifier};
+use anyhow::Result;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Everything the walk found, for the JSON output.
+#[derive(Debug, serde::Serialize)]
+struct Report {
+    context: String,
+    plugin: Option<ExecPlugin>,
+    identity: Option<String>,
+    steps: Vec<Step>,
+    ok: bool,
+}
+
+pub fn doctor(args: DoctorArgs, cluster: &ClusterArgs, _out: Reporter) -> Result<i32> {
+    let mut steps: Vec<Step> = vec![];
+    let mut report = Report {
+        context: String::new(),
+        plugin: None,
+        identity: None,
+        steps: vec![],
+        ok: false,
+    };
+    walk(&args, cluster, &mut steps, &mut report);
+    report.ok = !steps.iter().any(|s| s.status == Status::Fail);
+    report.steps = steps;
+    match args.output {
+        DoctorFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        ),
+        DoctorFormat::Text => print!("{}", text(&report)),
+    }
+    Ok(if report.ok { EXIT_OK } else { EXIT_FINDINGS })
+}
+
+fn text(r: &Report) -> String {
+    let mut out = format!("context: {}\n", r.context);
+    if let Some(id) = &r.identity {
+        out.push_str(&format!("identity: {id}\n"));
+    }
+    out.push('\n');
+    for s in &r.steps {
+        out.push_str(&format!("{} {}: {}\n", s.status.mark(), s.name, s.detail));
+        if let Some(n) = &s.next {
+            out.push_str(&format!("    next: {n}\n"));
+        }
+    }
+    let failed = r.steps.iter().filter(|s| s.status == Status::Fail).count();
+    out.push_str(&if failed == 0 {
+        "\nall checks passed\n".to_string()
+    } else {
+        format!(
+            "\n{failed} check{} failed: start with the first ✗\n",
+            if failed == 1 { "" } else { "s" }
+        )
+    });
+    out
+}
+
+/// The steps, in order; a failure stops what depends on it.
+fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report: &mut Report) {
+    // 1. The kubeconfig context and its user.
+    let loaded = match &cluster.kubeconfig {
+        Some(p) => Kubeconfig::read_from(p).map_err(|e| format!("`{}`: {e}", p.display())),
+        None => Kubeconfig::read().map_err(|e| e.to_string()),
+    };
+    let kc = match loaded {
+        Ok(kc) => kc,
+        Err(e) => {
+            steps.push(Step::fail(
+                "kubeconfig",
+                format!("cannot read the kubeconfig: {e}"),
+                "aws eks update-kubeconfig --name CLUSTER --region REGION",
+            ));
+            return;
+        }
+    };
+    let context_name = cluster
+        .context
+        .clone()
+        .or_else(|| kc.current_context.clone())
+        .unwrap_or_default();
+    report.context = context_name.clone();
+    let Some(ctx) = kc
+        .contexts
+        .iter()
+        .find(|c| c.name == context_name)
+        .and_then(|c| c.context.clone())
+    else {
+        steps.push(Step::fail(
+            "kubeconfig",
+            format!("no context `{context_name}` in the kubeconfig"),
+            "kubectl config get-contexts; then `kubectl config use-context NAME`",
+        ));
+        return;
+    };
+    let user_name = ctx.user.clone().unwrap_or_default();
+    let Some(user) = kc
+        .auth_infos
+        .iter()
+        .find(|a| a.name == user_name)
+        .and_then(|a| a.auth_info.clone())
+    else {
+        steps.push(Step::fail(
+            "kubeconfig",
+            format!("context `{context_name}` names user `{user_name}`, which the kubeconfig does not define"),
+            "aws eks update-kubeconfig --name CLUSTER --region REGION",
+        ));
+        return;
+    };
+    steps.push(Step::pass(
+        "kubeconfig",
+        format!(
+            "context `{context_name}`, cluster `{}`, user `{user_name}`",
+            ctx.cluster
+        ),
+    ));
+    // 2. The exec plugin and its binary.
+    let Some(exec) = user.exec.clone() else {
+        steps.push(Step::fail(
+            "exec plugin",
+            format!("user `{user_name}` has no exec plugin: it does not authenticate with AWS IAM"),
+            "aws eks update-kubeconfig --name CLUSTER --region REGION (writes an `aws eks get-token` user)",
+        ));
+        return;
+    };
+    let command = exec.command.clone().unwrap_or_default();
+    let plugin_args = exec.args.clone().unwrap_or_default();
+    let env: Vec<(String, String)> = exec
+        .env
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|m| Some((m.get("name")?.clone(), m.get("value")?.clone())))
+        .collect();
+    let plugin = doctor::exec_plugin(&command, &plugin_args, &env);
+    report.plugin = Some(plugin.clone());
+    let found = which(&command);
+    let install = match plugin.kind {
+        PluginKind::AwsCli => "install the AWS CLI (`pip install awscli`, or https://aws.amazon.com/cli/) and make sure `aws` is on PATH".to_string(),
+        PluginKind::Authenticator => "install aws-iam-authenticator (https://github.com/kubernetes-sigs/aws-iam-authenticator/releases) on PATH".to_string(),
+        PluginKind::Other => format!("install `{command}` or fix the kubeconfig user's exec command"),
+    };
+    let Some(binary) = found else {
+        steps.push(Step::fail(
+            "exec plugin",
+            format!(
+                "`{command}` is not on PATH, so kubectl cannot get a token ({})",
+                exec.install_hint
+                    .clone()
+                    .unwrap_or_else(|| "no install hint in the kubeconfig".into())
+            ),
+            install,
+        ));
+        return;
+    };
+    if plugin.kind == PluginKind::Other {
+        steps.push(Step::warn(
+            "exec plugin",
+            format!("`{command}` is not `aws eks get-token` or `aws-iam-authenticator token`"),
+            "doctor checks AWS IAM authentication; for other plugins see their own documentation",
+        ));
+    } else {
+        steps.push(Step::pass(
+            "exec plugin",
+            format!(
+                "`{}` {} (cluster `{}`{}{})",
+                binary.display(),
+                plugin_args.join(" "),
+                plugin.cluster.as_deref().unwrap_or("?"),
+                plugin
+                    .role_arn
+                    .as_deref()
+                    .map(|r| format!(", role {r}"))
+                    .unwrap_or_default(),
+                plugin
+                    .profile
+                    .as_deref()
+                    .map(|p| format!(", profile {p}"))
+                    .unwrap_or_default(),
+            ),
+        ));
+    }
+    // 3. Credentials: the plugin makes a token with them.
+    let token = match run_plugin(
+        &binary,
+        &plugin_args,
+        &env,
+        &exec.drop_env.clone().unwrap_or_default(),
+    ) {
+        Ok((token, expiry)) => {
+            steps.push(Step::pass(
+                "credentials and token",
+                format!(
+                    "the plugin made a token ({}){}",
+                    crate::adapters::kube::redact("authorization", &token),
+                    expiry
+                        .map(|e| format!(", expiring {e}"))
+                        .unwrap_or_default()
+                ),
+            ));
+            token
+        }
+        Err(e) => {
+            let profile = plugin.profile.clone().unwrap_or_else(|| "default".into());
+            let next = if e.contains("credentials")
+                || e.contains("token has expired")
+                || e.contains("SSO")
+            {
+                format!(
+                    "aws sso login --profile {profile} (or `aws configure --profile {profile}`), then `aws sts get-caller-identity --profile {profile}`"
+                )
+            } else {
+                format!(
+                    "run the plugin by hand: {command} {}",
+                    plugin_args.join(" ")
+                )
+            };
+            steps.push(Step::fail(
+                "credentials and token",
+                format!("the plugin failed: {e}"),
+                next,
+            ));
+            return;
+        }
+    };
+    // 4. The token, checked the authenticator's way, and its lifetime.
+    let region = cluster
+        .region
+        .clone()
+        .or(plugin.region.clone())
+        .unwrap_or_else(|| "us-east-1".into());
+    let verifier = Verifier {
+        cluster_id: args
+            .cluster_name
+            .clone()
+            .or(plugin.cluster.clone())
+            .unwrap_or_default(),
+        partition: doctor::partition_of_region(&region).to_string(),
+        region,
+    };
+    let presigned = match verifier.check(&token, now()) {
+        Ok(p) => {
+            steps.push(Step::pass(
+                "token checks",
+                format!(
+                    "well-formed, bound to cluster `{}`, signed for {}",
+                    verifier.cluster_id, p.host
+                ),
+            ));
+            p
+        }
+        Err(e) => {
+            let signed = token_signed_at(&token);
+            if let Some(at) = signed {
+                let life = doctor::token_lifetime(at, now());
+                if life.status == Status::Fail {
+                    steps.push(Step::fail(
+                        "token checks",
+                        e.to_string(),
+                        life.next.clone().unwrap_or_default(),
+                    ));
+                    steps.push(life);
+                    return;
+                }
+            }
+            steps.push(Step::fail(
+                "token checks",
+                e.to_string(),
+                format!(
+                    "iamidmap verify --token TOKEN --cluster-id {} shows every check",
+                    verifier.cluster_id
+                ),
+            ));
+            return;
+        }
+    };
+    steps.push(doctor::token_lifetime(presigned.signed_at, now()));
+    // 5. STS: whose token is it?
+    let identity: Option<Identity> =
+        match super::verify::identity_of(&token, &verifier, args.sts_endpoint.as_deref()) {
+            Ok(id) => {
+                steps.push(Step::pass(
+                    "STS identity",
+                    format!(
+                        "{} (account {}, mapped as {})",
+                        id.arn, id.account_id, id.canonical_arn
+                    ),
+                ));
+                report.identity = Some(id.arn.clone());
+                Some(id)
+            }
+            Err(e) => {
+                steps.push(Step::fail(
+                    "STS identity",
+                    e.to_string(),
+                    format!(
+                        "aws sts get-caller-identity{}",
+                        plugin
+                            .profile
+                            .as_deref()
+                            .map(|p| format!(" --profile {p}"))
+                            .unwrap_or_default()
+                    ),
+                ));
+                None
+            }
+        };
+    // 6. The cluster's own answer, and the clock.
+    let cluster_ok = cluster_answer(&kc, &context_name, &token, steps);
+    // 7. The mapping.
+    let Some(identity) = identity else { return };
+    let doc = match aws_auth(args, cluster) {
+        Ok(d) => d,
+        Err(e) => {
+            steps.push(Step::skip(
+                "mapping",
+                format!("cannot read aws-auth with these credentials ({e})"),
+            ));
+            if let Some(s) = steps.last_mut() {
+                s.next = Some(format!(
+                    "iamidmap doctor -f aws-auth.yaml (from Git), or an admin runs `iamidmap check --arn {}`",
+                    identity.arn
+                ));
+            }
+            return;
+        }
+    };
+    let rbac = read_rbac(args, cluster, cluster_ok);
+    let facts = Facts {
+        namespace: cluster.namespace.clone(),
+        name: cluster.name.clone(),
+        rbac: rbac.as_ref().ok().cloned(),
+        iam_unavailable: Some("doctor does not ask IAM".into()),
+        ..Facts::default()
+    };
+    let explained = match check::explain(&doc, &facts, &identity.arn) {
+        Ok(e) => e,
+        Err(e) => {
+            steps.push(Step::fail(
+                "mapping",
+                e,
+                "report this: STS returned an ARN iamidmap cannot read",
+            ));
+            return;
+        }
+    };
+    let Some(m) = explained.mapping.clone() else {
+        if explained.account_wide {
+            steps.push(Step::pass(
+                "mapping",
+                format!(
+                    "the account is in mapAccounts: username `{}`, no groups",
+                    identity.canonical_arn
+                ),
+            ));
+            return;
+        }
+        let mut detail = format!(
+            "`{}` is not mapped in {}: the authenticator answers 401 Unauthorized (\"identity is not mapped\")",
+            identity.canonical_arn, doc.source_name
+        );
+        if !explained.near_misses.is_empty() {
+            detail.push_str(&format!(
+                "; close but not matching (role entries must be path-less, user entries exact): {}",
+                explained.near_misses.join(", ")
+            ));
+        }
+        steps.push(Step::fail(
+            "mapping",
+            detail,
+            format!("iamidmap create --arn {} --username USER --group GROUP (role paths are stripped for you)", identity.canonical_arn),
+        ));
+        return;
+    };
+    steps.push(Step::pass(
+        "mapping",
+        format!(
+            "{} entry at line {} of {}: username `{}`, groups [{}]",
+            m.list,
+            m.line,
+            doc.source_name,
+            m.username,
+            m.groups.join(", ")
+        ),
+    ));
+    // 8. RBAC.
+    let reach = match (&rbac, &m.rbac) {
+        (Err(e), _) => {
+            steps.push(Step::skip("RBAC", format!("cannot read RBAC ({e})")));
+            if let Some(s) = steps.last_mut() {
+                s.next = Some(
+                    "pass --rbac-from FILE, or run `kubectl auth can-i --list` as this user".into(),
+                );
+            }
+            return;
+        }
+        (Ok(_), Some(r)) => r.clone(),
+        (Ok(_), None) => return,
+    };
+    if reach.superuser {
+        steps.push(Step::pass(
+            "RBAC",
+            "system:masters: every request is allowed",
+        ));
+    } else if !reach.roles.iter().any(|r| r.role_exists) {
+        steps.push(Step::fail(
+            "RBAC",
+            format!(
+                "authenticated, but no binding names the username or groups ({}): every request beyond discovery is 403 Forbidden",
+                if m.groups.is_empty() { "none".into() } else { m.groups.join(", ") }
+            ),
+            format!(
+                "kubectl create clusterrolebinding NAME --clusterrole=view --group={}",
+                m.groups.first().cloned().unwrap_or_else(|| "GROUP".into())
+            ),
+        ));
+    } else {
+        let roles: Vec<String> = reach
+            .roles
+            .iter()
+            .filter(|r| r.role_exists)
+            .map(|r| format!("{} via {}", r.role, r.binding))
+            .collect();
+        steps.push(Step::pass("RBAC", roles.join("; ")));
+    }
+    if let (Some(can_i), Ok(r)) = (&args.can_i, &rbac) {
+        let (verb, resource) = (&can_i[0], &can_i[1]);
+        let (group, res) = doctor::split_resource(resource);
+        let ns = args.in_namespace.as_str();
+        let grants = r.reach(&m.username, &m.groups, true);
+        let by: Vec<String> = grants
+            .iter()
+            .filter(|g| g.allows(verb, &group, &res, ns, ""))
+            .map(|g| format!("{} via {}", g.role_label(), g.binding.describe()))
+            .collect();
+        if reach.superuser || !by.is_empty() {
+            steps.push(Step::pass(
+                "can-i",
+                format!(
+                    "yes: {verb} {resource} in namespace {ns} ({})",
+                    if reach.superuser {
+                        "system:masters".to_string()
+                    } else {
+                        by.join("; ")
+                    }
+                ),
+            ));
+        } else {
+            let can: Vec<String> = grants
+                .iter()
+                .filter_map(|g| g.role.map(|role| (g, role)))
+                .flat_map(|(g, role)| {
+                    let scope = g
+                        .binding
+                        .scope()
+                        .map_or("cluster-wide".to_string(), |s| format!("in {s}"));
+                    role.rules
+                        .iter()
+                        .map(move |p| format!("{} ({scope})", p.describe()))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            steps.push(Step::fail(
+                "can-i",
+                format!(
+                    "no: nothing allows {verb} {resource} in namespace {ns} (403 Forbidden); what it can do: {}",
+                    if can.is_empty() { "nothing".into() } else { can.join("; ") }
+                ),
+                format!("bind a role that allows it: kubectl create rolebinding NAME -n {ns} --clusterrole=edit --group={}", m.groups.first().cloned().unwrap_or_else(|| "GROUP".into())),
+            ));
+        }
+    }
+}
+
+fn which(command: &str) -> Option<std::path::PathBuf> {
+    if command.contains('/') {
+        let p = std::path::PathBuf::from(command);
+        return p.is_file().then_some(p);
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(command))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Run the exec plugin as kubectl would; its token and expiry.
+fn run_plugin(
+    binary: &std::path::Path,
+    args: &[String],
+    env: &[(String, String)],
+    drop_env: &[String],
+) -> Result<(String, Option<String>), String> {
+    let mut cmd = std::process::Command::new(binary);
+    cmd.args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .env(
+            "KUBERNETES_EXEC_INFO",
+            r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{"interactive":false}}"#,
+        )
+        .stdin(std::process::Stdio::null());
+    for d in drop_env {
+        cmd.env_remove(d);
+    }
+    let out = cmd.output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
+        return Err(format!("exit {}: {last}", out.status.code().unwrap_or(-1)));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("its output is not ExecCredential JSON: {e}"))?;
+    let token = v["status"]["token"]
+        .as_str()
+        .ok_or("its ExecCredential has no status.token")?
+        .to_string();
+    Ok((
+        token,
+        v["status"]["expirationTimestamp"]
+            .as_str()
+            .map(str::to_string),
+    ))
+}
+
+/// The X-Amz-Date of a token, when it can be read (for the lifetime of a token that failed its checks).
+fn token_signed_at(token: &str) -> Option<i64> {
+    use base64::Engine;
+    let b64 = token.strip_prefix("k8s-aws-v1.")?;
+    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(b64.trim_end_matches('='))
+        .ok()?;
+    let url = String::from_utf8(url).ok()?;
+    let date = url.split(['?', '&']).find_map(|p| {
+        p.strip_prefix("X-Amz-Date=")
+            .or_else(|| p.strip_prefix("x-amz-date="))
+    })?;
+    crate::core::token::parse_amz_date(date)
+}
+
+/// GET /version with the token alone, as kubectl would send it; and the clock against the server's.
+fn cluster_answer(kc: &Kubeconfig, context: &str, token: &str, steps: &mut Vec<Step>) -> bool {
+    let result = (|| -> Result<(u16, Option<i64>), String> {
+        let rt = live::runtime().map_err(|e| e.to_string())?;
+        rt.block_on(async {
+            let mut config = kube::Config::from_custom_kubeconfig(
+                kc.clone(),
+                &KubeConfigOptions {
+                    context: Some(context.to_string()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            config.auth_info = kube::config::AuthInfo {
+                token: Some(token.to_string().into()),
+                ..Default::default()
+            };
+            config.connect_timeout = Some(std::time::Duration::from_secs(10));
+            config.read_timeout = Some(std::time::Duration::from_secs(20));
+            let client = kube::Client::try_from(config).map_err(|e| e.to_string())?;
+            let req = http::Request::get("/version")
+                .body(kube::client::Body::empty())
+                .map_err(|e| e.to_string())?;
+            let resp = client.send(req).await.map_err(|e| e.to_string())?;
+            let date = resp
+                .headers()
+                .get("date")
+                .and_then(|d| d.to_str().ok())
+                .and_then(|d| jiff::fmt::rfc2822::parse(d).ok())
+                .map(|z| z.timestamp().as_second());
+            Ok((resp.status().as_u16(), date))
+        })
+    })();
+    match result {
+        Ok((200, date)) => {
+            steps.push(Step::pass(
+                "cluster",
+                "the API server accepts the token (GET /version: 200)",
+            ));
+            if let Some(d) = date {
+                steps.push(doctor::clock_skew(now(), d));
+            }
+            true
+        }
+        Ok((401, date)) => {
+            steps.push(Step::fail(
+                "cluster",
+                "the API server answers 401 Unauthorized to the token: the token is refused or the identity is not mapped",
+                "see the mapping step below; `iamidmap verify --token TOKEN` checks the token locally",
+            ));
+            if let Some(d) = date {
+                steps.push(doctor::clock_skew(now(), d));
+            }
+            false
+        }
+        Ok((code, _)) => {
+            steps.push(Step::warn(
+                "cluster",
+                format!("GET /version answered {code}"),
+                "kubectl get --raw /version -v 6",
+            ));
+            false
+        }
+        Err(e) => {
+            steps.push(Step::fail(
+                "cluster",
+                format!("cannot reach the API server: {e}"),
+                "kubectl cluster-info; check the endpoint's network access (private endpoint, VPN, security groups)",
+            ));
+            false
+        }
+    }
+}
+
+/// aws-auth from `-f`, else from the cluster with the kubeconfig's credentials.
+fn aws_auth(args: &DoctorArgs, cluster: &ClusterArgs) -> Result<AuthDocument, String> {
+    match &args.file {
+        Some(path) => load(path).map(|(_, d)| d).map_err(|e| e.to_string()),
+        None => live::read(
+            cluster,
+            Reporter {
+                quiet: true,
+                verbose: false,
+            },
+        )
+        .map_err(|e| {
+            crate::cli::diagnostics::render_error(&e)
+                .0
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string()
+        }),
+    }
+}
+
+fn read_rbac(args: &DoctorArgs, cluster: &ClusterArgs, cluster_ok: bool) -> Result<Rbac, String> {
+    let mut r = Rbac::default();
+    if !args.rbac_from.is_empty() {
+        for path in &args.rbac_from {
+            let input = crate::adapters::fs::read_input(path).map_err(|e| e.to_string())?;
+            r.add_manifests(&input.name, &input.text)
+                .map_err(|e| e.to_string())?;
+        }
+        return Ok(r);
+    }
+    if !cluster_ok && args.file.is_some() {
+        return Err("the cluster refused the token".into());
+    }
+    let (rt, conn) = live::connect(cluster).map_err(|e| e.to_string())?;
+    let objects = rt
+        .block_on(conn.rbac_objects(false))
+        .map_err(|e| e.to_string())?;
+    for o in &objects {
+        r.add_object(o)?;
+    }
+    Ok(r)
+}

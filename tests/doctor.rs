@@ -1,0 +1,357 @@
+//! `doctor` end to end: a kubeconfig whose user runs the real `aws eks get-token`, the local STS (moto),
+//! the test API server with aws-auth and RBAC. Five cases: healthy, unmapped (the ConfigMap has the role
+//! with a path), mapped without RBAC, an expired token, a missing exec binary.
+
+use crate::support::apiserver::{ApiServer, Faults};
+use crate::support::{self, LocalSts, bin};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+struct World {
+    sts: LocalSts,
+    aws: PathBuf,
+    server: ApiServer,
+    dir: tempfile::TempDir,
+    key: (String, String),
+}
+
+impl World {
+    fn start() -> Option<World> {
+        let sts = support::local_sts()?;
+        let aws = support::aws_cli()?;
+        let server = ApiServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let iam = |args: &[&str]| support::aws_json(&aws, Some(&sts.url), args, None);
+        iam(&[
+            "iam",
+            "create-user",
+            "--user-name",
+            "alice",
+            "--path",
+            "/devs/",
+        ]);
+        let k = iam(&["iam", "create-access-key", "--user-name", "alice"]);
+        let key = (
+            k["AccessKey"]["AccessKeyId"].as_str().unwrap().to_string(),
+            k["AccessKey"]["SecretAccessKey"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+        support::create_assumable_role(&aws, &sts.url, "Dev");
+        // RBAC: developers may edit pods in team-a.
+        server.seed(
+            "/apis/rbac.authorization.k8s.io/v1/clusterroles/edit",
+            json!({"metadata": {"name": "edit"}, "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "create", "delete"]}]}),
+        );
+        server.seed(
+            "/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings/developers",
+            json!({"metadata": {"name": "developers", "namespace": "team-a"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"}, "subjects": [{"kind": "Group", "name": "developers"}]}),
+        );
+        Some(World {
+            sts,
+            aws,
+            server,
+            dir,
+            key,
+        })
+    }
+
+    fn map(&self, map_roles: &str, map_users: &str) {
+        let mut data = BTreeMap::new();
+        data.insert("mapRoles".to_string(), map_roles.to_string());
+        data.insert("mapUsers".to_string(), map_users.to_string());
+        self.server.seed_aws_auth(&data);
+    }
+
+    /// A kubeconfig whose user runs `command args` with alice's keys.
+    fn kubeconfig(&self, command: &str, args: &[&str]) -> PathBuf {
+        self.kubeconfig_with(command, args, (&self.key.0, &self.key.1, None))
+    }
+
+    /// The same with other credentials (key, secret, session token). No endpoint is set: `aws eks
+    /// get-token` presigns offline for the production STS host, and the doctor's STS call goes to the
+    /// local STS through --sts-endpoint.
+    fn kubeconfig_with(
+        &self,
+        command: &str,
+        args: &[&str],
+        creds: (&str, &str, Option<&str>),
+    ) -> PathBuf {
+        let mut env = vec![
+            json!({"name": "AWS_ACCESS_KEY_ID", "value": creds.0}),
+            json!({"name": "AWS_SECRET_ACCESS_KEY", "value": creds.1}),
+            json!({"name": "AWS_CONFIG_FILE", "value": "/dev/null"}),
+            json!({"name": "AWS_SHARED_CREDENTIALS_FILE", "value": "/dev/null"}),
+        ];
+        if let Some(t) = creds.2 {
+            env.push(json!({"name": "AWS_SESSION_TOKEN", "value": t}));
+        }
+        let kc = json!({
+            "apiVersion": "v1", "kind": "Config", "current-context": "prod",
+            "clusters": [{"name": "prod", "cluster": {"server": self.server.url()}}],
+            "contexts": [{"name": "prod", "context": {"cluster": "prod", "user": "alice"}}],
+            "users": [{"name": "alice", "user": {"exec": {
+                "apiVersion": "client.authentication.k8s.io/v1beta1", "command": command, "args": args,
+                "env": env, "interactiveMode": "Never"}}}],
+        });
+        let path = self.dir.path().join(format!("kubeconfig-{}", args.len()));
+        std::fs::write(&path, serde_json::to_string(&kc).unwrap()).unwrap();
+        path
+    }
+
+    fn aws_get_token(&self) -> PathBuf {
+        self.kubeconfig(self.aws.to_str().unwrap(), &GET_TOKEN)
+    }
+
+    fn doctor(&self, kubeconfig: &Path, extra: &[&str]) -> (i32, String, Value) {
+        let run = |output: &str| {
+            // The plugin inherits the environment, as under kubectl: without this, the isolation's
+            // unreachable AWS_ENDPOINT_URL would become the host of the presigned URL. Nothing here calls
+            // AWS: `aws eks get-token` presigns offline and doctor's STS call goes to --sts-endpoint.
+            bin()
+                .env_remove("AWS_ENDPOINT_URL")
+                .env("KUBECONFIG", kubeconfig)
+                .current_dir(self.dir.path())
+                .args(["doctor", "--sts-endpoint", &self.sts.url, "-o", output])
+                .args(extra)
+                .output()
+                .unwrap()
+        };
+        let text = run("text");
+        let json: Value = serde_json::from_slice(&run("json").stdout).unwrap();
+        (
+            text.status.code().unwrap(),
+            String::from_utf8(text.stdout).unwrap(),
+            json,
+        )
+    }
+}
+
+/// `name: status` for every step of a `doctor -o json`.
+fn verdicts(report: &Value) -> Vec<String> {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s["name"].as_str().unwrap(),
+                s["status"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn step<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no step {name}: {report:#}"))
+}
+
+const GET_TOKEN: [&str; 6] = [
+    "eks",
+    "get-token",
+    "--cluster-name",
+    "prod",
+    "--region",
+    "us-east-1",
+];
+
+const ALICE: &str = "    - userarn: arn:aws:iam::123456789012:user/devs/alice\n      username: alice\n      groups: [developers]\n";
+
+#[test]
+fn doctor_healthy_user() {
+    let Some(w) = World::start() else { return };
+    w.map("", ALICE);
+    let kc = w.aws_get_token();
+    let (code, text, report) = w.doctor(&kc, &["--can-i", "get", "pods", "--in", "team-a"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        verdicts(&report),
+        [
+            "kubeconfig: pass",
+            "exec plugin: pass",
+            "credentials and token: pass",
+            "token checks: pass",
+            "token lifetime: pass",
+            "STS identity: pass",
+            "cluster: pass",
+            "clock skew: pass",
+            "mapping: pass",
+            "RBAC: pass",
+            "can-i: pass"
+        ]
+    );
+    assert_eq!(
+        report["identity"],
+        "arn:aws:iam::123456789012:user/devs/alice"
+    );
+    assert!(text.contains("✓ mapping: mapUsers entry at line 8 of configmap kube-system/aws-auth: username `alice`, groups [developers]"), "{text}");
+    assert!(text.contains("✓ can-i: yes: get pods in namespace team-a (ClusterRole edit via RoleBinding team-a/developers)"), "{text}");
+    assert!(text.contains("all checks passed"));
+    // The token is shown only as a prefix.
+    assert!(
+        text.contains("(Bearer") || text.contains("k8s-… (redacted"),
+        "{text}"
+    );
+    assert!(!text.contains(&w.key.1));
+}
+
+#[test]
+fn doctor_unmapped_role_with_a_path_in_the_configmap() {
+    let Some(w) = World::start() else { return };
+    // The ConfigMap has the role with a path: it never matches the assumed role.
+    let roles = "    - rolearn: arn:aws:iam::123456789012:role/teams/Dev\n      username: dev\n      groups: [developers]\n";
+    std::fs::write(
+        w.dir.path().join("aws-auth.yaml"),
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n{roles}"),
+    )
+    .unwrap();
+    // Alice assumes the role; the plugin runs with the session's credentials.
+    let session = support::aws_json(
+        &w.aws,
+        Some(&w.sts.url),
+        &[
+            "sts",
+            "assume-role",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/Dev",
+            "--role-session-name",
+            "alice",
+        ],
+        Some((&w.key.0, &w.key.1, None)),
+    );
+    let c = &session["Credentials"];
+    let kc = w.kubeconfig_with(
+        w.aws.to_str().unwrap(),
+        &GET_TOKEN,
+        (
+            c["AccessKeyId"].as_str().unwrap(),
+            c["SecretAccessKey"].as_str().unwrap(),
+            c["SessionToken"].as_str(),
+        ),
+    );
+    // As EKS does for an unmapped identity: every request is 401.
+    w.server.set_faults(Faults {
+        unauthorized: true,
+        ..Faults::default()
+    });
+    let (code, text, report) = w.doctor(&kc, &["-f", "aws-auth.yaml"]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(step(&report, "STS identity")["status"], "pass");
+    assert_eq!(step(&report, "cluster")["status"], "fail");
+    let mapping = step(&report, "mapping");
+    assert_eq!(mapping["status"], "fail");
+    let detail = mapping["detail"].as_str().unwrap();
+    assert!(detail.starts_with("`arn:aws:iam::123456789012:role/Dev` is not mapped in aws-auth.yaml: the authenticator answers 401 Unauthorized"), "{detail}");
+    assert!(
+        detail.contains("line 8: `arn:aws:iam::123456789012:role/teams/Dev`"),
+        "{detail}"
+    );
+    assert_eq!(
+        mapping["next"],
+        "iamidmap create --arn arn:aws:iam::123456789012:role/Dev --username USER --group GROUP (role paths are stripped for you)"
+    );
+    assert!(text.contains("✗ mapping: "), "{text}");
+}
+
+#[test]
+fn doctor_mapped_user_without_rbac() {
+    let Some(w) = World::start() else { return };
+    w.map(
+        "",
+        "    - userarn: arn:aws:iam::123456789012:user/devs/alice\n      username: alice\n      groups: [nobody-binds-this]\n",
+    );
+    let kc = w.aws_get_token();
+    let (code, text, report) = w.doctor(&kc, &["--can-i", "get", "pods"]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(step(&report, "mapping")["status"], "pass");
+    let rbac = step(&report, "RBAC");
+    assert_eq!(rbac["status"], "fail");
+    assert!(
+        rbac["detail"]
+            .as_str()
+            .unwrap()
+            .contains("every request beyond discovery is 403 Forbidden")
+    );
+    assert_eq!(
+        rbac["next"],
+        "kubectl create clusterrolebinding NAME --clusterrole=view --group=nobody-binds-this"
+    );
+    let can = step(&report, "can-i");
+    assert_eq!(can["status"], "fail");
+    assert!(
+        can["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("no: nothing allows get pods in namespace default (403 Forbidden)"),
+        "{can:#}"
+    );
+}
+
+#[test]
+fn doctor_expired_token() {
+    let Some(w) = World::start() else { return };
+    w.map("", ALICE);
+    // A plugin that hands out a token botocore signed 20 minutes ago.
+    let script = format!(
+        "import base64, datetime, json\nfrom unittest import mock\nimport botocore.auth, botocore.credentials\nfrom botocore.awsrequest import AWSRequest\nold = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - datetime.timedelta(minutes=20)\nreq = AWSRequest(method='GET', url='https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15', headers={{'x-k8s-aws-id': 'prod'}})\nwith mock.patch('botocore.auth.get_current_datetime', return_value=old):\n    botocore.auth.SigV4QueryAuth(botocore.credentials.Credentials('{}', '{}'), 'sts', 'us-east-1', expires=60).add_auth(req)\ntoken = 'k8s-aws-v1.' + base64.urlsafe_b64encode(req.url.encode()).decode().rstrip('=')\nprint(json.dumps({{'kind': 'ExecCredential', 'apiVersion': 'client.authentication.k8s.io/v1beta1', 'spec': {{}}, 'status': {{'token': token}}}}))\n",
+        w.key.0, w.key.1
+    );
+    let plugin = w.dir.path().join("stale-token-plugin.py");
+    std::fs::write(&plugin, script).unwrap();
+    let kc = w.kubeconfig(
+        w.sts.python.to_str().unwrap(),
+        &[
+            plugin.to_str().unwrap(),
+            "--cluster-name",
+            "prod",
+            "--region",
+            "us-east-1",
+        ],
+    );
+    let (code, text, report) = w.doctor(&kc, &[]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(step(&report, "credentials and token")["status"], "pass");
+    let checks = step(&report, "token checks");
+    assert_eq!(checks["status"], "fail");
+    assert!(
+        checks["detail"]
+            .as_str()
+            .unwrap()
+            .contains("X-Amz-Date parameter is expired (15 minute expiration)"),
+        "{checks:#}"
+    );
+    let life = step(&report, "token lifetime");
+    assert_eq!(life["status"], "fail");
+    assert!(
+        life["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("the token expired 5 min ago"),
+        "{life:#}"
+    );
+}
+
+#[test]
+fn doctor_missing_exec_binary() {
+    let Some(w) = World::start() else { return };
+    let kc = w.kubeconfig("aws-iam-authenticator", &["token", "-i", "prod"]);
+    let (code, text, report) = w.doctor(&kc, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(verdicts(&report), ["kubeconfig: pass", "exec plugin: fail"]);
+    assert!(
+        text.contains(
+            "✗ exec plugin: `aws-iam-authenticator` is not on PATH, so kubectl cannot get a token"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("    next: install aws-iam-authenticator (https://github.com/kubernetes-sigs/aws-iam-authenticator/releases) on PATH"), "{text}");
+    assert!(text.contains("1 check failed: start with the first ✗"));
+}
