@@ -333,43 +333,16 @@ fn check_a_file_against_iam_and_rbac_manifests() {
     );
     assert_eq!(github.matches("IM040").count(), 2, "{github}");
     // --fail-on: errors are there either way; with IAM and RBAC skipped only IM041 (a warning) is left.
-    let offline = iam
-        .cmd(&iam.moto.url)
-        .current_dir(dir.path())
-        .args([
-            "check",
-            "-f",
-            "aws-auth.yaml",
-            "--skip-iam",
-            "--skip-rbac",
-            "--cluster-account",
-            ACCOUNT,
-            "-o",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let offline_args = ["--skip-iam", "--skip-rbac", "--cluster-account", ACCOUNT];
+    let offline = run(&[&offline_args[..], &["-o", "json"]].concat());
     assert_eq!(offline.status.code(), Some(0));
     let offline: Value = serde_json::from_slice(&offline.stdout).unwrap();
     assert_eq!(
         found(&offline),
         expect(&[("IM041", "arn:aws:iam::444455556666:role/Partner")])
     );
-    iam.cmd(&iam.moto.url)
-        .current_dir(dir.path())
-        .args([
-            "check",
-            "-f",
-            "aws-auth.yaml",
-            "--skip-iam",
-            "--skip-rbac",
-            "--cluster-account",
-            ACCOUNT,
-            "--fail-on",
-            "warning",
-        ])
-        .assert()
-        .code(1);
+    let strict = run(&[&offline_args[..], &["--fail-on", "warning"]].concat());
+    assert_eq!(strict.status.code(), Some(1));
 }
 
 #[test]

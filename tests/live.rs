@@ -1584,3 +1584,54 @@ fn verbose_logs_requests_without_credentials() {
         assert!(!err.contains(secret), "{secret} leaked:\n{err}");
     }
 }
+
+/// The exec plugin (`aws eks get-token` on EKS, ~0.5 s a run) runs once per command: create's RBAC
+/// check uses the write pipeline's own connection.
+#[test]
+fn create_runs_the_exec_plugin_once() {
+    let live = Live::new();
+    let count = live.dir.path().join("plugin-runs");
+    let plugin = live.dir.path().join("plugin.sh");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"exec-token\",\"expirationTimestamp\":\"2999-01-01T00:00:00Z\"}}}}'\n",
+            count.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let kubeconfig = live.dir.path().join("kubeconfig-exec");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster:\n    server: {}\ncontexts:\n- name: t\n  context:\n    cluster: t\n    user: t\ncurrent-context: t\nusers:\n- name: t\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: Never\n",
+            live.server.url(),
+            plugin.display()
+        ),
+    )
+    .unwrap();
+    live.cmd()
+        .env("KUBECONFIG", &kubeconfig)
+        .args([
+            "--as-arn",
+            ADMIN,
+            "create",
+            "--yes",
+            "--skip-iam-check",
+            "--arn",
+            ADMIN,
+            "--group",
+            "g",
+        ])
+        .assert()
+        .code(0);
+    assert!(
+        live.server
+            .log()
+            .iter()
+            .any(|l| l.method == "GET" && l.path.contains("rolebindings"))
+    );
+    assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 1);
+}

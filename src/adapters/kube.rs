@@ -131,6 +131,20 @@ impl Cluster {
                 (config, "in-cluster".to_string())
             }
         };
+        // kube-rs runs an exec plugin three times while building one client (TLS identity, expiry, auth
+        // layer); `aws eks get-token` takes about half a second a run. Run it once here and hand the
+        // client the token (a CLI run is far shorter than a token's 15 minutes). Plugins that return
+        // client certificates are left to kube.
+        if let Some(exec) = config.auth_info.exec.clone() {
+            match run_exec_plugin(&exec) {
+                Ok(ExecOutput::Token(token, _)) => {
+                    config.auth_info.exec = None;
+                    config.auth_info.token = Some(token.into());
+                }
+                Ok(ExecOutput::Other) => {}
+                Err(e) => return Err(KubeError::Config(e)),
+            }
+        }
         if let Some(user) = &options.as_user {
             config.auth_info.impersonate = Some(user.clone());
         }
@@ -225,6 +239,75 @@ impl Cluster {
             .await
             .map_err(|e| map_error(e, "create", &self.object()))
     }
+}
+
+/// What an exec plugin gave.
+pub enum ExecOutput {
+    /// A bearer token and, when the plugin says, when it expires.
+    Token(String, Option<String>),
+    /// Client certificates or something else kube handles itself.
+    Other,
+}
+
+/// Run a kubeconfig exec plugin as kubectl does (its args and env, `KUBERNETES_EXEC_INFO`, stdin only
+/// when it may be interactive), and read its ExecCredential.
+pub fn run_exec_plugin(exec: &kube::config::ExecConfig) -> Result<ExecOutput, String> {
+    let command = exec.command.clone().unwrap_or_default();
+    let mut cmd = std::process::Command::new(&command);
+    cmd.args(exec.args.clone().unwrap_or_default());
+    for pair in exec.env.clone().unwrap_or_default() {
+        if let (Some(k), Some(v)) = (pair.get("name"), pair.get("value")) {
+            cmd.env(k, v);
+        }
+    }
+    for d in exec.drop_env.clone().unwrap_or_default() {
+        cmd.env_remove(d);
+    }
+    let api = exec
+        .api_version
+        .clone()
+        .unwrap_or_else(|| "client.authentication.k8s.io/v1beta1".into());
+    cmd.env(
+        "KUBERNETES_EXEC_INFO",
+        format!(
+            r#"{{"apiVersion":"{api}","kind":"ExecCredential","spec":{{"interactive":false}}}}"#
+        ),
+    )
+    .stdin(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped());
+    let hint = exec
+        .install_hint
+        .clone()
+        .map(|h| format!(" ({})", h.trim()))
+        .unwrap_or_default();
+    let out = cmd.output().map_err(|e| {
+        format!("the kubeconfig's exec plugin `{command}` cannot run: {e}{hint}; `iamidmap doctor` walks through the setup")
+    })?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
+        return Err(format!(
+            "the kubeconfig's exec plugin `{command}` failed (exit {}): {last}; `iamidmap doctor` walks through the setup",
+            out.status.code().unwrap_or(-1)
+        ));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!("the kubeconfig's exec plugin `{command}` printed no ExecCredential JSON: {e}")
+    })?;
+    Ok(match v["status"]["token"].as_str() {
+        Some(t) if !t.is_empty() => ExecOutput::Token(
+            t.to_string(),
+            v["status"]["expirationTimestamp"]
+                .as_str()
+                .map(str::to_string),
+        ),
+        _ => ExecOutput::Other,
+    })
 }
 
 /// Logs each request (method, URL, the headers it carries, credentials cut to a prefix) and its answer

@@ -263,31 +263,27 @@ fn written_by(
     out
 }
 
-/// `create`'s checks before it writes: does the principal exist in IAM, and (on a cluster) is any of the
-/// groups or the username bound? Warnings, or refusals with `--strict`.
-/// What `create` asks to be checked, and how strictly.
-#[derive(Debug, Clone, Copy)]
-pub struct CreateChecks {
-    /// List the cluster's bindings (live mode, unless --skip-rbac-check).
-    pub rbac: bool,
-    pub strict: bool,
-    pub skip_iam: bool,
+/// What `create`'s checks found: problems (warnings, refusals with `--strict`) and checks that could
+/// not run (notes, refusals with `--strict`).
+#[derive(Debug, Default)]
+pub struct CreateFindings {
+    problems: Vec<String>,
+    unknown: Vec<String>,
 }
 
-pub fn before_create(
+/// `create`'s IAM check: does the principal exist? (Before anything is written; nothing without
+/// credentials of the principal's account, or with `--skip-iam-check`.)
+pub fn create_iam_check(
     entry: &crate::core::document::NewEntry,
-    checks: &CreateChecks,
+    skip_iam: bool,
     cluster: &ClusterArgs,
     out: Reporter,
-) -> Result<()> {
-    let (arn, username, groups) = (&entry.arn, entry.username.as_deref(), &entry.groups);
-    let CreateChecks {
-        rbac: live_cluster,
-        strict,
-        skip_iam,
-    } = *checks;
-    let mut problems: Vec<String> = vec![];
-    let mut unknown: Vec<String> = vec![];
+) -> Result<CreateFindings> {
+    let mut found = CreateFindings::default();
+    if skip_iam {
+        out.debug("IAM not checked: --skip-iam-check");
+        return Ok(found);
+    }
     let rt = live::runtime()?;
     let quick = IamOptions {
         attempts: 2,
@@ -295,75 +291,91 @@ pub fn before_create(
         timeout: std::time::Duration::from_secs(15),
         ..IamOptions::default()
     };
-    let iam = if skip_iam {
-        Err(None)
-    } else {
-        rt.block_on(Iam::connect(&aws_options(cluster), quick))
-            .map_err(Some)
+    let iam = match rt.block_on(Iam::connect(&aws_options(cluster), quick)) {
+        Ok(iam) => iam,
+        Err(reason) => {
+            found.unknown.push(format!("IAM not checked: {reason}"));
+            return Ok(found);
+        }
     };
-    match iam {
-        Ok(iam) => {
-            let probe = format!(
-                "- rolearn: {}\n",
-                serde_json::to_string(arn).unwrap_or_default()
-            );
-            let parsed =
-                crate::core::mapping::parse_list(&probe, crate::core::mapping::ListKind::Roles);
-            match parsed.entries.first().map(|e| check::iam::query(e, &iam.account)) {
-                Some(Ok((q, _))) => match rt.block_on(iam.lookup(&q)) {
-                    check::iam::Lookup::Missing => problems.push(format!(
-                        "{} `{}` does not exist in IAM (account {}): nobody can use this mapping until it is created, and whoever creates it gets this access",
-                        q.kind(),
-                        q.name(),
-                        iam.account.id
-                    )),
-                    check::iam::Lookup::Failed(reason) => unknown.push(format!("IAM lookup failed: {reason}")),
-                    check::iam::Lookup::Found(p) => out.debug(&format!("IAM: `{}` exists (ID {})", p.arn, p.id)),
-                },
-                Some(Err(check::iam::Skip::OtherAccount { account, .. })) => out.note(&format!(
-                    "`{arn}` is in account {account}, not {} of your AWS credentials; IAM not checked",
-                    iam.account.id
-                )),
-                _ => {}
+    let probe = format!(
+        "- rolearn: {}\n",
+        serde_json::to_string(&entry.arn).unwrap_or_default()
+    );
+    let parsed = crate::core::mapping::parse_list(&probe, crate::core::mapping::ListKind::Roles);
+    match parsed
+        .entries
+        .first()
+        .map(|e| check::iam::query(e, &iam.account))
+    {
+        Some(Ok((q, _))) => match rt.block_on(iam.lookup(&q)) {
+            check::iam::Lookup::Missing => found.problems.push(format!(
+                "{} `{}` does not exist in IAM (account {}): nobody can use this mapping until it is created, and whoever creates it gets this access",
+                q.kind(),
+                q.name(),
+                iam.account.id
+            )),
+            check::iam::Lookup::Failed(reason) => {
+                found.unknown.push(format!("IAM lookup failed: {reason}"))
+            }
+            check::iam::Lookup::Found(p) => {
+                out.debug(&format!("IAM: `{}` exists (ID {})", p.arn, p.id))
+            }
+        },
+        Some(Err(check::iam::Skip::OtherAccount { account, .. })) => out.note(&format!(
+            "`{}` is in account {account}, not {} of your AWS credentials; IAM not checked",
+            entry.arn, iam.account.id
+        )),
+        _ => {}
+    }
+    Ok(found)
+}
+
+/// `create`'s RBAC check on the connected cluster: does any binding name the username or a group?
+/// Groups the API server authorizes without RBAC (`system:masters`, `system:nodes`) need none.
+pub fn create_rbac_check(
+    rt: &tokio::runtime::Runtime,
+    conn: &crate::adapters::kube::Cluster,
+    entry: &crate::core::document::NewEntry,
+    found: &mut CreateFindings,
+) {
+    let groups = &entry.groups;
+    if groups
+        .iter()
+        .any(|g| rbac::AUTHORIZER_GROUPS.contains(&g.as_str()))
+    {
+        return;
+    }
+    match rt.block_on(conn.rbac_objects(true)) {
+        Ok(objects) => {
+            let mut r = Rbac::default();
+            for o in &objects {
+                let _ = r.add_object(o);
+            }
+            let username = entry.username.as_deref();
+            let user_bound = username.is_some_and(|u| !r.reach(u, &[], false).is_empty());
+            if !user_bound && !groups.iter().any(|g| r.group_bound(g)) {
+                found.problems.push(format!(
+                    "no RoleBinding or ClusterRoleBinding names {}: the mapping authenticates but grants nothing",
+                    if groups.is_empty() {
+                        format!("the username `{}`", username.unwrap_or(""))
+                    } else {
+                        format!("any of its groups ({})", groups.join(", "))
+                    }
+                ));
             }
         }
-        Err(Some(reason)) => unknown.push(format!("IAM not checked: {reason}")),
-        Err(None) => out.debug("IAM not checked: --skip-iam-check"),
+        Err(e) => found.unknown.push(format!("RBAC not checked: {e}")),
     }
-    if live_cluster {
-        let meaningful: Vec<&String> = groups
+}
+
+/// Warnings and notes, or with `--strict` a refusal (exit 3) when anything was found or not checked.
+pub fn create_verdict(found: &CreateFindings, strict: bool, out: Reporter) -> Result<()> {
+    if strict && !(found.problems.is_empty() && found.unknown.is_empty()) {
+        let all: Vec<String> = found
+            .problems
             .iter()
-            .filter(|g| !rbac::AUTHORIZER_GROUPS.contains(&g.as_str()))
-            .collect();
-        let exempt = groups.len() > meaningful.len();
-        if !exempt {
-            let (rt2, conn) = live::connect(cluster)?;
-            match rt2.block_on(conn.rbac_objects(true)) {
-                Ok(objects) => {
-                    let mut r = Rbac::default();
-                    for o in &objects {
-                        let _ = r.add_object(o);
-                    }
-                    let user_bound = username.is_some_and(|u| !r.reach(u, &[], false).is_empty());
-                    if !user_bound && !meaningful.iter().any(|g| r.group_bound(g)) {
-                        problems.push(format!(
-                            "no RoleBinding or ClusterRoleBinding names {}: the mapping authenticates but grants nothing",
-                            if groups.is_empty() {
-                                format!("the username `{}`", username.unwrap_or(""))
-                            } else {
-                                format!("any of its groups ({})", groups.join(", "))
-                            }
-                        ));
-                    }
-                }
-                Err(e) => unknown.push(format!("RBAC not checked: {e}")),
-            }
-        }
-    }
-    if strict && !(problems.is_empty() && unknown.is_empty()) {
-        let all: Vec<String> = problems
-            .iter()
-            .chain(&unknown)
+            .chain(&found.unknown)
             .map(|p| format!("  {p}"))
             .collect();
         return Err(Failure::refused(
@@ -372,10 +384,10 @@ pub fn before_create(
         )
         .into());
     }
-    for p in &problems {
+    for p in &found.problems {
         out.warn(p);
     }
-    for u in &unknown {
+    for u in &found.unknown {
         out.note(&format!("{u} (--skip-iam-check skips the lookup)"));
     }
     Ok(())

@@ -115,17 +115,19 @@ fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
 
 pub fn create(args: CreateArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
     let target = resolve(&args, out)?;
-    if let Target::Entry(entry) = &target {
-        super::check::before_create(
+    let live = args.source.file.is_none();
+    let mut found = match &target {
+        Target::Entry(entry) => Some(super::check::create_iam_check(
             entry,
-            &super::check::CreateChecks {
-                rbac: args.source.file.is_none() && !args.skip_rbac_check,
-                strict: args.strict,
-                skip_iam: args.skip_iam_check,
-            },
+            args.skip_iam_check,
             cluster,
             out,
-        )?;
+        )?),
+        Target::Account(_) => None,
+    };
+    let (strict, rbac_check) = (args.strict, live && !args.skip_rbac_check);
+    if !live && let Some(f) = &found {
+        super::check::create_verdict(f, strict, out)?;
     }
     let CreateArgs {
         noun: _,
@@ -136,7 +138,18 @@ pub fn create(args: CreateArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
         ..
     } = args;
     let planner = |doc: &AuthDocument| plan(doc, &target, no_duplicate_arns, update, out);
-    super::edit(source, cluster, &write_opts, out, planner)
+    // On a cluster, the RBAC check and the verdict run on the write pipeline's own connection.
+    let mut precheck = |rt: &tokio::runtime::Runtime, conn: &crate::adapters::kube::Cluster| {
+        if let (Some(f), Target::Entry(entry)) = (found.as_mut(), &target) {
+            if rbac_check {
+                super::check::create_rbac_check(rt, conn, entry, f);
+            }
+            super::check::create_verdict(f, strict, out)?;
+        }
+        Ok(())
+    };
+    let precheck: Option<super::live::Precheck<'_>> = live.then_some(&mut precheck);
+    super::edit(source, cluster, &write_opts, out, precheck, planner)
 }
 
 /// The edits that add (or update) the mapping in this version of the document; none when it is there.

@@ -139,5 +139,5 @@ pub fn delete(args: DeleteArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
         }
         Ok(plans)
     };
-    super::edit(source, cluster, &write_opts, out, planner)
+    super::edit(source, cluster, &write_opts, out, None, planner)
 }

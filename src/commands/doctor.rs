@@ -198,13 +198,8 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
         ));
     }
     // 3. Credentials: the plugin makes a token with them.
-    let token = match run_plugin(
-        &binary,
-        &plugin_args,
-        &env,
-        &exec.drop_env.clone().unwrap_or_default(),
-    ) {
-        Ok((token, expiry)) => {
+    let token = match crate::adapters::kube::run_exec_plugin(&exec) {
+        Ok(crate::adapters::kube::ExecOutput::Token(token, expiry)) => {
             steps.push(Step::pass(
                 "credentials and token",
                 format!(
@@ -216,6 +211,14 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
                 ),
             ));
             token
+        }
+        Ok(crate::adapters::kube::ExecOutput::Other) => {
+            steps.push(Step::warn(
+                "credentials and token",
+                "the plugin returned no token (client certificates?)",
+                "doctor follows token authentication only",
+            ));
+            return;
         }
         Err(e) => {
             let profile = plugin.profile.clone().unwrap_or_else(|| "default".into());
@@ -499,49 +502,6 @@ fn which(command: &str) -> Option<std::path::PathBuf> {
             .map(|d| d.join(command))
             .find(|p| p.is_file())
     })
-}
-
-/// Run the exec plugin as kubectl would; its token and expiry.
-fn run_plugin(
-    binary: &std::path::Path,
-    args: &[String],
-    env: &[(String, String)],
-    drop_env: &[String],
-) -> Result<(String, Option<String>), String> {
-    let mut cmd = std::process::Command::new(binary);
-    cmd.args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .env(
-            "KUBERNETES_EXEC_INFO",
-            r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{"interactive":false}}"#,
-        )
-        .stdin(std::process::Stdio::null());
-    for d in drop_env {
-        cmd.env_remove(d);
-    }
-    let out = cmd.output().map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let last = err
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .trim();
-        return Err(format!("exit {}: {last}", out.status.code().unwrap_or(-1)));
-    }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("its output is not ExecCredential JSON: {e}"))?;
-    let token = v["status"]["token"]
-        .as_str()
-        .ok_or("its ExecCredential has no status.token")?
-        .to_string();
-    Ok((
-        token,
-        v["status"]["expirationTimestamp"]
-            .as_str()
-            .map(str::to_string),
-    ))
 }
 
 /// The X-Amz-Date of a token, when it can be read (for the lifetime of a token that failed its checks).

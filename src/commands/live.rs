@@ -140,9 +140,10 @@ pub fn edit(
     args: &ClusterArgs,
     write: &WriteOptions,
     out: Reporter,
+    precheck: Option<Precheck<'_>>,
     mut plan: impl FnMut(&AuthDocument) -> Result<Vec<EditPlan>>,
 ) -> Result<i32> {
-    change(args, write, out, |doc| {
+    change_with(args, write, out, precheck, |doc| {
         let plans = plan(doc)?;
         if plans.is_empty() {
             return Ok(None);
@@ -158,17 +159,34 @@ pub fn edit(
     })
 }
 
+/// A check to run on the connected cluster before anything is read or written (create's RBAC check),
+/// on the same client: a kubeconfig exec plugin runs once per command, not once per check.
+pub type Precheck<'a> = &'a mut dyn FnMut(&tokio::runtime::Runtime, &Cluster) -> Result<()>;
+
 /// The write pipeline for any change of the data: `compute` is called on every version read.
 pub fn change(
     args: &ClusterArgs,
     write: &WriteOptions,
     out: Reporter,
+    compute: impl FnMut(&AuthDocument) -> Result<Option<NewData>>,
+) -> Result<i32> {
+    change_with(args, write, out, None, compute)
+}
+
+fn change_with(
+    args: &ClusterArgs,
+    write: &WriteOptions,
+    out: Reporter,
+    precheck: Option<Precheck<'_>>,
     mut compute: impl FnMut(&AuthDocument) -> Result<Option<NewData>>,
 ) -> Result<i32> {
     let rt = runtime()?;
     let cluster = rt
         .block_on(Cluster::connect(&options(args)))
         .map_err(|e| failure(e, args))?;
+    if let Some(check) = precheck {
+        check(&rt, &cluster)?;
+    }
     let name = source_name(args);
     let backup_dir = args
         .backup_dir

@@ -166,10 +166,11 @@ fn edit(
     cluster: &ClusterArgs,
     write_opts: &crate::cli::WriteOptions,
     out: Reporter,
+    precheck: Option<live::Precheck<'_>>,
     mut plan: impl FnMut(&AuthDocument) -> Result<Vec<crate::core::document::EditPlan>>,
 ) -> Result<i32> {
     let Some(path) = file_of(source) else {
-        return live::edit(cluster, write_opts, out, plan);
+        return live::edit(cluster, write_opts, out, precheck, plan);
     };
     let (input, doc) = load(&path)?;
     let plans = plan(&doc)?;
@@ -224,11 +225,7 @@ fn arn_matches(entry: &Entry, arn: &str) -> bool {
 
 /// Entries of both lists in the order `get` shows them (roles, then users), valid ones only.
 fn mapped_entries(doc: &AuthDocument) -> impl Iterator<Item = &Entry> {
-    doc.roles
-        .entries
-        .iter()
-        .chain(doc.users.entries.iter())
-        .filter(|e| e.is_valid())
+    doc.valid_entries()
 }
 
 /// Tell the user, once, that the document has entries the authenticator drops.

@@ -160,11 +160,7 @@ pub fn queries(doc: &AuthDocument, account: &Account) -> Vec<Query> {
 }
 
 fn entries(doc: &AuthDocument) -> impl Iterator<Item = &Entry> {
-    doc.roles
-        .entries
-        .iter()
-        .chain(doc.users.entries.iter())
-        .filter(|e| e.is_valid())
+    doc.valid_entries()
 }
 
 fn arn_location(doc: &AuthDocument, e: &Entry) -> Location {
@@ -173,15 +169,12 @@ fn arn_location(doc: &AuthDocument, e: &Entry) -> Location {
 }
 
 fn finding(id: &str, loc: Location, message: String, hint: String) -> Finding {
-    let rule = lint::rule(id).expect("check rule in the registry");
-    Finding {
-        rule: rule.id,
-        severity: rule.severity,
+    Finding::at(
+        lint::rule(id).expect("check rule in the registry"),
+        loc,
         message,
         hint,
-        line: loc.line,
-        column: loc.column,
-    }
+    )
 }
 
 fn shown(e: &Entry) -> String {

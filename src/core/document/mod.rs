@@ -347,6 +347,15 @@ impl AuthDocument {
         self.slots.iter().find(|s| s.key == key)
     }
 
+    /// The entries the authenticator keeps (valid ones), roles then users, in document order.
+    pub fn valid_entries(&self) -> impl Iterator<Item = &Entry> {
+        self.roles
+            .entries
+            .iter()
+            .chain(self.users.entries.iter())
+            .filter(|e| e.is_valid())
+    }
+
     pub fn list(&self, kind: ListKind) -> &ListParse {
         match kind {
             ListKind::Roles => &self.roles,

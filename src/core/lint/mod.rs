@@ -57,8 +57,9 @@ pub struct Ctx<'a> {
     pub doc: &'a AuthDocument,
 }
 
-impl Ctx<'_> {
-    fn at(&self, rule: &Rule, loc: Location, message: String, hint: String) -> Finding {
+impl Finding {
+    /// A finding of `rule` at `loc`, with the rule's ID and severity.
+    pub fn at(rule: &Rule, loc: Location, message: String, hint: String) -> Finding {
         Finding {
             rule: rule.id,
             severity: rule.severity,
@@ -67,6 +68,12 @@ impl Ctx<'_> {
             line: loc.line,
             column: loc.column,
         }
+    }
+}
+
+impl Ctx<'_> {
+    fn at(&self, rule: &Rule, loc: Location, message: String, hint: String) -> Finding {
+        Finding::at(rule, loc, message, hint)
     }
 
     fn inner(&self, key: DataKey, span: Span) -> Location {
