@@ -26,22 +26,22 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
         )
         .into());
     }
-    let rt = live::runtime()?;
     let mut facts = Facts {
         namespace: cluster.namespace.clone(),
         name: cluster.name.clone(),
         ..Facts::default()
     };
     // The document, and in live mode the cluster (for RBAC) and the object (for write times).
-    let (doc, connected) = match &args.source.file {
-        Some(path) => (super::load(path)?.1, None),
+    // One runtime for the cluster and IAM.
+    let (rt, doc, connected) = match &args.source.file {
+        Some(path) => (live::runtime()?, super::load(path)?.1, None),
         None => {
-            let (rt2, cluster_conn) = live::connect(cluster)?;
-            let cm = rt2
+            let (rt, cluster_conn) = live::connect(cluster)?;
+            let cm = rt
                 .block_on(cluster_conn.get())
                 .map_err(|e| live::failure(e, cluster))?;
             let doc = live::live_document(cluster, cm.as_ref())?;
-            (doc, Some((rt2, cluster_conn, cm)))
+            (rt, doc, Some((cluster_conn, cm)))
         }
     };
     // RBAC.
@@ -59,8 +59,8 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
             })?;
         }
         facts.rbac = Some(r);
-    } else if let Some((rt2, conn, _)) = &connected {
-        match rt2.block_on(conn.rbac_objects(false)) {
+    } else if let Some((conn, _)) = &connected {
+        match rt.block_on(conn.rbac_objects(false)) {
             Ok(objects) => {
                 let mut r = Rbac::default();
                 for o in &objects {
@@ -132,7 +132,7 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
         }
     }
     // When were the entries written, at the latest?
-    if let Some((_, conn, cm)) = &connected {
+    if let Some((conn, cm)) = &connected {
         facts.written_by = written_by(&doc, cm.as_ref(), &backup_dir(cluster, &conn.context));
     }
     if let Some(arn) = &args.arn {
