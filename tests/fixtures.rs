@@ -17,6 +17,10 @@ fn every_fixture_reports_and_round_trips() {
 /// Each fixture and the rules it must trigger; `[]` means no finding of warning or error.
 const EXPECTED: &[(&str, &[&str])] = &[
     ("accounts.yaml", &["IM034", "IM035"]),
+    ("authenticator-config-broken.yaml", &["IM008", "IM013"]),
+    ("authenticator-config.yaml", &["IM016"]),
+    ("authenticator-configmap-bad-yaml.yaml", &["IM050"]),
+    ("authenticator-configmap.yaml", &["IM034"]),
     ("bare-keys.yaml", &["IM006"]),
     ("comment-only.yaml", &["IM012"]),
     ("commented.yaml", &[]),
@@ -28,6 +32,8 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("duplicate-data-key.yaml", &["IM007"]),
     ("duplicate-key-in-entry.yaml", &["IM010"]),
     ("duplicates.yaml", &["IM023"]),
+    ("eksa-broken.yaml", &["IM052", "IM053", "IM054", "IM055"]),
+    ("eksa-cluster.yaml", &[]),
     ("empty-strings.yaml", &[]),
     ("folded-groups.yaml", &["IM015", "IM028"]),
     ("groups-as-string.yaml", &["IM014"]),
@@ -69,6 +75,11 @@ fn fixtures_trigger_their_rules() {
         if rules.is_empty() {
             assert!(serious.is_empty(), "{name} should be clean: {findings:#?}");
         }
+        let unexpected: Vec<&&str> = serious.iter().filter(|r| !rules.contains(r)).collect();
+        assert!(
+            unexpected.is_empty(),
+            "{name} triggers rules it should not: {unexpected:?}"
+        );
         for r in *rules {
             assert!(
                 serious.contains(r),

@@ -9,14 +9,14 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-struct Live {
-    server: ApiServer,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
+pub(crate) struct Live {
+    pub(crate) server: ApiServer,
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) kubeconfig: PathBuf,
 }
 
 impl Live {
-    fn new() -> Live {
+    pub(crate) fn new() -> Live {
         let server = ApiServer::start();
         let dir = tempfile::tempdir().unwrap();
         let kubeconfig = server.kubeconfig(dir.path());
@@ -26,11 +26,11 @@ impl Live {
             kubeconfig,
         }
     }
-    fn backups(&self) -> PathBuf {
+    pub(crate) fn backups(&self) -> PathBuf {
         self.dir.path().join("backups")
     }
     /// The binary, pointed at this cluster, with backups in the test's directory.
-    fn cmd(&self) -> assert_cmd::Command {
+    pub(crate) fn cmd(&self) -> assert_cmd::Command {
         let mut cmd = bin();
         cmd.env("KUBECONFIG", &self.kubeconfig)
             .env("XDG_STATE_HOME", self.dir.path().join("state"))
@@ -38,14 +38,14 @@ impl Live {
             .arg(self.backups());
         cmd
     }
-    fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+    pub(crate) fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
         self.cmd().args(args).assert()
     }
     fn data(&self) -> BTreeMap<String, String> {
         let cm = self.server.aws_auth().expect("aws-auth exists");
         serde_json::from_value(cm["data"].clone()).unwrap_or_default()
     }
-    fn backup_files(&self) -> Vec<PathBuf> {
+    pub(crate) fn backup_files(&self) -> Vec<PathBuf> {
         match std::fs::read_dir(self.backups()) {
             Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
             Err(_) => vec![],

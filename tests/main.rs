@@ -1,6 +1,7 @@
 //! The integration test suite: the real binary on the project's fixtures and on the shared corpus,
 //! the CLI contracts, generated docs, and property tests of the lossless editor.
 
+mod carriers;
 mod check;
 mod cli;
 mod corpus;

@@ -56,9 +56,13 @@ pub struct ClusterArgs {
     /// Namespace of the ConfigMap
     #[arg(long, global = true, default_value = "kube-system")]
     pub namespace: String,
-    /// Name of the ConfigMap
+    /// Name of the ConfigMap (with `--kind authenticator-config`: aws-iam-authenticator)
     #[arg(long, global = true, default_value = "aws-auth")]
     pub name: String,
+    /// Which carrier of identity mappings to read: detected by default (a file's content; on a cluster,
+    /// aws-auth, else the aws-iam-authenticator ConfigMap of kops and self-managed clusters)
+    #[arg(long, global = true, value_enum, value_name = "KIND")]
+    pub kind: Option<Kind>,
     /// The IAM ARN you authenticate to the cluster as, for the lockout guard (default: asked from STS
     /// GetCallerIdentity with the standard AWS credential chain)
     #[arg(long, global = true, value_name = "ARN")]
@@ -79,6 +83,28 @@ pub struct ClusterArgs {
     /// Set from `-v`: log API requests (credentials redacted)
     #[arg(skip)]
     pub verbose: bool,
+}
+
+/// The carriers of identity mappings (`--kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    /// The EKS ConfigMap kube-system/aws-auth
+    AwsAuth,
+    /// aws-iam-authenticator's config: its file, or the ConfigMap kube-system/aws-iam-authenticator
+    AuthenticatorConfig,
+    /// An EKS Anywhere AWSIamConfig in a cluster spec file
+    Awsiamconfig,
+}
+
+impl Kind {
+    pub fn carrier(self) -> crate::core::document::CarrierKind {
+        use crate::core::document::CarrierKind;
+        match self {
+            Kind::AwsAuth => CarrierKind::AwsAuth,
+            Kind::AuthenticatorConfig => CarrierKind::AuthenticatorConfig,
+            Kind::Awsiamconfig => CarrierKind::AwsIamConfig,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -488,6 +514,10 @@ pub struct VerifyArgs {
     /// A reserved username prefix of the server (`reservedPrefixConfig`); repeatable
     #[arg(long = "reserved-prefix", value_name = "PREFIX")]
     pub reserved_prefixes: Vec<String>,
+    /// With an authenticator config or AWSIamConfig whose backend modes include EKSConfigMap: the
+    /// aws-auth manifest that backend reads, so the whole chain is simulated
+    #[arg(long, value_name = "FILE")]
+    pub aws_auth: Option<PathBuf>,
     #[command(flatten)]
     pub source: Source,
     /// Output: a summary, or the TokenReview as JSON or YAML

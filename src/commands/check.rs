@@ -34,7 +34,7 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
     // The document, and in live mode the cluster (for RBAC) and the object (for write times).
     // One runtime for the cluster and IAM.
     let (rt, doc, connected) = match &args.source.file {
-        Some(path) => (live::runtime()?, super::load(path)?.1, None),
+        Some(path) => (live::runtime()?, super::load(path, cluster.kind)?.1, None),
         None => {
             let (rt, cluster_conn) = live::connect(cluster)?;
             let cm = rt

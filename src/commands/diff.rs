@@ -24,9 +24,9 @@ pub fn read_source(source: &str, cluster: &ClusterArgs, out: Reporter) -> Result
                 )
             })?;
             out.note(&format!("latest backup: {}", newest.path.display()));
-            Ok(load(&newest.path)?.1)
+            Ok(load(&newest.path, cluster.kind)?.1)
         }
-        path => Ok(load(std::path::Path::new(path))?.1),
+        path => Ok(load(std::path::Path::new(path), cluster.kind)?.1),
     }
 }
 

@@ -597,7 +597,9 @@ fn cluster_answer(kc: &Kubeconfig, context: &str, token: &str, steps: &mut Vec<S
 /// aws-auth from `-f`, else from the cluster with the kubeconfig's credentials.
 fn aws_auth(args: &DoctorArgs, cluster: &ClusterArgs) -> Result<AuthDocument, String> {
     match &args.file {
-        Some(path) => load(path).map(|(_, d)| d).map_err(|e| e.to_string()),
+        Some(path) => load(path, cluster.kind)
+            .map(|(_, d)| d)
+            .map_err(|e| e.to_string()),
         None => live::read(
             cluster,
             Reporter {

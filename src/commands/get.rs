@@ -72,7 +72,7 @@ pub fn get(args: GetArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
     };
     let path = file_of(source);
     let doc = match &path {
-        Some(path) => load(path)?.1,
+        Some(path) => load(path, cluster.kind)?.1,
         None => live::read(cluster, out)?,
     };
     warn_dropped(&doc, out);

@@ -69,13 +69,67 @@ fn source_name(args: &ClusterArgs) -> String {
     format!("configmap {}/{}", args.namespace, args.name)
 }
 
+/// An AWSIamConfig is not a live object iamidmap edits: EKS Anywhere renders it from the cluster spec.
+fn refuse_awsiamconfig(args: &ClusterArgs) -> Result<()> {
+    if args.kind == Some(crate::cli::Kind::Awsiamconfig) {
+        return Err(Failure::error(
+            "an AWSIamConfig is part of the EKS Anywhere cluster spec; iamidmap edits it in the spec file".to_string(),
+            Some("pass -f CLUSTER-SPEC.yaml, then roll it out with `eksctl anywhere upgrade cluster -f CLUSTER-SPEC.yaml` (or let GitOps do it)".to_string()),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// A cluster without aws-auth but with the aws-iam-authenticator ConfigMap (kops, self-managed): when
+/// neither `--kind` nor `--name` chose, that ConfigMap is the one to work on. Costs a request only when
+/// aws-auth does not exist.
+fn authenticator_instead(
+    args: &ClusterArgs,
+    rt: &tokio::runtime::Runtime,
+    cluster: &mut Cluster,
+    out: Reporter,
+) -> Result<Option<(ClusterArgs, Option<ConfigMap>)>> {
+    if args.kind.is_some() || args.name != "aws-auth" {
+        return Ok(None);
+    }
+    let name = crate::core::document::AUTHENTICATOR_CONFIGMAP;
+    let previous = std::mem::replace(&mut cluster.name, name.to_string());
+    match rt.block_on(cluster.get()) {
+        Ok(Some(cm)) => {
+            out.note(&format!(
+                "configmap {ns}/aws-auth does not exist; using {ns}/{name}, the aws-iam-authenticator config (kops, self-managed); pass --kind to choose",
+                ns = args.namespace
+            ));
+            let mut switched = args.clone();
+            switched.name = name.to_string();
+            switched.kind = Some(crate::cli::Kind::AuthenticatorConfig);
+            Ok(Some((switched, Some(cm))))
+        }
+        _ => {
+            cluster.name = previous;
+            Ok(None)
+        }
+    }
+}
+
 /// Read the live ConfigMap as a document (an absent ConfigMap reads as an empty one).
 pub fn read(args: &ClusterArgs, out: Reporter) -> Result<AuthDocument> {
+    refuse_awsiamconfig(args)?;
     let rt = runtime()?;
-    let cluster = rt
+    let mut cluster = rt
         .block_on(Cluster::connect(&options(args)))
         .map_err(|e| failure(e, args))?;
-    let cm = rt.block_on(cluster.get()).map_err(|e| failure(e, args))?;
+    let mut cm = rt.block_on(cluster.get()).map_err(|e| failure(e, args))?;
+    let switched;
+    let mut args = args;
+    if cm.is_none()
+        && let Some((a, found)) = authenticator_instead(args, &rt, &mut cluster, out)?
+    {
+        switched = a;
+        args = &switched;
+        cm = found;
+    }
     if cm.is_none() {
         out.note(&format!(
             "{} does not exist in context `{}`; it maps nothing",
@@ -92,6 +146,7 @@ pub fn live_document(args: &ClusterArgs, cm: Option<&ConfigMap>) -> Result<AuthD
         &args.namespace,
         &args.name,
         &data_of(cm),
+        args.kind.map(crate::cli::Kind::carrier),
     )
     .map_err(|e| {
         Failure::error(
@@ -130,7 +185,7 @@ fn updated(
 
 /// What a change writes: the map values to merge into the object's data, or its whole data.
 pub enum NewData {
-    Merge(BTreeMap<crate::core::mapping::DataKey, String>),
+    Merge(BTreeMap<String, String>),
     Replace(BTreeMap<String, String>),
 }
 
@@ -180,14 +235,16 @@ fn change_with(
     precheck: Option<Precheck<'_>>,
     mut compute: impl FnMut(&AuthDocument) -> Result<Option<NewData>>,
 ) -> Result<i32> {
+    refuse_awsiamconfig(args)?;
     let rt = runtime()?;
-    let cluster = rt
+    let mut cluster = rt
         .block_on(Cluster::connect(&options(args)))
         .map_err(|e| failure(e, args))?;
     if let Some(check) = precheck {
         check(&rt, &cluster)?;
     }
-    let name = source_name(args);
+    let mut switched: Option<ClusterArgs> = None;
+    let mut name = source_name(args);
     let backup_dir = args
         .backup_dir
         .clone()
@@ -197,7 +254,16 @@ fn change_with(
     let mut confirmed = write.yes;
     let mut last_error: Option<KubeError> = None;
     for attempt in 1..=MAX_ATTEMPTS {
+        let args = switched.as_ref().unwrap_or(args);
         let cm = match rt.block_on(cluster.get()) {
+            Ok(None) if attempt == 1 => {
+                if let Some((a, _)) = authenticator_instead(args, &rt, &mut cluster, out)? {
+                    name = source_name(&a);
+                    switched = Some(a);
+                    continue;
+                }
+                None
+            }
             Ok(cm) => cm,
             Err(e) if e.is_transient() => {
                 out.warn(&format!("reading {name} failed ({e}); retrying"));
@@ -211,7 +277,7 @@ fn change_with(
         let old_data = data_of(cm.as_ref());
         let new_data: BTreeMap<String, String> = match compute(&doc)? {
             None => {
-                if attempt > 1 {
+                if attempt > 1 + u32::from(switched.is_some()) {
                     out.note(&format!(
                         "{name} already has the change; nothing more to do"
                     ));
@@ -222,13 +288,13 @@ fn change_with(
             Some(NewData::Merge(values)) => {
                 let mut data = old_data.clone();
                 for (k, v) in values {
-                    data.insert(k.as_str().to_string(), v);
+                    data.insert(k, v);
                 }
                 data
             }
         };
         if new_data == old_data {
-            if attempt > 1 {
+            if attempt > 1 + u32::from(switched.is_some()) {
                 out.note(&format!(
                     "{name} already has the change; nothing more to do"
                 ));
@@ -237,8 +303,14 @@ fn change_with(
             }
             return Ok(EXIT_OK);
         }
-        let new_doc = live::document(&name, &args.namespace, &args.name, &new_data)
-            .map_err(|e| Failure::error(format!("the new data cannot be read: {e}"), None))?;
+        let new_doc = live::document(
+            &name,
+            &args.namespace,
+            &args.name,
+            &new_data,
+            Some(doc.facts.carrier.kind),
+        )
+        .map_err(|e| Failure::error(format!("the new data cannot be read: {e}"), None))?;
         let diff = render::unified_diff(&name, &doc.text, &new_doc.text);
         if write.dry_run {
             print!("{diff}");
@@ -294,6 +366,9 @@ fn change_with(
                     cluster.context,
                     written.metadata.resource_version.unwrap_or_default()
                 ));
+                if let Some(next) = super::rollout_hint(&new_doc, None) {
+                    out.note(&next);
+                }
                 return Ok(EXIT_OK);
             }
             Err(e @ (KubeError::Conflict(_) | KubeError::AlreadyExists(_))) => {

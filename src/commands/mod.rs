@@ -37,6 +37,9 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         mut cluster,
     } = cli;
     cluster.verbose = verbose;
+    if cluster.kind == Some(crate::cli::Kind::AuthenticatorConfig) && cluster.name == "aws-auth" {
+        cluster.name = crate::core::document::AUTHENTICATOR_CONFIGMAP.to_string();
+    }
     let out = Reporter { quiet, verbose };
     match command {
         Command::Get(args) => get::get(args, &cluster, out),
@@ -70,7 +73,8 @@ fn apply_all(
         for note in &outcome.notes {
             out.note(note);
         }
-        doc = AuthDocument::parse(&doc.source_name, outcome.text)
+        doc = doc
+            .reparse(outcome.text)
             .map_err(|e| Failure::error(e.to_string(), None))?;
     }
     Ok(doc)
@@ -172,7 +176,7 @@ fn edit(
     let Some(path) = file_of(source) else {
         return live::edit(cluster, write_opts, out, precheck, plan);
     };
-    let (input, doc) = load(&path)?;
+    let (input, doc) = load(&path, cluster.kind)?;
     let plans = plan(&doc)?;
     if plans.is_empty() {
         return Ok(crate::cli::diagnostics::EXIT_OK);
@@ -186,7 +190,37 @@ fn edit(
         return Ok(code);
     }
     guard(&doc, &new, me.as_deref(), write_opts.force, out)?;
-    write::write_file(&input, &new.text, write_opts, out)
+    let code = write::write_file(&input, &new.text, write_opts, out)?;
+    if code == crate::cli::diagnostics::EXIT_OK
+        && let Some(next) = rollout_hint(&new, Some(&input.name))
+    {
+        out.note(&next);
+    }
+    Ok(code)
+}
+
+/// What makes a written change take effect, for the carriers where writing is not enough: EKS Anywhere
+/// rolls out the cluster spec, and aws-iam-authenticator reads its mounted config only when it starts.
+fn rollout_hint(doc: &AuthDocument, file: Option<&str>) -> Option<String> {
+    use crate::core::document::CarrierKind;
+    let c = &doc.facts.carrier;
+    let restart = "kubectl -n kube-system rollout restart daemonset/aws-iam-authenticator";
+    match (c.kind, file) {
+        (CarrierKind::AwsAuth, _) => None,
+        (CarrierKind::AwsIamConfig, Some(f)) => Some(format!(
+            "EKS Anywhere applies the AWSIamConfig when the cluster spec is rolled out: run `eksctl anywhere upgrade cluster -f {f}` (or commit and push it if GitOps/Flux manages the cluster)"
+        )),
+        (CarrierKind::AwsIamConfig, None) => None,
+        (CarrierKind::AuthenticatorConfig, Some(f)) if c.in_configmap => Some(format!(
+            "apply it with `kubectl apply -f {f}`, then restart the authenticator, which reads config.yaml only when it starts: `{restart}` (kops: `kops update cluster --yes` if the config comes from the cluster spec)"
+        )),
+        (CarrierKind::AuthenticatorConfig, Some(_)) => Some(
+            "aws-iam-authenticator reads this config only when it starts: restart the server (its pod or service) to apply the change".to_string(),
+        ),
+        (CarrierKind::AuthenticatorConfig, None) => Some(format!(
+            "aws-iam-authenticator reads config.yaml only when it starts: `{restart}` applies the change"
+        )),
+    }
 }
 
 /// The file to work on, if any (`None`: the live cluster).
@@ -194,10 +228,18 @@ fn file_of(source: Source) -> Option<PathBuf> {
     source.file
 }
 
-/// Read and parse a manifest; errors name the file, the line and the fix.
-fn load(path: &std::path::Path) -> Result<(fs::Input, AuthDocument)> {
+/// Read and parse a manifest (as `--kind` says, else detected); errors name the file, the line and the fix.
+fn load(
+    path: &std::path::Path,
+    kind: Option<crate::cli::Kind>,
+) -> Result<(fs::Input, AuthDocument)> {
     let input = fs::read_input(path)?;
-    let doc = AuthDocument::parse(&input.name, input.text.clone()).map_err(|e| {
+    let doc = AuthDocument::parse_as(
+        &input.name,
+        input.text.clone(),
+        kind.map(crate::cli::Kind::carrier),
+    )
+    .map_err(|e| {
         Failure::error(
             e.to_string(),
             Some(format!(
@@ -219,7 +261,7 @@ fn arn_matches(entry: &Entry, arn: &str) -> bool {
         return true;
     }
     crate::core::arn::canonicalize(arn.trim())
-        .map(|(_, canonical)| entry.arn.eq_ignore_ascii_case(&canonical))
+        .map(|(_, canonical)| entry.matched_arn().eq_ignore_ascii_case(&canonical))
         .unwrap_or(false)
 }
 
@@ -230,6 +272,32 @@ fn mapped_entries(doc: &AuthDocument) -> impl Iterator<Item = &Entry> {
 
 /// Tell the user, once, that the document has entries the authenticator drops.
 fn warn_dropped(doc: &AuthDocument, out: Reporter) {
+    let kind = doc.facts.carrier.kind;
+    if let Some((why, _)) = &doc.facts.carrier.inner_error {
+        out.warn(&format!(
+            "{why} (`iamidmap validate -f {}` shows where)",
+            doc.source_name
+        ));
+    }
+    if kind.structured() {
+        let bad = doc
+            .roles
+            .entries
+            .iter()
+            .chain(&doc.users.entries)
+            .filter(|e| !e.is_valid())
+            .count();
+        let wrong = doc.slots.iter().filter(|s| s.wrong_type.is_some()).count();
+        if bad + wrong > 0 {
+            out.warn(&format!(
+                "the {} has {} the authenticator cannot load, so its server refuses to start (`iamidmap validate -f {}` shows them); entries it cannot load are not shown",
+                kind.label(),
+                if bad + wrong == 1 { "a value".to_string() } else { format!("{} values", bad + wrong) },
+                doc.source_name
+            ));
+        }
+        return;
+    }
     let mut dropped = 0;
     for key in [DataKey::MapRoles, DataKey::MapUsers] {
         let list = if key == DataKey::MapRoles {

@@ -22,7 +22,8 @@ pub fn fix_document(mut doc: AuthDocument, out: Reporter) -> Result<(AuthDocumen
             )
         })?;
         out.note(&format!("fix {}: {}", fix.rule, fix.description));
-        doc = AuthDocument::parse(&doc.source_name, outcome.text)
+        doc = doc
+            .reparse(outcome.text)
             .map_err(|e| Failure::error(e.to_string(), None))?;
         applied += 1;
         if applied > 100 {

@@ -23,7 +23,7 @@ pub fn restore(args: RestoreArgs, cluster: &ClusterArgs, out: Reporter) -> Resul
             })?
         }
     };
-    let (input, doc) = load(&path)?;
+    let (input, doc) = load(&path, cluster.kind)?;
     if !doc.facts.duplicate_keys.is_empty() {
         return Err(Failure::error(
             format!(

@@ -46,7 +46,11 @@ pub fn validate(
         } else {
             input.text.clone()
         };
-        let (_, findings) = lint::lint_text(&input.name, &text);
+        let (_, findings) = lint::lint_text_as(
+            &input.name,
+            &text,
+            cluster.kind.map(crate::cli::Kind::carrier),
+        );
         results.push((input.name, findings));
     }
     let text = match format {
@@ -78,8 +82,11 @@ fn fix_file(
     cluster: &crate::cli::ClusterArgs,
     out: crate::cli::diagnostics::Reporter,
 ) -> Result<String> {
-    let Ok(doc) = crate::core::document::AuthDocument::parse(&input.name, input.text.clone())
-    else {
+    let Ok(doc) = crate::core::document::AuthDocument::parse_as(
+        &input.name,
+        input.text.clone(),
+        cluster.kind.map(crate::cli::Kind::carrier),
+    ) else {
         return Ok(input.text.clone());
     };
     let (fixed, n) = super::repair::fix_document(doc.clone(), out)?;

@@ -6,6 +6,9 @@ use super::{live, load};
 use crate::adapters::sts;
 use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Failure, Reporter};
 use crate::cli::{ClusterArgs, ReviewFormat, VerifyArgs};
+use crate::core::document::AuthDocument;
+use crate::core::mapping::EffectiveMapping;
+use crate::core::mapping::backend::BackendMode;
 use crate::core::review::{self, Review};
 use crate::core::token::{self, Identity, TokenError, Verifier};
 use anyhow::Result;
@@ -72,8 +75,38 @@ pub(super) fn identity_of(
     token::identity_from_sts_response(&body, &presigned)
 }
 
-fn summary(r: &Review, where_: Option<String>) -> String {
+/// What one backend of the chain holds: this document (its own backend), the `--aws-auth` file for
+/// EKSConfigMap, or why iamidmap cannot tell.
+fn backend_mapping<'m, 'a>(
+    mode: BackendMode,
+    doc: &AuthDocument,
+    own: &'m EffectiveMapping<'a>,
+    aws_auth: Option<&'m EffectiveMapping<'a>>,
+) -> Result<&'m EffectiveMapping<'a>, String> {
+    if mode == doc.facts.carrier.kind.backend() {
+        return Ok(own);
+    }
+    match mode {
+        BackendMode::EksConfigMap => aws_auth.ok_or_else(|| {
+            "it reads kube-system/aws-auth; pass --aws-auth FILE to include it".to_string()
+        }),
+        BackendMode::MountedFile => {
+            Err("it reads the authenticator's config file; verify that file with -f".to_string())
+        }
+        BackendMode::Crd => {
+            Err("IAMIdentityMapping objects (CRD backend) are not read by iamidmap".to_string())
+        }
+        BackendMode::DynamicFile => {
+            Err("the DynamicFile backend's JSON file is not read by iamidmap".to_string())
+        }
+    }
+}
+
+fn summary(r: &Review, where_: Option<String>, chained: bool) -> String {
     let mut out = String::new();
+    if chained && let Some(b) = r.backend {
+        out.push_str(&format!("backend: {b}\n"));
+    }
     match &r.user {
         Some(u) if r.authenticated => {
             out.push_str(&format!(
@@ -121,6 +154,7 @@ pub fn verify(args: VerifyArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
         access_key_id,
         node_name,
         reserved_prefixes,
+        aws_auth,
         source,
         output,
     } = args;
@@ -147,38 +181,73 @@ pub fn verify(args: VerifyArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
         }
         (None, None) => unreachable!("clap requires --token or --arn"),
     };
+    let aws_auth_doc = match &aws_auth {
+        Some(p) => Some(load(p, Some(crate::cli::Kind::AwsAuth))?.1),
+        None => None,
+    };
     let (review, doc) = match identity {
         Err(e) => (Review::denied(e.to_string()), None),
         Ok(id) => {
             let doc = match &source.file {
-                Some(path) => load(path)?.1,
+                Some(path) => load(path, cluster.kind)?.1,
                 None => live::read(cluster, out)?,
             };
-            let r = review::review(&id, &doc.effective(), node_name.as_deref(), &reserved);
+            let r = match doc.backend_chain() {
+                Err(e) => Review::denied(format!(
+                    "{e}: the authenticator refuses to start with this {}",
+                    doc.facts.carrier.kind.label()
+                )),
+                Ok(modes) => {
+                    let own = doc.effective();
+                    let other = aws_auth_doc.as_ref().map(AuthDocument::effective);
+                    let backends: Vec<review::Backend<'_, '_>> = modes
+                        .iter()
+                        .map(|&mode| review::Backend {
+                            mode,
+                            mapping: backend_mapping(mode, &doc, &own, other.as_ref()),
+                        })
+                        .collect();
+                    review::chain(&id, &backends, node_name.as_deref(), &reserved)
+                }
+            };
             (r, Some(doc))
         }
     };
+    let chained = doc
+        .as_ref()
+        .is_some_and(|d| d.facts.carrier.kind.structured());
+    // The entry is in this document, or (a later backend of the chain) in the --aws-auth file.
+    let answered_here = doc.as_ref().is_some_and(|d| {
+        review
+            .backend
+            .is_none_or(|b| b == d.facts.carrier.kind.backend().name())
+    });
+    let (doc, source_file) = if answered_here {
+        (doc, source.file.clone())
+    } else {
+        (aws_auth_doc.or(doc), aws_auth.clone())
+    };
     let where_ = review.entry.as_ref().map(|e| {
-        let line = match (&doc, &source.file) {
+        let line = match (&doc, &source_file) {
             (Some(d), Some(_)) => {
                 format!(", line {} of {}", d.entry_location(e).line, d.source_name)
             }
             _ => String::new(),
         };
-        format!(
-            "`{}` ({} entry #{}{line})",
-            e.arn,
-            e.list.data_key().as_str(),
-            e.index + 1
-        )
+        let key = doc.as_ref().map_or_else(
+            || e.list.data_key().as_str().to_string(),
+            |d| d.facts.carrier.kind.key_path(e.list.data_key()),
+        );
+        format!("`{}` ({key} entry #{}{line})", e.arn, e.index + 1)
     });
+
     match output {
         ReviewFormat::Json => println!("{}", serde_json::to_string_pretty(&review.token_review())?),
         ReviewFormat::Yaml => print!(
             "{}",
             serde_saphyr::to_string(&review.token_review()).unwrap_or_default()
         ),
-        ReviewFormat::Text => print!("{}", summary(&review, where_)),
+        ReviewFormat::Text => print!("{}", summary(&review, where_, chained)),
     }
     Ok(if review.authenticated {
         EXIT_OK

@@ -132,7 +132,7 @@ pub fn plan_fixes(doc: &AuthDocument) -> Vec<Fix> {
         (DataKey::MapRoles, ListKind::Roles),
         (DataKey::MapUsers, ListKind::Users),
     ] {
-        let Some(slot) = doc.slot(key).filter(|s| s.not_string.is_none()) else {
+        let Some(slot) = doc.slot(key).filter(|s| s.wrong_type.is_none()) else {
             continue;
         };
         let mut content = slot.content.clone();
@@ -208,7 +208,7 @@ pub fn plan_fixes(doc: &AuthDocument) -> Vec<Fix> {
     }
     if let Some(slot) = doc
         .slot(DataKey::MapAccounts)
-        .filter(|s| s.not_string.is_none())
+        .filter(|s| s.wrong_type.is_none())
     {
         let fixed = UNQUOTED_ACCOUNT.replace_all(&slot.content, |c: &regex::Captures<'_>| {
             format!("{}\"{}\"{}", &c[1], &c[2], &c[3])

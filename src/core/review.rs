@@ -1,6 +1,8 @@
-//! What the authenticator answers for an identity: the EKSConfigMap mapping (entry, then `mapAccounts`),
-//! templates rendered, as a TokenReview (spec §4.5, §5, §9.2). Pure: the EC2 name lookup is an argument.
+//! What the authenticator answers for an identity: each backend of the chain in order (entry, then that
+//! backend's `mapAccounts`), templates rendered, as a TokenReview (spec §4.5, §5, §9.2). Pure: the EC2
+//! name lookup is an argument.
 
+use crate::core::mapping::backend::BackendMode;
 use crate::core::mapping::template::{self, Identity as TemplateIdentity};
 use crate::core::mapping::{EffectiveMapping, Entry, Resolution};
 use crate::core::token::Identity;
@@ -25,7 +27,15 @@ pub struct Review {
     pub error: Option<String>,
     pub entry: Option<Entry>,
     pub via_account: bool,
+    /// The backend that answered (`EKSConfigMap`, `MountedFile`).
+    pub backend: Option<&'static str>,
     pub notes: Vec<String>,
+}
+
+/// One backend of the chain: its mode and the mapping it holds, or why iamidmap cannot read it.
+pub struct Backend<'m, 'a> {
+    pub mode: BackendMode,
+    pub mapping: Result<&'m EffectiveMapping<'a>, String>,
 }
 
 impl Review {
@@ -36,6 +46,7 @@ impl Review {
             error: Some(error),
             entry: None,
             via_account: false,
+            backend: None,
             notes: vec![],
         }
     }
@@ -57,21 +68,46 @@ fn render(
     tpl: &str,
     vars: &TemplateIdentity,
     what: &str,
+    mapper: &str,
     notes: &mut Vec<String>,
 ) -> Result<String, String> {
-    let rendered = template::render(tpl, vars)
-        .map_err(|e| format!("mapper EKSConfigMap renderTemplates error: error rendering {what} template {tpl:?}: {e}"))?;
+    let rendered = template::render(tpl, vars).map_err(|e| {
+        format!(
+            "mapper {mapper} renderTemplates error: error rendering {what} template {tpl:?}: {e}"
+        )
+    })?;
     if rendered.unresolved_ec2 {
         notes.push("`{{EC2PrivateDNSName}}` is shown unresolved: pass --node-name with the instance's private DNS name".into());
     }
     Ok(rendered.text)
 }
 
-/// Map an identity through the EKSConfigMap backend, exactly as `doMapping` does for it. `reserved` is
-/// the backend's reserved username prefixes (`server.reservedPrefixConfig`; none unless configured).
+/// Map an identity through the EKSConfigMap backend alone (EKS), exactly as `doMapping` does for it.
+/// `reserved` is the backend's reserved username prefixes (`server.reservedPrefixConfig`).
 pub fn review(
     identity: &Identity,
     mapping: &EffectiveMapping<'_>,
+    ec2_private_dns_name: Option<&str>,
+    reserved: &[&str],
+) -> Review {
+    chain(
+        identity,
+        &[Backend {
+            mode: BackendMode::EksConfigMap,
+            mapping: Ok(mapping),
+        }],
+        ec2_private_dns_name,
+        reserved,
+    )
+}
+
+/// `doMapping` over a chain of backends (spec §4.5): the first backend with an entry for the caller
+/// answers (a template or reserved-prefix error stops the chain and denies); otherwise that backend's
+/// `mapAccounts` may map the caller; otherwise the next backend. A backend iamidmap cannot read is
+/// skipped with a note saying so.
+pub fn chain(
+    identity: &Identity,
+    backends: &[Backend<'_, '_>],
     ec2_private_dns_name: Option<&str>,
     reserved: &[&str],
 ) -> Review {
@@ -105,26 +141,35 @@ pub fn review(
         ec2_private_dns_name: ec2_private_dns_name.map(str::to_string),
     };
     let mut notes = vec![];
-    match mapping.resolve(&identity.canonical_arn) {
-        Some(Resolution::Entry(e)) => {
-            let rendered = render(&e.username, &vars, "username", &mut notes).and_then(|u| {
-                let groups = e
-                    .groups
-                    .iter()
-                    .map(|g| render(g, &vars, "group", &mut notes))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok((u, groups))
-            });
+    for backend in backends {
+        let mapper = backend.mode.name();
+        let mapping = match &backend.mapping {
+            Ok(m) => m,
+            Err(why) => {
+                notes.push(format!("backend {mapper} was not consulted: {why}"));
+                continue;
+            }
+        };
+        if let Some(e) = mapping.lookup_entry(&identity.canonical_arn) {
+            let rendered =
+                render(&e.username, &vars, "username", mapper, &mut notes).and_then(|u| {
+                    let groups = e
+                        .groups
+                        .iter()
+                        .map(|g| render(g, &vars, "group", mapper, &mut notes))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok((u, groups))
+                });
             let rendered = rendered.and_then(|(u, g)| {
                 if crate::core::mapping::backend::reserved_prefix(&u, reserved).is_some() {
                     return Err(format!(
-                        "invalid username '{u}' for mapper EKSConfigMap: username must not begin with with the following prefixes: [{}]",
+                        "invalid username '{u}' for mapper {mapper}: username must not begin with with the following prefixes: [{}]",
                         reserved.join(" ")
                     ));
                 }
                 Ok((u, g))
             });
-            match rendered {
+            return match rendered {
                 Ok((username, groups)) => Review {
                     authenticated: true,
                     user: Some(User {
@@ -136,28 +181,37 @@ pub fn review(
                     error: None,
                     entry: Some(e.clone()),
                     via_account: false,
+                    backend: Some(mapper),
                     notes,
                 },
                 Err(msg) => Review {
                     entry: Some(e.clone()),
+                    backend: Some(mapper),
+                    notes,
                     ..Review::denied(msg)
                 },
-            }
+            };
         }
-        Some(Resolution::Account(arn)) => Review {
-            authenticated: true,
-            user: Some(User {
-                username: arn,
-                uid,
-                groups: vec![],
-                extra,
-            }),
-            error: None,
-            entry: None,
-            via_account: true,
-            notes,
-        },
-        None => Review::denied("identity is not mapped".into()),
+        if let Some(Resolution::Account(arn)) = mapping.resolve(&identity.canonical_arn) {
+            return Review {
+                authenticated: true,
+                user: Some(User {
+                    username: arn,
+                    uid,
+                    groups: vec![],
+                    extra,
+                }),
+                error: None,
+                entry: None,
+                via_account: true,
+                backend: Some(mapper),
+                notes,
+            };
+        }
+    }
+    Review {
+        notes,
+        ..Review::denied("identity is not mapped".into())
     }
 }
 
@@ -266,5 +320,59 @@ mod tests {
             r.user.unwrap().username,
             "arn:aws:iam::444455556666:user/carol"
         );
+    }
+
+    #[test]
+    fn the_chain_stops_at_the_first_backend_that_maps_or_fails() {
+        let file = AuthDocument::parse("c", "clusterID: c\nserver:\n  mapRoles:\n  - roleARN: arn:aws:iam::111122223333:role/eks-node\n    username: system:node:{{EC2PrivateDNSName}}\n    groups: [system:nodes]\n".to_string()).unwrap();
+        let cm = AuthDocument::parse("a", "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: node\n      groups: [system:nodes]\n".to_string()).unwrap();
+        let (f, a) = (file.effective(), cm.effective());
+        let chain_of = |first: BackendMode| {
+            let mut v = vec![
+                Backend {
+                    mode: BackendMode::MountedFile,
+                    mapping: Ok(&f),
+                },
+                Backend {
+                    mode: BackendMode::EksConfigMap,
+                    mapping: Ok(&a),
+                },
+            ];
+            if first == BackendMode::EksConfigMap {
+                v.reverse();
+            }
+            v
+        };
+        let id = identity(
+            "arn:aws:sts::111122223333:assumed-role/eks-node/not-an-instance",
+            "AROAN",
+            "not-an-instance",
+        );
+        // MountedFile first: its template fails, which denies; EKSConfigMap is never asked.
+        let r = chain(&id, &chain_of(BackendMode::MountedFile), None, &[]);
+        assert!(!r.authenticated);
+        assert_eq!(r.backend, Some("MountedFile"));
+        assert!(
+            r.error
+                .unwrap()
+                .starts_with("mapper MountedFile renderTemplates error")
+        );
+        let r = chain(&id, &chain_of(BackendMode::EksConfigMap), None, &[]);
+        assert!(r.authenticated);
+        assert_eq!(r.user.unwrap().username, "node");
+        // A backend that cannot be read is skipped with a note.
+        let skipped = [
+            Backend {
+                mode: BackendMode::Crd,
+                mapping: Err("not read".into()),
+            },
+            Backend {
+                mode: BackendMode::EksConfigMap,
+                mapping: Ok(&a),
+            },
+        ];
+        let r = chain(&id, &skipped, None, &[]);
+        assert!(r.authenticated);
+        assert_eq!(r.notes, ["backend CRD was not consulted: not read"]);
     }
 }

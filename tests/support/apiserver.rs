@@ -817,6 +817,11 @@ impl ApiServer {
             .cloned()
     }
 
+    /// Any stored object by its key (`configmaps/<namespace>/<name>`).
+    pub fn object(&self, key: &str) -> Option<Value> {
+        self.state.lock().unwrap().objects.get(key).cloned()
+    }
+
     pub fn log(&self) -> Vec<Logged> {
         self.state.lock().unwrap().log.clone()
     }

@@ -70,6 +70,33 @@ pub fn literal_lines(text: &str, region_start: usize, indent: usize) -> Vec<RawL
     lines
 }
 
+/// The lines of a block list whose dashes are at column `indent`, from `region_start` (the first dash's
+/// line): like a literal block, but a line at the list's own column that is not an item (`- `) or a
+/// comment ends it too (a sibling key of a list written without extra indentation), and trailing blank
+/// and comment lines are not part of it.
+pub fn structured_lines(text: &str, region_start: usize, indent: usize) -> Vec<RawLine> {
+    let mut lines = literal_lines(text, region_start, indent);
+    if let Some(stop) = lines.iter().position(|l| {
+        let rest = &text[l.start..l.end];
+        let spaces = rest.bytes().take_while(|&b| b == b' ').count();
+        let body = &rest[spaces..];
+        !body.is_empty()
+            && (spaces == indent && !(body.starts_with('-') || body.starts_with('#'))
+                || (indent == 0 && (body.starts_with("---") || body.starts_with("..."))))
+    }) {
+        lines.truncate(stop);
+    }
+    while let Some(last) = lines.last() {
+        let body = text[last.start..last.end].trim_start();
+        if body.is_empty() || body.starts_with('#') {
+            lines.pop();
+        } else {
+            break;
+        }
+    }
+    lines
+}
+
 /// The decoded text of literal lines joined by `\n` (without the chomping suffix).
 pub fn literal_core(text: &str, lines: &[RawLine]) -> String {
     let mut out = String::new();

@@ -1,7 +1,7 @@
 //! Document reading and lossless edits on hand-written shapes (the corpus tests are in tests/).
 
 use super::*;
-use crate::core::mapping::{DataKey, ListKind};
+use crate::core::mapping::{DataKey, Entry, ListKind};
 
 fn doc(text: &str) -> AuthDocument {
     AuthDocument::parse("t.yaml", text.to_string()).unwrap()
@@ -277,7 +277,7 @@ mod upstream_yaml_fixtures {
         let d =
             doc(&base("mapRoles", "mapUsers", "mapAccounts").replace("mapRoles: |", "mapRoles:"));
         assert_eq!(
-            d.slot(DataKey::MapRoles).unwrap().not_string,
+            d.slot(DataKey::MapRoles).unwrap().wrong_type,
             Some("sequence")
         );
         assert_eq!(store(&d).0, 0);
@@ -378,4 +378,168 @@ fn update_flow_entries_and_kubectl_layout() {
         out.text,
         "data:\n  mapRoles: |\n    - groups:\n      - x\n      - \"y\"\n      rolearn: arn:aws:iam::1:role/a\n      username: b\n"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structured carriers: the authenticator config and EKS Anywhere's AWSIamConfig
+
+/// spec §4.2's MountedFile vectors (`file/mapper_test.go`), as a config file.
+#[test]
+fn mounted_file_vectors() {
+    let text = "clusterID: test\nserver:\n  mapRoles:\n  - roleARN: arn:aws:iam::012345678910:role/test-role\n    username: shreyas\n    groups:\n    - system:masters\n  - sso:\n      permissionSetName: CookieCutterPermissions\n      accountID: \"012345678910\"\n    username: cookie-cutter\n    groups:\n    - system:masters\n  - roleARN: arn:aws:sts::012345678910:assumed-role/test-assumed-role/session-name\n    username: test\n    groups:\n    - system:masters\n  mapUsers:\n  - userARN: arn:aws:iam::012345678910:user/donald\n    username: donald\n    groups:\n    - system:masters\n  mapAccounts:\n  - \"000000000000\"\n";
+    let d = doc(text);
+    assert_eq!(d.facts.carrier.kind, CarrierKind::AuthenticatorConfig);
+    let keys: Vec<String> = d.roles.entries.iter().map(Entry::key).collect();
+    assert_eq!(
+        keys,
+        [
+            "arn:aws:iam::012345678910:role/test-role",
+            "arn:aws:iam::012345678910:role/awsreservedsso_cookiecutterpermissions_*",
+            "arn:aws:iam::012345678910:role/test-assumed-role",
+        ]
+    );
+    assert_eq!(
+        d.roles.entries[2].matched_arn(),
+        "arn:aws:iam::012345678910:role/test-assumed-role"
+    );
+    assert_eq!(
+        d.users.entries[0].key(),
+        "arn:aws:iam::012345678910:user/donald"
+    );
+    assert_eq!(d.accounts.accounts[0].0, "000000000000");
+    let mut m = d.effective();
+    m.sso_role_match = true;
+    let name = |arn: &str| m.lookup_entry(arn).map(|e| e.username.clone());
+    assert_eq!(
+        name("arn:aws:iam::012345678910:role/test-role").as_deref(),
+        Some("shreyas")
+    );
+    assert_eq!(
+        name("arn:aws:iam::012345678910:role/awsreservedsso_cookiecutterpermissions_123123123")
+            .as_deref(),
+        Some("cookie-cutter")
+    );
+    assert_eq!(
+        name("arn:aws:iam::012345678910:role/test-assumed-role").as_deref(),
+        Some("test")
+    );
+    assert_eq!(
+        name("arn:aws:iam::012345678910:user/donald").as_deref(),
+        Some("donald")
+    );
+    // The same entries in aws-auth (EKSConfigMap): the assumed-role ARN is kept as written.
+    let cm = doc(
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:sts::012345678910:assumed-role/test-assumed-role/session-name\n      username: test\n",
+    );
+    assert!(
+        cm.effective()
+            .lookup_entry("arn:aws:iam::012345678910:role/test-assumed-role")
+            .is_none()
+    );
+}
+
+#[test]
+fn mounted_file_refuses_what_it_cannot_canonicalize() {
+    let d = doc(
+        "clusterID: c\nserver:\n  mapRoles:\n  - roleARN: not-an-arn\n    username: a\n  mapUsers:\n  - userARN: arn:aws:s3:::bucket\n    username: b\n",
+    );
+    assert!(
+        d.roles.entries[0]
+            .invalid
+            .as_deref()
+            .unwrap()
+            .starts_with("error canonicalizing ARN: arn 'not-an-arn' is invalid")
+    );
+    assert!(
+        d.users.entries[0].invalid.as_deref().unwrap().contains(
+            "service s3 in arn arn:aws:s3:::bucket is not a valid service for identities"
+        )
+    );
+}
+
+#[test]
+fn structured_lists_in_every_layout() {
+    // Indented and compact lists, a flow list, an empty key, CRLF line ends, comments between items.
+    let text = "clusterID: c\r\nserver:\r\n  mapRoles:\r\n    # admins\r\n    - roleARN: arn:aws:iam::1:role/a\r\n      username: a\r\n\r\n    # more\r\n    - roleARN: arn:aws:iam::1:role/b\r\n      username: b\r\n  mapUsers: [{userARN: \"arn:aws:iam::1:user/u\", username: u}]\r\n  mapAccounts:\r\n";
+    let d = doc(text);
+    assert_eq!(d.roles.entries.len(), 2);
+    assert_eq!(d.users.entries.len(), 1);
+    assert!(d.accounts.accounts.is_empty());
+    assert!(matches!(
+        d.slot(DataKey::MapRoles).unwrap().codec,
+        codec::Codec::Literal { indent: 4, .. }
+    ));
+    assert_eq!(d.entry_location(&d.roles.entries[1]).line, 9);
+    let out = d
+        .apply(&role("arn:aws:iam::1:role/c", "c", &["g"]))
+        .unwrap();
+    assert!(out.text.contains("      username: b\r\n    - roleARN: arn:aws:iam::1:role/c\r\n      username: c\r\n      groups:\r\n        - g\r\n  mapUsers:"), "{:?}", out.text);
+    // Adding to the flow list keeps it a flow list; adding an account fills the empty key.
+    let out = d
+        .apply(&EditPlan::AddEntry(NewEntry {
+            list: ListKind::Users,
+            arn: "arn:aws:iam::1:user/v".into(),
+            username: Some("v".into()),
+            groups: vec![],
+        }))
+        .unwrap();
+    assert!(
+        out.text
+            .contains("mapUsers: [{userARN: \"arn:aws:iam::1:user/u\", username: u},{userARN: "),
+        "{:?}",
+        out.text
+    );
+    let out = d
+        .apply(&EditPlan::AddAccount("111122223333".into()))
+        .unwrap();
+    assert!(
+        out.text
+            .ends_with("  mapAccounts:\r\n    - \"111122223333\"\r\n"),
+        "{:?}",
+        out.text
+    );
+    // Removing the last entry of a list leaves `key: []`.
+    let one = doc(
+        "clusterID: c\nserver:\n  mapRoles:\n  - roleARN: arn:aws:iam::1:role/a\n    username: a\n  port: 21362\n",
+    );
+    let out = one
+        .apply(&EditPlan::RemoveEntry {
+            list: ListKind::Roles,
+            index: 0,
+        })
+        .unwrap();
+    assert_eq!(
+        out.text,
+        "clusterID: c\nserver:\n  mapRoles: []\n  port: 21362\n"
+    );
+}
+
+#[test]
+fn awsiamconfig_keys_are_case_sensitive_the_authenticator_configs_are_not() {
+    let eksa = doc(
+        "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: x\nspec:\n  backendMode: [EKSConfigMap]\n  maproles:\n    - roleARN: arn:aws:iam::1:role/a\n      username: a\n",
+    );
+    assert_eq!(eksa.facts.carrier.kind, CarrierKind::AwsIamConfig);
+    assert!(eksa.roles.entries.is_empty());
+    assert_eq!(eksa.facts.wrong_case_keys[0].0, "maproles");
+    let config = doc(
+        "clusterID: c\nserver:\n  MapRoles:\n  - roleARN: arn:aws:iam::1:role/a\n    username: a\n",
+    );
+    assert_eq!(config.roles.entries.len(), 1);
+    assert!(config.facts.wrong_case_keys.is_empty());
+    // Forcing a kind that is not there is an error naming it; aws-auth wins detection over the others.
+    assert!(matches!(
+        AuthDocument::parse_as(
+            "x.yaml",
+            "clusterID: c\n".into(),
+            Some(CarrierKind::AwsIamConfig)
+        ),
+        Err(DocumentError::KindNotFound { .. })
+    ));
+    let both = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::1:role/a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-iam-authenticator\n  namespace: kube-system\ndata:\n  config.yaml: |\n    clusterID: c\n";
+    assert_eq!(doc(both).facts.carrier.kind, CarrierKind::AwsAuth);
+    let forced =
+        AuthDocument::parse_as("b", both.into(), Some(CarrierKind::AuthenticatorConfig)).unwrap();
+    assert_eq!(forced.facts.carrier.kind, CarrierKind::AuthenticatorConfig);
+    assert_eq!(forced.facts.carrier.cluster_id.as_ref().unwrap().0, "c");
 }

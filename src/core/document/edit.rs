@@ -62,6 +62,15 @@ pub enum EditError {
         what: &'static str,
     },
     #[error(
+        "{source_name}:{line}: `{key}` is a YAML {what}, not a list; the authenticator refuses to start with it. Write it as a YAML list (`- roleARN: …` lines under the key) first"
+    )]
+    NotList {
+        source_name: String,
+        line: usize,
+        key: String,
+        what: &'static str,
+    },
+    #[error(
         "{source_name}:{line}: `{key}` cannot be read ({message}); the authenticator drops all of it. Fix it first (`iamidmap validate -f {source_name}` shows how); iamidmap does not edit a list it cannot read"
     )]
     BrokenList {
@@ -173,7 +182,13 @@ impl AuthDocument {
                 let key = entry.list.data_key();
                 let content = self.slot_content(key);
                 let list = self.list(entry.list);
-                let new = add_entry(content, list, entry, self.is_block_value(key));
+                let new = add_entry(
+                    content,
+                    list,
+                    entry,
+                    self.is_block_value(key),
+                    self.is_structured(),
+                );
                 match entry.list {
                     ListKind::Roles => model.roles.push(entry.into()),
                     ListKind::Users => model.users.push(entry.into()),
@@ -276,26 +291,46 @@ impl AuthDocument {
             Some(slot) => {
                 // Surgical first; if that cannot be done or does not read back as planned, re-encode
                 // only this value. Each candidate is verified by re-reading it once.
-                if let Some(text) = self.splice_slot(slot, &new_content)
+                // An emptied structured list is written `key: []`, not as a `[]` line under the key.
+                let emptied = self.is_structured() && matches!(new_content.trim(), "" | "[]");
+                if !emptied
+                    && let Some(text) = self.splice_slot(slot, &new_content)
                     && self.verify(&text, &model, key, repair).is_ok()
                 {
                     return Ok(EditOutcome { text, notes });
                 }
-                notes.push(format!(
-                    "`{}` was written as a {} that cannot be edited in place; iamidmap re-encoded that one value{}; everything else is unchanged",
-                    key.as_str(),
-                    style_name(slot),
-                    if self.format == Format::Json || self.carrier.data_flow {
-                        " as a JSON string"
-                    } else {
-                        " as a literal block (`|`)"
-                    }
-                ));
-                self.reencode_slot(slot, &new_content)
+                if emptied {
+                    self.put_structured_list(key, &new_content)?
+                } else if self.is_structured() {
+                    notes.push(format!(
+                        "`{}` could not be edited line by line; iamidmap rewrote that one list; everything else is unchanged",
+                        self.facts.carrier.kind.key_path(key)
+                    ));
+                    self.put_structured_list(key, &new_content)?
+                } else {
+                    notes.push(format!(
+                        "`{}` was written as a {} that cannot be edited in place; iamidmap re-encoded that one value{}; everything else is unchanged",
+                        key.as_str(),
+                        style_name(slot),
+                        if self.format == Format::Json || self.carrier.data_flow {
+                            " as a JSON string"
+                        } else {
+                            " as a literal block (`|`)"
+                        }
+                    ));
+                    self.reencode_slot(slot, &new_content)
+                }
             }
             None => {
-                notes.push(format!("added the data key `{}`", key.as_str()));
-                self.add_slot(key, &new_content)?
+                notes.push(format!(
+                    "added the key `{}`",
+                    self.facts.carrier.kind.key_path(key)
+                ));
+                if self.is_structured() {
+                    self.put_structured_list(key, &new_content)?
+                } else {
+                    self.add_slot(key, &new_content)?
+                }
             }
         };
         self.verify(&text, &model, key, repair)?;
@@ -306,6 +341,9 @@ impl AuthDocument {
     /// style and an emptied one becomes `[]`; a quoted value keeps flow entries and empties to "".
     fn is_block_value(&self, key: DataKey) -> bool {
         use crate::core::yaml::Style;
+        if self.is_structured() {
+            return true;
+        }
         self.slot(key)
             .is_none_or(|s| matches!(s.style, Some(Style::Literal)))
     }
@@ -324,6 +362,14 @@ impl AuthDocument {
     }
 
     fn check_editable(&self, plan: &EditPlan) -> Result<(), EditError> {
+        if let Some((why, offset)) = &self.facts.carrier.inner_error {
+            return Err(EditError::Unsupported(format!(
+                "{}:{}: {why}. Fix it first (`iamidmap validate -f {}` shows where); iamidmap does not edit a config it cannot read",
+                self.source_name,
+                self.location(*offset).line,
+                self.source_name
+            )));
+        }
         let key = match plan {
             EditPlan::AddEntry(e) => e.list.data_key(),
             EditPlan::RemoveEntry { list, .. } | EditPlan::UpdateEntry { list, .. } => {
@@ -358,7 +404,17 @@ impl AuthDocument {
             return Ok(());
         };
         let line = self.location(slot.key_span.start).line;
-        if let Some(what) = slot.not_string {
+        if let Some(what) = slot.wrong_type
+            && self.is_structured()
+        {
+            return Err(EditError::NotList {
+                source_name: self.source_name.clone(),
+                line,
+                key: self.facts.carrier.kind.key_path(key),
+                what,
+            });
+        }
+        if let Some(what) = slot.wrong_type {
             return Err(EditError::NotString {
                 source_name: self.source_name.clone(),
                 line,
@@ -389,7 +445,7 @@ impl AuthDocument {
     }
 
     /// Replace the decoded text of a value by changing only the bytes that differ.
-    fn splice_slot(&self, slot: &Slot, new: &str) -> Option<String> {
+    pub(super) fn splice_slot(&self, slot: &Slot, new: &str) -> Option<String> {
         let old = slot.content.as_str();
         match &slot.codec {
             Codec::Literal {
@@ -478,7 +534,7 @@ impl AuthDocument {
     }
 
     /// Write a whole value anew (only that value), for encodings that cannot be edited in place.
-    fn reencode_slot(&self, slot: &Slot, new: &str) -> String {
+    pub(super) fn reencode_slot(&self, slot: &Slot, new: &str) -> String {
         let start = value_start(&self.text, slot);
         let end = match slot.style {
             Some(crate::core::yaml::Style::Literal) | Some(crate::core::yaml::Style::Folded) => {
@@ -582,7 +638,8 @@ impl AuthDocument {
         edited: DataKey,
         repair: bool,
     ) -> Result<(), EditError> {
-        let doc = AuthDocument::parse(&self.source_name, text.to_string())
+        let doc = self
+            .reparse(text.to_string())
             .map_err(|e| EditError::NotVerified(e.to_string()))?;
         let got = model_of(&doc);
         if got != *model {
@@ -713,7 +770,8 @@ impl AuthDocument {
             replacement,
             &self.text[span.end..]
         );
-        let doc = AuthDocument::parse(&self.source_name, text.clone())
+        let doc = self
+            .reparse(text.clone())
             .map_err(|e| EditError::NotVerified(e.to_string()))?;
         if doc.slot(to).is_none() {
             return Err(EditError::NotVerified(format!(

@@ -39,7 +39,13 @@ pub(super) fn add_entry(
     list: &crate::core::mapping::ListParse,
     entry: &NewEntry,
     block_value: bool,
+    structured: bool,
 ) -> String {
+    let fresh = if structured {
+        EntryStyle::structured()
+    } else {
+        EntryStyle::canonical()
+    };
     let neighbour = list
         .entries
         .iter()
@@ -64,11 +70,11 @@ pub(super) fn add_entry(
             )
         }
         (ListShape::Flow, None) if !block_value || !is_lone_empty_flow(content) => {
-            let item = render::render_flow(entry, &EntryStyle::canonical());
+            let item = render::render_flow(entry, &fresh);
             insert_into_empty_flow(content, list.root.as_ref(), &item)
         }
         _ => {
-            let block = render::render_block(entry, &EntryStyle::canonical());
+            let block = render::render_block(entry, &fresh);
             replace_or_append_block(content, &block)
         }
     }

@@ -1,8 +1,7 @@
 //! A live ConfigMap's data as a manifest text the lossless editor can work on: each value a literal block
 //! when that reads back exactly, else a JSON string. Only the edited values are put back into the object.
 
-use super::AuthDocument;
-use crate::core::mapping::DataKey;
+use super::{AuthDocument, CarrierKind};
 use std::collections::BTreeMap;
 
 fn literal(value: &str) -> Option<String> {
@@ -72,18 +71,22 @@ pub fn document(
     namespace: &str,
     name: &str,
     data: &BTreeMap<String, String>,
+    kind: Option<CarrierKind>,
 ) -> Result<AuthDocument, super::DocumentError> {
     let mut as_json: Vec<String> = vec![];
     for _ in 0..2 {
         let text = render(namespace, name, data, &as_json);
-        if let Ok(doc) = AuthDocument::parse(source_name, text) {
-            let wrong: Vec<String> = DataKey::ALL
+        if let Ok(doc) = AuthDocument::parse_as(source_name, text, kind) {
+            let read: BTreeMap<&str, &str> = doc
+                .facts
+                .data_strings
                 .iter()
-                .filter(|k| {
-                    data.get(k.as_str())
-                        .is_some_and(|v| doc.slot(**k).map(|s| &s.content) != Some(v))
-                })
-                .map(|k| k.as_str().to_string())
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let wrong: Vec<String> = data
+                .iter()
+                .filter(|(k, v)| read.get(k.as_str()) != Some(&v.as_str()))
+                .map(|(k, _)| k.clone())
                 .collect();
             if wrong.is_empty() {
                 return Ok(doc);
@@ -93,7 +96,7 @@ pub fn document(
             as_json = data.keys().cloned().collect();
         }
     }
-    AuthDocument::parse(
+    AuthDocument::parse_as(
         source_name,
         render(
             namespace,
@@ -101,21 +104,33 @@ pub fn document(
             data,
             &data.keys().cloned().collect::<Vec<_>>(),
         ),
+        kind,
     )
 }
 
-/// The three map values of a document, as strings for the API object (absent keys are not listed).
-pub fn map_values(doc: &AuthDocument) -> BTreeMap<DataKey, String> {
+/// The data values a document's mappings live in, as strings for the API object (absent keys are not
+/// listed): aws-auth's three keys, or the authenticator ConfigMap's `config.yaml`.
+pub fn map_values(doc: &AuthDocument) -> BTreeMap<String, String> {
+    if doc.facts.carrier.kind.structured() {
+        return doc
+            .facts
+            .data_strings
+            .iter()
+            .filter(|(k, _)| k == super::structured::CONFIG_KEY)
+            .cloned()
+            .collect();
+    }
     doc.slots
         .iter()
-        .filter(|s| s.not_string.is_none())
-        .map(|s| (s.key, s.content.clone()))
+        .filter(|s| s.wrong_type.is_none())
+        .map(|s| (s.key.as_str().to_string(), s.content.clone()))
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::mapping::DataKey;
 
     #[test]
     fn live_values_read_back_exactly() {
@@ -127,15 +142,33 @@ mod tests {
         data.insert("mapUsers".to_string(), "  - userarn: x\n\n\n".to_string());
         data.insert("mapAccounts".to_string(), "- \"1\"".to_string());
         data.insert("other".to_string(), "v\r\n".to_string());
-        let doc = document("live", "kube-system", "aws-auth", &data).unwrap();
+        let doc = document("live", "kube-system", "aws-auth", &data, None).unwrap();
         let values = map_values(&doc);
         for key in DataKey::ALL {
-            assert_eq!(values.get(&key), data.get(key.as_str()), "{key:?}");
+            assert_eq!(values.get(key.as_str()), data.get(key.as_str()), "{key:?}");
         }
         assert_eq!(doc.roles.entries.len(), 1);
-        let empty = document("live", "kube-system", "aws-auth", &BTreeMap::new()).unwrap();
+        let empty = document("live", "kube-system", "aws-auth", &BTreeMap::new(), None).unwrap();
         assert!(empty.slots.is_empty());
-        let other = document("live", "auth", "aws-auth-staging", &BTreeMap::new()).unwrap();
+        let other = document("live", "auth", "aws-auth-staging", &BTreeMap::new(), None).unwrap();
         assert_eq!(other.facts.name.as_deref(), Some("aws-auth-staging"));
+    }
+
+    #[test]
+    fn the_authenticator_configmap_reads_and_writes_back_config_yaml() {
+        let config = "clusterID: c1\nserver:\n  mapRoles:\n  - roleARN: arn:aws:sts::111122223333:assumed-role/Ops/s\n    username: ops\n    groups: [ops]\n";
+        let mut data = BTreeMap::new();
+        data.insert("config.yaml".to_string(), config.to_string());
+        let doc = document("live", "kube-system", "aws-iam-authenticator", &data, None).unwrap();
+        assert_eq!(doc.facts.carrier.kind, CarrierKind::AuthenticatorConfig);
+        assert!(doc.facts.carrier.in_configmap);
+        assert_eq!(doc.roles.entries.len(), 1);
+        assert_eq!(
+            doc.roles.entries[0].canonical.as_deref(),
+            Some("arn:aws:iam::111122223333:role/Ops")
+        );
+        let values = map_values(&doc);
+        assert_eq!(values.len(), 1);
+        assert_eq!(values.get("config.yaml").map(String::as_str), Some(config));
     }
 }

@@ -7,8 +7,10 @@ mod edit;
 mod lists;
 pub mod live;
 mod render;
+mod structured;
 
 pub use edit::{EditError, EditOutcome, EditPlan, NewEntry};
+pub use structured::AUTHENTICATOR_CONFIGMAP;
 
 use crate::core::mapping::{
     AccountsParse, DataKey, Entry, ListKind, ListParse, parse_accounts, parse_list,
@@ -36,6 +38,111 @@ pub enum DocumentError {
         "{source_name}: no aws-auth ConfigMap found (no document with `mapRoles`, `mapUsers` or `mapAccounts` data, and no ConfigMap named `aws-auth`); point -f at the aws-auth manifest"
     )]
     NotFound { source_name: String },
+    #[error("{source_name}: no {what} found ({looked_for}); {next}")]
+    KindNotFound {
+        source_name: String,
+        what: &'static str,
+        looked_for: &'static str,
+        next: &'static str,
+    },
+}
+
+/// Which of the three carriers of identity mappings a document is (PRODUCT.md §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize)]
+pub enum CarrierKind {
+    /// The EKS `kube-system/aws-auth` ConfigMap: each list is a YAML string (EKSConfigMap backend).
+    #[default]
+    #[serde(rename = "aws-auth")]
+    AwsAuth,
+    /// aws-iam-authenticator's own config (kops, self-managed): `server.mapRoles` etc. as structured YAML,
+    /// in the file on disk or in the `config.yaml` key of `kube-system/aws-iam-authenticator`
+    /// (MountedFile backend).
+    #[serde(rename = "authenticator-config")]
+    AuthenticatorConfig,
+    /// An EKS Anywhere `AWSIamConfig` in a cluster spec: `spec.mapRoles`/`spec.mapUsers`, rendered by
+    /// EKS Anywhere into the authenticator's mounted config (MountedFile backend).
+    #[serde(rename = "awsiamconfig")]
+    AwsIamConfig,
+}
+
+impl CarrierKind {
+    pub const ALL: [CarrierKind; 3] = [
+        CarrierKind::AwsAuth,
+        CarrierKind::AuthenticatorConfig,
+        CarrierKind::AwsIamConfig,
+    ];
+
+    /// The name `--kind` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CarrierKind::AwsAuth => "aws-auth",
+            CarrierKind::AuthenticatorConfig => "authenticator-config",
+            CarrierKind::AwsIamConfig => "awsiamconfig",
+        }
+    }
+
+    /// What it is, for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            CarrierKind::AwsAuth => "aws-auth ConfigMap",
+            CarrierKind::AuthenticatorConfig => "aws-iam-authenticator config",
+            CarrierKind::AwsIamConfig => "EKS Anywhere AWSIamConfig",
+        }
+    }
+
+    /// The backend whose rules read the lists.
+    pub fn backend(self) -> crate::core::mapping::backend::BackendMode {
+        use crate::core::mapping::backend::BackendMode;
+        match self {
+            CarrierKind::AwsAuth => BackendMode::EksConfigMap,
+            _ => BackendMode::MountedFile,
+        }
+    }
+
+    /// Whether the lists are structured YAML (not strings).
+    pub fn structured(self) -> bool {
+        self != CarrierKind::AwsAuth
+    }
+
+    /// How a list key is named in messages: `mapRoles`, `server.mapRoles`, `spec.mapRoles`.
+    pub fn key_path(self, key: DataKey) -> String {
+        match self {
+            CarrierKind::AwsAuth => key.as_str().to_string(),
+            CarrierKind::AuthenticatorConfig => format!("server.{}", key.as_str()),
+            CarrierKind::AwsIamConfig => format!("spec.{}", key.as_str()),
+        }
+    }
+}
+
+/// A `Cluster` document of an EKS Anywhere cluster spec, with its `spec.identityProviderRefs`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterDoc {
+    pub name: Option<String>,
+    /// `(kind, name)` of each reference.
+    pub refs: Vec<(String, String)>,
+    /// Where the document starts (file offset).
+    pub offset: usize,
+}
+
+/// What the carrier adds beyond the lists (read for lint and for `verify`'s backend chain).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CarrierFacts {
+    pub kind: CarrierKind,
+    /// The lists are inside the `config.yaml` value of a ConfigMap (authenticator config).
+    pub in_configmap: bool,
+    /// The authenticator config's `clusterID`, with its file offset.
+    pub cluster_id: Option<(String, usize)>,
+    /// The backend modes the carrier lists (`spec.backendMode`, `server.backendMode`) and where.
+    pub backend_modes: Option<(Vec<String>, usize)>,
+    /// `spec.partition` (EKS Anywhere) and where.
+    pub partition: Option<(String, usize)>,
+    pub aws_region: Option<String>,
+    /// Where the mapping that holds the lists (`server:`, `spec:`) is, or the object when it is absent.
+    pub container_offset: Option<usize>,
+    /// The `Cluster` documents of an EKS Anywhere cluster spec.
+    pub clusters: Vec<ClusterDoc>,
+    /// Why `config.yaml` cannot be read (the authenticator does not start), and where.
+    pub inner_error: Option<(String, usize)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +171,7 @@ pub struct Slot {
     /// The scalar style, or `None` when the value is not a string (a list or mapping: kubectl refuses).
     pub style: Option<Style>,
     /// What the value is when it is not a string (`sequence`, `mapping`, `number`, `boolean`).
-    pub not_string: Option<&'static str>,
+    pub wrong_type: Option<&'static str>,
     /// The decoded string (empty when not a string).
     pub content: String,
     pub codec: Codec,
@@ -96,6 +203,8 @@ pub struct Facts {
     pub documents: usize,
     /// Every data key with a string value, in document order (what the API object's `data` would hold).
     pub data_strings: Vec<(String, String)>,
+    /// Which carrier this is, and what it says beyond the lists.
+    pub carrier: CarrierFacts,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -130,6 +239,8 @@ pub struct AuthDocument {
     pub accounts: AccountsParse,
     pub facts: Facts,
     carrier: Carrier,
+    /// Where the structured lists of the authenticator config or AWSIamConfig are (None for aws-auth).
+    layout: Option<structured::Layout>,
 }
 
 /// A position in the file, 1-based.
@@ -190,9 +301,24 @@ fn str_of(node: Option<&Node>) -> Option<String> {
 }
 
 impl AuthDocument {
-    /// Read a manifest. Only a file that is not YAML at all, or holds nothing like aws-auth, is an error;
-    /// everything else (broken values, wrong keys) is kept for lint to report.
+    /// Read a manifest, detecting its carrier. Only a file that is not YAML at all, or holds nothing like
+    /// identity mappings, is an error; everything else (broken values, wrong keys) is kept for lint.
     pub fn parse(source_name: &str, text: String) -> Result<AuthDocument, DocumentError> {
+        Self::parse_as(source_name, text, None)
+    }
+
+    /// Read the same carrier again from an edited text (edits never change what a file is).
+    pub fn reparse(&self, text: String) -> Result<AuthDocument, DocumentError> {
+        Self::parse_as(&self.source_name, text, Some(self.facts.carrier.kind))
+    }
+
+    /// Read a manifest as the given carrier (`--kind`), or detect it: an aws-auth ConfigMap first, then an
+    /// `AWSIamConfig`, then an aws-iam-authenticator config (file or ConfigMap).
+    pub fn parse_as(
+        source_name: &str,
+        text: String,
+        kind: Option<CarrierKind>,
+    ) -> Result<AuthDocument, DocumentError> {
         let docs = yaml::parse_stream(&text).map_err(|e| DocumentError::Syntax {
             source_name: source_name.to_string(),
             line: e.line,
@@ -202,10 +328,27 @@ impl AuthDocument {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
-        let carrier_ref = find_carrier(&docs).ok_or_else(|| DocumentError::NotFound {
-            source_name: source_name.to_string(),
-        })?;
-        let (doc_index, list_item, object) = carrier_ref;
+        let aws = find_carrier(&docs);
+        let found = match kind {
+            Some(CarrierKind::AwsAuth) => None,
+            Some(k) => Some(
+                structured::find(&docs, Some(k))
+                    .ok_or_else(|| structured::not_found(source_name, k))?,
+            ),
+            None => match &aws {
+                Some((score, _)) if *score >= 5 => None,
+                _ => structured::find(&docs, None),
+            },
+        };
+        let (doc_index, list_item, object) = match &found {
+            Some(f) => (f.doc_index, f.list_item, f.object),
+            None => {
+                aws.ok_or_else(|| DocumentError::NotFound {
+                    source_name: source_name.to_string(),
+                })?
+                .1
+            }
+        };
         let format = if text.trim_start().starts_with(['{', '[']) {
             Format::Json
         } else {
@@ -263,7 +406,10 @@ impl AuthDocument {
             object_key_col,
         };
         let mut slots: Vec<Slot> = vec![];
-        if let Some(data) = data.filter(|d| matches!(d.kind, NodeKind::Map { .. })) {
+        // The data of a ConfigMap: aws-auth's three keys, or the authenticator's `config.yaml`.
+        let has_data = found.as_ref().is_none_or(|f| f.configmap);
+        let mut config_yaml: Option<(&Node, &Node)> = None;
+        if let Some(data) = data.filter(|d| has_data && matches!(d.kind, NodeKind::Map { .. })) {
             carrier.data_span = Some(data.span);
             carrier.data_flow = matches!(data.kind, NodeKind::Map { flow: true, .. });
             if let Some((k, v)) = data.entries().last() {
@@ -285,6 +431,14 @@ impl AuthDocument {
                     facts.data_strings.retain(|(k, _)| k != key);
                     facts.data_strings.push((key.to_string(), value.clone()));
                 }
+                if found.is_some() {
+                    if key == structured::CONFIG_KEY {
+                        config_yaml = Some((k, v));
+                    } else {
+                        facts.other_data_keys.push(key.to_string());
+                    }
+                    continue;
+                }
                 match DataKey::from_exact(key) {
                     Some(dk) => {
                         slots.retain(|s| s.key != dk);
@@ -303,10 +457,16 @@ impl AuthDocument {
                 }
             }
         }
+        let layout = found.as_ref().map(|f| {
+            let outer = config_yaml.map(|(k, v)| read_slot(&text, DataKey::MapRoles, k, v));
+            let (read, layout) = structured::read(&text, &docs, f, outer, eol, &mut facts);
+            slots = read;
+            layout
+        });
         let content = |key: DataKey| {
             slots
                 .iter()
-                .find(|s| s.key == key && s.not_string.is_none())
+                .find(|s| s.key == key && s.wrong_type.is_none())
                 .map(|s| s.content.as_str())
         };
         let (roles_src, users_src) = (
@@ -327,6 +487,12 @@ impl AuthDocument {
             )
         };
         let accounts = parse_accounts(content(DataKey::MapAccounts).unwrap_or(""));
+        let (mut roles, mut users) = (roles, users);
+        if facts.carrier.kind.structured() {
+            for e in roles.entries.iter_mut().chain(users.entries.iter_mut()) {
+                e.canonicalize_for_mounted_file();
+            }
+        }
         Ok(AuthDocument {
             source_name: source_name.to_string(),
             text,
@@ -340,6 +506,7 @@ impl AuthDocument {
             accounts,
             facts,
             carrier,
+            layout,
         })
     }
 
@@ -354,6 +521,35 @@ impl AuthDocument {
             .iter()
             .chain(self.users.entries.iter())
             .filter(|e| e.is_valid())
+    }
+
+    /// The backends the authenticator searches, in order (spec §4.1, §4.5): EKSConfigMap for aws-auth;
+    /// the config's `server.backendMode` (default MountedFile) for the authenticator config; MountedFile
+    /// (where EKS Anywhere renders `spec.mapRoles`/`mapUsers`) then `spec.backendMode` for an
+    /// AWSIamConfig. An invalid list is the authenticator's refusal to start.
+    pub fn backend_chain(&self) -> Result<Vec<crate::core::mapping::backend::BackendMode>, String> {
+        use crate::core::mapping::backend::{BackendMode, validate_backend_modes};
+        let c = &self.facts.carrier;
+        let listed = |modes: &[String]| {
+            validate_backend_modes(&modes.iter().map(String::as_str).collect::<Vec<_>>())
+        };
+        match c.kind {
+            CarrierKind::AwsAuth => Ok(vec![BackendMode::EksConfigMap]),
+            CarrierKind::AuthenticatorConfig => match &c.backend_modes {
+                Some((modes, _)) => listed(modes),
+                None => Ok(vec![BackendMode::MountedFile]),
+            },
+            CarrierKind::AwsIamConfig => {
+                let mut chain = vec![BackendMode::MountedFile];
+                let modes = c.backend_modes.as_ref().map_or(&[][..], |(m, _)| m);
+                for m in listed(modes)? {
+                    if !chain.contains(&m) {
+                        chain.push(m);
+                    }
+                }
+                Ok(chain)
+            }
+        }
     }
 
     pub fn list(&self, kind: ListKind) -> &ListParse {
@@ -386,18 +582,7 @@ impl AuthDocument {
 
     /// The file offset of a byte offset inside a data value's decoded text.
     pub fn file_offset(&self, key: DataKey, inner: usize) -> usize {
-        let Some(slot) = self.slot(key) else { return 0 };
-        match &slot.codec {
-            Codec::Quoted { map, .. } => map[inner.min(map.len() - 1)],
-            Codec::Literal { lines, .. } => {
-                let line = slot.content_lines.partition_point(|&s| s <= inner).max(1) - 1;
-                match lines.get(line) {
-                    Some(raw) => (raw.content + (inner - slot.content_lines[line])).min(raw.end),
-                    None => lines.last().map_or(slot.value_span.start, |l| l.end),
-                }
-            }
-            Codec::Opaque => slot.value_span.start,
-        }
+        self.slot(key).map_or(0, |slot| slot_offset(slot, inner))
     }
 
     /// Where a span inside a data value is in the file.
@@ -416,6 +601,21 @@ impl AuthDocument {
             Some(s) => self.location(s.key_span.start),
             None => self.location(self.facts.object_span.start),
         }
+    }
+}
+
+/// The file offset of a byte offset inside a value's decoded text.
+fn slot_offset(slot: &Slot, inner: usize) -> usize {
+    match &slot.codec {
+        Codec::Quoted { map, .. } => map[inner.min(map.len() - 1)],
+        Codec::Literal { lines, .. } => {
+            let line = slot.content_lines.partition_point(|&s| s <= inner).max(1) - 1;
+            match lines.get(line) {
+                Some(raw) => (raw.content + (inner - slot.content_lines[line])).min(raw.end),
+                None => lines.last().map_or(slot.value_span.start, |l| l.end),
+            }
+        }
+        Codec::Opaque => slot.value_span.start,
     }
 }
 
@@ -461,7 +661,7 @@ fn value_end(text: &str, value: &Node) -> usize {
 type CarrierRef<'a> = (usize, Option<usize>, &'a Node);
 
 /// Find the object that holds the aws-auth mappings, preferring a ConfigMap named aws-auth.
-fn find_carrier(docs: &[Node]) -> Option<CarrierRef<'_>> {
+fn find_carrier(docs: &[Node]) -> Option<(u8, CarrierRef<'_>)> {
     let mut candidates: Vec<(u8, CarrierRef<'_>)> = vec![];
     for (d, doc) in docs.iter().enumerate() {
         if !matches!(doc.kind, NodeKind::Map { .. }) {
@@ -483,7 +683,7 @@ fn find_carrier(docs: &[Node]) -> Option<CarrierRef<'_>> {
     }
     // Highest score first; among equals, the first in the file.
     candidates.sort_by_key(|(s, r)| (std::cmp::Reverse(*s), r.0, r.1));
-    candidates.into_iter().next().map(|(_, r)| r)
+    candidates.into_iter().next()
 }
 
 fn score(node: &Node) -> Option<u8> {
@@ -514,13 +714,13 @@ fn read_slot(text: &str, key: DataKey, k: &Node, v: &Node) -> Slot {
         key_span: k.span,
         value_span: v.span,
         style: None,
-        not_string: None,
+        wrong_type: None,
         content: String::new(),
         codec: Codec::Opaque,
         content_lines: vec![0],
     };
     let NodeKind::Scalar { value, style, tag } = &v.kind else {
-        slot.not_string = Some(scalar_kind_name(v));
+        slot.wrong_type = Some(scalar_kind_name(v));
         return slot;
     };
     match yaml::resolve(value, *style, tag.as_deref()) {
@@ -531,7 +731,7 @@ fn read_slot(text: &str, key: DataKey, k: &Node, v: &Node) -> Slot {
             return slot;
         }
         _ => {
-            slot.not_string = Some(scalar_kind_name(v));
+            slot.wrong_type = Some(scalar_kind_name(v));
             return slot;
         }
     }

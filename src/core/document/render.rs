@@ -37,6 +37,17 @@ pub struct EntryStyle {
 }
 
 impl EntryStyle {
+    /// The spelling of the authenticator's config and EKS Anywhere's docs: `roleARN`, `userARN`.
+    pub fn structured() -> Self {
+        EntryStyle {
+            spelled: vec![
+                ("rolearn", "roleARN".to_string()),
+                ("userarn", "userARN".to_string()),
+            ],
+            ..Self::canonical()
+        }
+    }
+
     pub fn canonical() -> Self {
         EntryStyle {
             dash_col: 0,

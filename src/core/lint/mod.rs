@@ -144,7 +144,16 @@ pub fn lint_only(doc: &AuthDocument, ids: &[&str]) -> Vec<Finding> {
 
 /// Read and lint a file's text; a file that cannot be read at all gives a single finding.
 pub fn lint_text(source_name: &str, text: &str) -> (Option<AuthDocument>, Vec<Finding>) {
-    match AuthDocument::parse(source_name, text.to_string()) {
+    lint_text_as(source_name, text, None)
+}
+
+/// Lint a file's text as the given carrier (`None`: detected).
+pub fn lint_text_as(
+    source_name: &str,
+    text: &str,
+    kind: Option<crate::core::document::CarrierKind>,
+) -> (Option<AuthDocument>, Vec<Finding>) {
+    match AuthDocument::parse_as(source_name, text.to_string(), kind) {
         Ok(doc) => {
             let findings = lint(&doc);
             (Some(doc), findings)
@@ -170,6 +179,16 @@ fn unreadable(err: &DocumentError) -> Finding {
             severity: Severity::Error,
             message: "no aws-auth ConfigMap found: no document has `mapRoles`, `mapUsers` or `mapAccounts`".into(),
             hint: "point -f at the aws-auth manifest; an empty or comment-only file applies nothing".into(),
+            line: 1,
+            column: 1,
+        },
+        DocumentError::KindNotFound {
+            what, looked_for, next, ..
+        } => Finding {
+            rule: "IM002",
+            severity: Severity::Error,
+            message: format!("no {what} found: {looked_for}"),
+            hint: next.to_string(),
             line: 1,
             column: 1,
         },
@@ -223,26 +242,37 @@ or kubectl will not do what the file says), `warning` (it works, but is risky or
 (`apiVersion: v1`, `kind: ConfigMap`, `metadata: {name: aws-auth, namespace: kube-system}`).\n\n\
 Rules marked IAM or RBAC need more than the file: `iamidmap check` applies them with what IAM and the\n\
 cluster's RBAC objects say (their examples describe that state in a comment); `validate` does not.\n\n\
-| ID | name | severity | needs | what it finds |\n|---|---|---|---|---|\n",
+The same registry lints all three carriers: the aws-auth ConfigMap (`aws-auth`), aws-iam-authenticator's\n\
+config file or ConfigMap (`authenticator-config`) and EKS Anywhere's AWSIamConfig (`awsiamconfig`). The\n\
+carriers column says where a rule applies; where a rule reads differently per carrier, its section says how.\n\
+The last two are read with the MountedFile backend's rules (spec §4.2): role ARNs are canonicalized (an\n\
+assumed-role ARN maps its role), and an entry it cannot load stops the server instead of being dropped.\n\n\
+| ID | name | severity | needs | carriers | what it finds |\n|---|---|---|---|---|---|\n",
     );
     for r in registry() {
         out.push_str(&format!(
-            "| [{id}](#{anchor}) | `{name}` | {sev} | {needs} | {summary} |\n",
+            "| [{id}](#{anchor}) | `{name}` | {sev} | {needs} | {carriers} | {summary} |\n",
             id = r.id,
             anchor = r.id.to_lowercase(),
             name = r.name,
             sev = r.severity.as_str(),
             needs = r.needs.unwrap_or("file"),
+            carriers = rules::carriers(r.id).0,
             summary = r.summary
         ));
     }
     for r in registry() {
         out.push_str(&format!(
-            "\n## {id}\n\n`{name}` · {sev}{needs}\n\n{summary}\n\nFlagged:\n\n```yaml\n{fail}```\n\nNot flagged:\n\n```yaml\n{pass}```\n",
+            "\n## {id}\n\n`{name}` · {sev}{needs} · carriers: {carriers}\n\n{summary}{differs}\n\nFlagged:\n\n```yaml\n{fail}```\n\nNot flagged:\n\n```yaml\n{pass}```\n",
             id = r.id,
             name = r.name,
             sev = r.severity.as_str(),
             needs = r.needs.map(|n| format!(" · needs {n} (`iamidmap check`)")).unwrap_or_default(),
+            carriers = rules::carriers(r.id).0,
+            differs = rules::carriers(r.id)
+                .1
+                .map(|d| format!("\n\nBy carrier: {d}."))
+                .unwrap_or_default(),
             summary = r.summary,
             fail = ensure_newline(r.fail_example),
             pass = ensure_newline(r.pass_example),

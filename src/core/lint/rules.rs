@@ -3,7 +3,7 @@
 
 use super::{Ctx, Finding, Rule, Severity};
 use crate::core::arn::{self, PrincipalType};
-use crate::core::document::Shape;
+use crate::core::document::{CarrierKind, Shape};
 use crate::core::mapping::{DataKey, Entry, ListErrorKind, ListKind, ListParse, ListShape};
 use crate::core::mapping::{backend, template};
 
@@ -17,6 +17,75 @@ const NODE_USERNAMES: [&str; 2] = [
 
 fn rule(id: &str) -> &'static Rule {
     super::rule(id).expect("rule id in table")
+}
+
+fn kind(ctx: &Ctx<'_>) -> CarrierKind {
+    ctx.doc.facts.carrier.kind
+}
+
+/// A list key as the carrier names it: `mapRoles`, `server.mapRoles`, `spec.mapRoles`.
+fn path(ctx: &Ctx<'_>, key: DataKey) -> String {
+    kind(ctx).key_path(key)
+}
+
+/// What the authenticator does with an entry it cannot load: the EKSConfigMap backend drops the entry,
+/// the MountedFile backend refuses to start (spec §4.2).
+fn drops(ctx: &Ctx<'_>, what: &str) -> String {
+    if kind(ctx).structured() {
+        format!(
+            "the authenticator server refuses to start with {what}, so nobody can log in until it is fixed"
+        )
+    } else {
+        format!("the authenticator drops {what}")
+    }
+}
+
+/// Which carriers a rule applies to, and how it differs between them (docs/lint-rules.md).
+pub fn carriers(id: &str) -> (&'static str, Option<&'static str>) {
+    match id {
+        "IM003" | "IM004" | "IM005" => (
+            "aws-auth, authenticator-config",
+            Some(
+                "for the authenticator config this is about the ConfigMap `kube-system/aws-iam-authenticator` (not the config file on disk)",
+            ),
+        ),
+        "IM006" => ("aws-auth", None),
+        "IM008" => (
+            "all",
+            Some(
+                "aws-auth values must be strings (`|` blocks); the authenticator config and AWSIamConfig want YAML lists, and a `|` string there (copied from aws-auth) stops the server",
+            ),
+        ),
+        "IM009" => (
+            "aws-auth, awsiamconfig",
+            Some(
+                "the authenticator config is read case-insensitively (viper), so `maproles` works there",
+            ),
+        ),
+        "IM010" | "IM011" | "IM013" => (
+            "all",
+            Some(
+                "aws-auth drops the list or entry; the authenticator config and AWSIamConfig (MountedFile backend) refuse to start, so nobody can log in",
+            ),
+        ),
+        "IM017" => (
+            "aws-auth",
+            Some(
+                "the MountedFile backend canonicalizes role ARNs, so an assumed-role ARN works in the authenticator config and AWSIamConfig",
+            ),
+        ),
+        "IM021" => (
+            "aws-auth",
+            Some(
+                "`roleARN`/`userARN` is the documented spelling of the authenticator config and AWSIamConfig",
+            ),
+        ),
+        "IM034" | "IM035" | "IM037" | "IM038" => ("aws-auth, authenticator-config", None),
+        "IM050" | "IM051" => ("authenticator-config", None),
+        "IM052" | "IM054" | "IM055" => ("awsiamconfig", None),
+        "IM053" => ("authenticator-config, awsiamconfig", None),
+        _ => ("all", None),
+    }
 }
 
 fn lists<'a>(ctx: &'a Ctx<'_>) -> [(&'a ListParse, DataKey); 2] {
@@ -56,8 +125,12 @@ fn field_location(
 
 fn object_identity(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let f = &ctx.doc.facts;
-    if ctx.doc.shape != Shape::Object {
-        return;
+    match kind(ctx) {
+        CarrierKind::AwsAuth if ctx.doc.shape == Shape::Object => {}
+        CarrierKind::AuthenticatorConfig if f.carrier.in_configmap => {
+            return authenticator_configmap_identity(ctx, out);
+        }
+        _ => return,
     }
     let loc = ctx.file(f.object_span.start);
     if !f.has_metadata || f.name.is_none() {
@@ -106,7 +179,60 @@ fn object_identity(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// IM003-IM005 for the ConfigMap that carries the authenticator's config.
+fn authenticator_configmap_identity(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let f = &ctx.doc.facts;
+    let meta = ctx.file(f.metadata_span.map_or(f.object_span.start, |s| s.start));
+    const NAME: &str = crate::core::document::AUTHENTICATOR_CONFIGMAP;
+    if !f.has_metadata || f.name.is_none() {
+        out.push(ctx.at(
+            rule("IM003"),
+            ctx.file(f.object_span.start),
+            "the ConfigMap has no `metadata.name`; kubectl refuses it (\"resource name may not be empty\")".into(),
+            format!("add `metadata: {{name: {NAME}, namespace: kube-system}}`"),
+        ));
+    }
+    if f.api_version.as_deref() != Some("v1") {
+        out.push(ctx.at(
+            rule("IM003"),
+            ctx.file(f.object_span.start),
+            format!(
+                "the ConfigMap is `apiVersion: {}`; kubectl accepts only `v1`",
+                f.api_version.as_deref().unwrap_or("(missing)")
+            ),
+            "set `apiVersion: v1`".into(),
+        ));
+    }
+    if let Some(name) = f.name.as_deref().filter(|n| *n != NAME) {
+        out.push(ctx.at(
+            rule("IM004"),
+            meta,
+            format!("the authenticator's ConfigMap is named `{name}`; the authenticator's DaemonSet mounts `kube-system/{NAME}` (kops and the upstream manifests), so this config is not the one it loads"),
+            format!("name it `{NAME}`, or check the `configMap:` volume of the authenticator's DaemonSet"),
+        ));
+    }
+    if let Some(ns) = f.namespace.as_deref().filter(|n| *n != "kube-system") {
+        out.push(ctx.at(
+            rule("IM004"),
+            meta,
+            format!("the ConfigMap is in namespace `{ns}`; the authenticator runs in kube-system and mounts its config from there"),
+            "set `namespace: kube-system`".into(),
+        ));
+    }
+    if f.has_metadata && f.namespace.is_none() {
+        out.push(ctx.at(
+            rule("IM005"),
+            meta,
+            "no `metadata.namespace`: `kubectl apply` puts the ConfigMap in the current namespace, which the authenticator does not mount unless it is kube-system".into(),
+            "add `namespace: kube-system`".into(),
+        ));
+    }
+}
+
 fn patch_fragment(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if kind(ctx) != CarrierKind::AwsAuth {
+        return;
+    }
     let what = match ctx.doc.shape {
         Shape::Object => return,
         Shape::DataFragment => "a `data:` fragment without apiVersion, kind or metadata",
@@ -131,9 +257,24 @@ fn duplicate_keys(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-fn data_not_string(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+fn data_wrong_type(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for slot in &ctx.doc.slots {
-        if let Some(what) = slot.not_string {
+        if let Some(what) = slot.wrong_type.filter(|_| kind(ctx).structured()) {
+            let key = path(ctx, slot.key);
+            let copied = if what == "string" {
+                " (the aws-auth format, where lists are strings)"
+            } else {
+                ""
+            };
+            out.push(ctx.at(
+                rule("IM008"),
+                ctx.file(slot.key_span.start),
+                format!("`{key}` is a YAML {what}{copied}, not a list; {}", drops(ctx, "it")),
+                format!("write `{}:` followed by the entries as a YAML list (`- roleARN: …`), without `|`", slot.key.as_str()),
+            ));
+            continue;
+        }
+        if let Some(what) = slot.wrong_type {
             out.push(ctx.at(
                 rule("IM008"),
                 ctx.file(slot.key_span.start),
@@ -150,6 +291,15 @@ fn data_key_case(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             .iter()
             .find(|k| k.as_str().eq_ignore_ascii_case(written.trim()))
             .map_or("mapRoles", |k| k.as_str());
+        if kind(ctx) == CarrierKind::AwsIamConfig {
+            out.push(ctx.at(
+                rule("IM009"),
+                ctx.file(span.start),
+                format!("`spec.{written}` is not a field of AWSIamConfig (field names are case-sensitive); the API server drops it, so none of its entries apply"),
+                format!("rename it to `{right}`"),
+            ));
+            continue;
+        }
         out.push(ctx.at(
             rule("IM009"),
             ctx.file(span.start),
@@ -179,14 +329,22 @@ fn list_dropped(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 out.push(ctx.at(
                     rule("IM011"),
                     loc,
-                    format!("an unquoted value starting with `{{{{` in `{}`: YAML reads it as a mapping, the YAML->JSON step fails and the authenticator drops every entry of `{}`", key.as_str(), key.as_str()),
+                    if kind(ctx).structured() {
+                        format!("an unquoted value starting with `{{{{` in `{}`: YAML reads it as a mapping where a string belongs; {}", path(ctx, key), drops(ctx, "it"))
+                    } else {
+                        format!("an unquoted value starting with `{{{{` in `{}`: YAML reads it as a mapping, the YAML->JSON step fails and the authenticator drops every entry of `{}`", key.as_str(), key.as_str())
+                    },
                     "quote the value: `username: \"{{SessionName}}\"`".into(),
                 ));
             } else {
                 out.push(ctx.at(
                     rule("IM010"),
                     loc,
-                    format!("`{}` cannot be read ({}); the authenticator drops every entry of it, node roles included (it logs: {})", key.as_str(), e.detail, e.message.replace('\n', " ")),
+                    if kind(ctx).structured() {
+                        format!("`{}` cannot be read ({}); {}", path(ctx, key), e.detail, drops(ctx, "it"))
+                    } else {
+                        format!("`{}` cannot be read ({}); the authenticator drops every entry of it, node roles included (it logs: {})", key.as_str(), e.detail, e.message.replace('\n', " "))
+                    },
                     "fix the indentation or syntax at this line; each entry starts with `- ` and its keys line up under the first one".into(),
                 ));
             }
@@ -233,11 +391,7 @@ fn entry_dropped(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 out.push(ctx.at(
                     rule("IM013"),
                     ctx.inner(key, e.span),
-                    format!(
-                        "{} in `{}`; the authenticator drops it",
-                        e.detail,
-                        key.as_str()
-                    ),
+                    format!("{} in `{}`; {}", e.detail, path(ctx, key), drops(ctx, "it")),
                     format!(
                         "write the entry as a mapping: `- {}: arn:…`",
                         list_kind(key).arn_field()
@@ -250,19 +404,40 @@ fn entry_dropped(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             if e.fields.is_empty() {
                 continue; // scalar or null item: reported above or is an empty `-`
             }
+            let arn_key = if kind(ctx).structured() {
+                match e.list {
+                    ListKind::Roles => "roleARN",
+                    ListKind::Users => "userARN",
+                }
+            } else {
+                e.list.arn_field()
+            };
             let hint = match e.list {
+                _ if why.starts_with("error canonicalizing ARN") => format!(
+                    "write the principal's full ARN (`arn:aws:iam::<account>:{}/<name>`)",
+                    if e.list == ListKind::Roles { "role" } else { "user" }
+                ),
                 ListKind::Roles if e.sso.is_some() && !e.arn.is_empty() => "keep either `rolearn` or `sso`, not both".to_string(),
                 ListKind::Roles if e.sso.is_some() => "fix the `sso` fields: a 12-digit quoted `accountID`, a valid permission set name and partition".to_string(),
-                _ => format!("add `{}:` with the principal's ARN (check the key's spelling)", e.list.arn_field()),
+                _ => format!("add `{arn_key}:` with the principal's ARN (check the key's spelling)"),
             };
             out.push(ctx.at(
                 rule("IM013"),
                 ctx.inner(key, e.span),
-                format!(
-                    "entry #{} of `{}` is dropped by the authenticator: {why}",
-                    e.index + 1,
-                    key.as_str()
-                ),
+                if kind(ctx).structured() {
+                    format!(
+                        "entry #{} of `{}` cannot be loaded ({why}); {}",
+                        e.index + 1,
+                        path(ctx, key),
+                        drops(ctx, "it")
+                    )
+                } else {
+                    format!(
+                        "entry #{} of `{}` is dropped by the authenticator: {why}",
+                        e.index + 1,
+                        key.as_str()
+                    )
+                },
                 hint,
             ));
         }
@@ -364,6 +539,9 @@ fn role_path(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 }
 
 fn assumed_role(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if kind(ctx).structured() {
+        return; // MountedFile canonicalizes role ARNs: an assumed-role ARN maps its role there.
+    }
     for (e, key) in valid_entries(ctx) {
         let Ok(parts) = arn::parse(&e.arn) else {
             continue;
@@ -501,6 +679,9 @@ fn wrong_list(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 }
 
 fn entry_key_case(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if kind(ctx).structured() {
+        return; // `roleARN`/`userARN` is these carriers' documented spelling.
+    }
     for (e, key) in entries(ctx) {
         for f in &e.fields {
             if let Some(field) = f.field
@@ -827,7 +1008,11 @@ fn sso_entry(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             out.push(ctx.at(
                 rule("IM036"),
                 ctx.inner(key, e.span),
-                "`sso` entries need the authenticator's alpha `SSORoleMatch` feature gate, which EKS does not enable; on EKS this entry never matches".into(),
+                if kind(ctx) == CarrierKind::AwsAuth {
+                    "`sso` entries need the authenticator's alpha `SSORoleMatch` feature gate, which EKS does not enable; on EKS this entry never matches".into()
+                } else {
+                    "`sso` entries need the authenticator's alpha `SSORoleMatch` feature gate (`--feature-gates=SSORoleMatch=true` on the server); without it this entry never matches".into()
+                },
                 "map the IAM Identity Center role by its ARN without the `aws-reserved/…` path: `arn:aws:iam::<account>:role/AWSReservedSSO_<PermissionSet>_<suffix>`".into(),
             ));
         }
@@ -852,6 +1037,139 @@ fn size(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             "clean up duplicate or dead entries before the limit is reached".into(),
         ));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The authenticator config and EKS Anywhere's AWSIamConfig
+
+fn config_unreadable(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if let Some((why, offset)) = &ctx.doc.facts.carrier.inner_error {
+        out.push(ctx.at(
+            rule("IM050"),
+            ctx.file(*offset),
+            why.clone(),
+            "fix `config.yaml` (it is the authenticator's whole config: `clusterID` and `server:` with the lists); `iamidmap validate` reads it like the authenticator".into(),
+        ));
+    }
+}
+
+fn cluster_id(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let c = &ctx.doc.facts.carrier;
+    if kind(ctx) != CarrierKind::AuthenticatorConfig || c.inner_error.is_some() {
+        return;
+    }
+    let missing = c
+        .cluster_id
+        .as_ref()
+        .is_none_or(|(id, _)| id.trim().is_empty());
+    if missing {
+        let at = c.cluster_id.as_ref().map_or(
+            c.container_offset
+                .unwrap_or(ctx.doc.facts.object_span.start),
+            |(_, o)| *o,
+        );
+        out.push(ctx.at(
+            rule("IM051"),
+            ctx.file(at),
+            "the config has no `clusterID`; the authenticator server refuses to start (\"cluster ID cannot be empty\"), and tokens are bound to that ID".into(),
+            "add `clusterID: <the cluster's name>` at the top level; it must equal what `aws-iam-authenticator token -i` and the kubeconfig use".into(),
+        ));
+    }
+}
+
+fn identity_provider_ref(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let f = &ctx.doc.facts;
+    if kind(ctx) != CarrierKind::AwsIamConfig || f.carrier.clusters.is_empty() {
+        return;
+    }
+    let name = f.name.as_deref().unwrap_or("");
+    let referenced = f
+        .carrier
+        .clusters
+        .iter()
+        .any(|c| c.refs.iter().any(|(k, n)| k == "AWSIamConfig" && n == name));
+    if referenced {
+        return;
+    }
+    let cluster = &f.carrier.clusters[0];
+    let others: Vec<String> = cluster
+        .refs
+        .iter()
+        .filter(|(k, _)| k == "AWSIamConfig")
+        .map(|(_, n)| format!("`{n}`"))
+        .collect();
+    let refers = if others.is_empty() {
+        "has no `AWSIamConfig` in `spec.identityProviderRefs`".to_string()
+    } else {
+        format!("refers to AWSIamConfig {}", others.join(", "))
+    };
+    out.push(ctx.at(
+        rule("IM052"),
+        ctx.file(cluster.offset),
+        format!(
+            "the Cluster `{}` {refers}, not to this AWSIamConfig `{name}`; EKS Anywhere does not use these mappings",
+            cluster.name.as_deref().unwrap_or("")
+        ),
+        format!("add `- kind: AWSIamConfig` / `name: {name}` under the Cluster's `spec.identityProviderRefs`"),
+    ));
+}
+
+fn backend_modes(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let c = &ctx.doc.facts.carrier;
+    let (modes, at) = match (&c.backend_modes, kind(ctx)) {
+        (Some((m, at)), k) if k.structured() => (m.clone(), *at),
+        (None, CarrierKind::AwsIamConfig) => (
+            vec![],
+            c.container_offset
+                .unwrap_or(ctx.doc.facts.object_span.start),
+        ),
+        _ => return,
+    };
+    let refs: Vec<&str> = modes.iter().map(String::as_str).collect();
+    if let Err(e) = backend::validate_backend_modes(&refs) {
+        out.push(ctx.at(
+            rule("IM053"),
+            ctx.file(at),
+            format!("{e}; the authenticator refuses to start"),
+            "list one or more of `MountedFile`, `EKSConfigMap`, `CRD`, `DynamicFile`, each once, in the order they are searched".into(),
+        ));
+    }
+}
+
+fn maps_missing(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let c = &ctx.doc.facts.carrier;
+    if kind(ctx) != CarrierKind::AwsIamConfig {
+        return;
+    }
+    let crd_only = c
+        .backend_modes
+        .as_ref()
+        .is_some_and(|(m, _)| !m.is_empty() && m.iter().all(|m| m == "CRD"));
+    let has = |k: DataKey| ctx.doc.slot(k).is_some();
+    if crd_only || has(DataKey::MapRoles) || has(DataKey::MapUsers) {
+        return;
+    }
+    out.push(ctx.at(
+        rule("IM054"),
+        ctx.file(c.container_offset.unwrap_or(ctx.doc.facts.object_span.start)),
+        "the AWSIamConfig has neither `spec.mapRoles` nor `spec.mapUsers`, and its backend is not CRD: no IAM identity is mapped, so nobody can log in through it".into(),
+        "add `mapRoles:` (and/or `mapUsers:`) under `spec`, or set `backendMode: [CRD]` and manage IAMIdentityMapping objects".into(),
+    ));
+}
+
+fn partition(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let Some((p, at)) = &ctx.doc.facts.carrier.partition else {
+        return;
+    };
+    if p.is_empty() || arn::is_known_partition(p) {
+        return;
+    }
+    out.push(ctx.at(
+        rule("IM055"),
+        ctx.file(*at),
+        format!("`spec.partition: {p}` is not an AWS partition; the authenticator's STS endpoint and ARNs for it do not exist, so no token verifies"),
+        "use `aws`, `aws-cn`, `aws-us-gov` (or another AWS partition), or leave it empty for `aws`".into(),
+    ));
 }
 
 macro_rules! r {
@@ -955,7 +1273,7 @@ pub static RULES: &[Rule] = &[
         "IM008",
         "data-value-not-string",
         Error,
-        data_not_string,
+        data_wrong_type,
         "A data value is a YAML list or mapping instead of a string (the `|` is missing); the API server refuses the ConfigMap.",
         "data:\n  mapRoles:\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
@@ -1328,5 +1646,59 @@ pub static RULES: &[Rule] = &[
         "A subject outside aws-auth (a service account, an OIDC user or group; `system:` subjects excepted) may update or patch the aws-auth ConfigMap, and so can make any IAM principal cluster admin.",
         "# RBAC: ClusterRole configmap-writer (update configmaps) bound to ServiceAccount ci/deployer\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters]\n",
         "# RBAC: ClusterRole configmap-writer (update configmaps) bound to group system:masters only\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters]\n"
+    ),
+    r!(
+        "IM050",
+        "authenticator-config-unreadable",
+        Error,
+        config_unreadable,
+        "The `config.yaml` of the aws-iam-authenticator ConfigMap is missing or not valid YAML: the authenticator cannot load its config and does not start.",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-iam-authenticator\n  namespace: kube-system\ndata:\n  config.yaml: |\n    clusterID: prod.example.com\n    server:\n      mapRoles:\n      - roleARN: arn:aws:iam::111122223333:role/Admin\n        username: admin\n       groups: [platform-admins]\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-iam-authenticator\n  namespace: kube-system\ndata:\n  config.yaml: |\n    clusterID: prod.example.com\n    server:\n      mapRoles:\n      - roleARN: arn:aws:iam::111122223333:role/Admin\n        username: admin\n        groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM051",
+        "cluster-id-missing",
+        Error,
+        cluster_id,
+        "The authenticator config has no `clusterID`: the server refuses to start, and tokens are bound to that ID.",
+        "server:\n  mapRoles:\n  - roleARN: arn:aws:iam::111122223333:role/Admin\n    username: admin\n    groups: [platform-admins]\n",
+        "clusterID: prod.example.com\nserver:\n  mapRoles:\n  - roleARN: arn:aws:iam::111122223333:role/Admin\n    username: admin\n    groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM052",
+        "identity-provider-ref",
+        Error,
+        identity_provider_ref,
+        "No Cluster in the EKS Anywhere spec lists this AWSIamConfig in `spec.identityProviderRefs`, so EKS Anywhere does not use its mappings.",
+        "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata:\n  name: prod\nspec:\n  identityProviderRefs:\n    - kind: AWSIamConfig\n      name: aws-iam-auth\n---\napiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: iam-auth\nspec:\n  backendMode: [EKSConfigMap]\n  mapRoles:\n    - roleARN: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata:\n  name: prod\nspec:\n  identityProviderRefs:\n    - kind: AWSIamConfig\n      name: iam-auth\n---\napiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: iam-auth\nspec:\n  backendMode: [EKSConfigMap]\n  mapRoles:\n    - roleARN: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM053",
+        "backend-mode",
+        Error,
+        backend_modes,
+        "The backend modes are empty, unknown or listed twice (spec §4.1): the authenticator refuses to start.",
+        "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata:\n  name: prod\nspec:\n  identityProviderRefs:\n    - kind: AWSIamConfig\n      name: iam-auth\n---\napiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: iam-auth\nspec:\n  backendMode: [EKSConfigMap, ConfigMapz]\n  mapRoles:\n    - roleARN: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata:\n  name: prod\nspec:\n  identityProviderRefs:\n    - kind: AWSIamConfig\n      name: iam-auth\n---\napiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: iam-auth\nspec:\n  backendMode: [EKSConfigMap, CRD]\n  mapRoles:\n    - roleARN: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM054",
+        "no-mappings",
+        Error,
+        maps_missing,
+        "An AWSIamConfig without `mapRoles` or `mapUsers` whose backend is not CRD maps nobody.",
+        "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata:\n  name: prod\nspec:\n  identityProviderRefs:\n    - kind: AWSIamConfig\n      name: iam-auth\n---\napiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: iam-auth\nspec:\n  backendMode: [EKSConfigMap]\n  awsRegion: us-west-2\n",
+        "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata:\n  name: prod\nspec:\n  identityProviderRefs:\n    - kind: AWSIamConfig\n      name: iam-auth\n---\napiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: iam-auth\nspec:\n  backendMode: [CRD]\n  awsRegion: us-west-2\n"
+    ),
+    r!(
+        "IM055",
+        "unknown-partition",
+        Error,
+        partition,
+        "The AWSIamConfig's `partition` is not an AWS partition, so no token can be verified.",
+        "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata:\n  name: prod\nspec:\n  identityProviderRefs:\n    - kind: AWSIamConfig\n      name: iam-auth\n---\napiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: iam-auth\nspec:\n  backendMode: [EKSConfigMap]\n  partition: aws-moon\n  mapRoles:\n    - roleARN: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata:\n  name: prod\nspec:\n  identityProviderRefs:\n    - kind: AWSIamConfig\n      name: iam-auth\n---\napiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: iam-auth\nspec:\n  backendMode: [EKSConfigMap]\n  partition: aws-us-gov\n  mapRoles:\n    - roleARN: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
     ),
 ];

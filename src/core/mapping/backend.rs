@@ -11,6 +11,16 @@ pub enum BackendMode {
 }
 
 impl BackendMode {
+    /// The mode's name as the authenticator spells it (and names its mapper in errors).
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendMode::MountedFile => "MountedFile",
+            BackendMode::EksConfigMap => "EKSConfigMap",
+            BackendMode::Crd => "CRD",
+            BackendMode::DynamicFile => "DynamicFile",
+        }
+    }
+
     /// Parse a mode name; `File` and `ConfigMap` are the deprecated aliases.
     pub fn parse(name: &str) -> Option<BackendMode> {
         match name {

@@ -164,11 +164,18 @@ pub struct Entry {
     pub invalid: Option<String>,
     /// Each group's span, in order (absent for groups that were not strings).
     pub group_spans: Vec<Span>,
+    /// The ARN the backend stores and matches when it is not the ARN as written: the MountedFile backend
+    /// (authenticator config, EKS Anywhere) canonicalizes role ARNs, so an assumed-role ARN becomes the
+    /// role's ARN (spec §4.2). `None`: matched as written (the aws-auth ConfigMap).
+    pub canonical: Option<String>,
 }
 
 impl Entry {
     /// The authenticator's `Key()`: lower-cased rolearn (or the SSO pattern) for roles, userarn as written.
     pub fn key(&self) -> String {
+        if let Some(c) = &self.canonical {
+            return c.to_lowercase();
+        }
         match (self.list, &self.sso) {
             (ListKind::Roles, Some(sso)) if self.arn.is_empty() => sso.arn_like(),
             (ListKind::Roles, _) => self.arn.to_lowercase(),
@@ -180,6 +187,28 @@ impl Entry {
         self.invalid.is_none()
     }
 
+    /// The ARN the backend compares callers with: the canonical one where the backend canonicalizes.
+    pub fn matched_arn(&self) -> &str {
+        self.canonical.as_deref().unwrap_or(&self.arn)
+    }
+
+    /// The MountedFile backend's load step (spec §4.2): each valid role entry's ARN is canonicalized, each
+    /// user key is `Canonicalize(lowercase(userarn))`; a failure stops the server from starting, which is
+    /// recorded as the entry being invalid.
+    pub fn canonicalize_for_mounted_file(&mut self) {
+        if self.invalid.is_some() || self.arn.is_empty() {
+            return;
+        }
+        let input = match self.list {
+            ListKind::Roles => self.arn.clone(),
+            ListKind::Users => self.arn.to_lowercase(),
+        };
+        match arn::canonicalize(&input) {
+            Ok((_, c)) => self.canonical = Some(c),
+            Err(e) => self.invalid = Some(format!("error canonicalizing ARN: {e}")),
+        }
+    }
+
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().rev().find(|f| f.field == Some(name))
     }
@@ -187,7 +216,7 @@ impl Entry {
     /// `Matches(subject)` with the subject already lower-cased.
     fn matches(&self, subject_lower: &str, sso_role_match: bool) -> bool {
         if !self.arn.is_empty() {
-            return self.arn.to_lowercase() == subject_lower;
+            return self.matched_arn().to_lowercase() == subject_lower;
         }
         match (&self.sso, sso_role_match) {
             (Some(sso), true) => arn::arn_like(subject_lower, &sso.arn_like()).unwrap_or(false),
@@ -227,7 +256,7 @@ pub struct EffectiveMapping<'a> {
 fn index<'a>(entries: &[&'a Entry]) -> std::collections::HashMap<String, &'a Entry> {
     let mut map = std::collections::HashMap::with_capacity(entries.len());
     for e in entries.iter().filter(|e| !e.arn.is_empty()) {
-        map.entry(e.arn.to_lowercase()).or_insert(*e);
+        map.entry(e.matched_arn().to_lowercase()).or_insert(*e);
     }
     map
 }

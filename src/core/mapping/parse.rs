@@ -303,6 +303,7 @@ fn decode_entry(
         type_errors: vec![],
         invalid: None,
         group_spans: vec![],
+        canonical: None,
     };
     let go_type = list.go_type();
     match &item.value {
