@@ -26,6 +26,8 @@ struct Style {
     crlf: bool,
     final_newline: bool,
     strip: bool,
+    /// 0: aws-auth; 1: the authenticator config file; 2: its ConfigMap; 3: an EKS Anywhere AWSIamConfig.
+    carrier: u8,
 }
 
 fn entry() -> impl Strategy<Value = GenEntry> {
@@ -55,6 +57,7 @@ fn style() -> impl Strategy<Value = Style> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        0u8..4,
     )
         .prop_map(
             |(
@@ -68,6 +71,7 @@ fn style() -> impl Strategy<Value = Style> {
                 crlf,
                 final_newline,
                 strip,
+                carrier,
             )| Style {
                 indent,
                 dash_extra,
@@ -79,6 +83,7 @@ fn style() -> impl Strategy<Value = Style> {
                 crlf,
                 final_newline,
                 strip,
+                carrier,
             },
         )
 }
@@ -92,13 +97,23 @@ fn arn(e: &GenEntry) -> String {
 }
 
 fn render_list(entries: &[&GenEntry], s: &Style) -> String {
-    let pad = " ".repeat(s.indent + 2 + s.dash_extra);
+    let structured = s.carrier > 0;
+    let pad = if structured {
+        " ".repeat(2 + s.dash_extra)
+    } else {
+        " ".repeat(s.indent + 2 + s.dash_extra)
+    };
     let mut out = String::new();
     for (i, e) in entries.iter().enumerate() {
         if s.comments && i % 2 == 1 {
             out.push_str(&format!("{pad}# entry {i}\n"));
         }
-        let key = if e.user { "userarn" } else { "rolearn" };
+        let key = match (e.user, structured) {
+            (true, false) => "userarn",
+            (false, false) => "rolearn",
+            (true, true) => "userARN",
+            (false, true) => "roleARN",
+        };
         let value = if s.quote_arn {
             format!("\"{}\"", arn(e))
         } else {
@@ -141,9 +156,47 @@ fn render_list(entries: &[&GenEntry], s: &Style) -> String {
     out
 }
 
+/// The lists as an authenticator config (`server:`) or AWSIamConfig (`spec:`), in a file or in the
+/// `config.yaml` block of the authenticator's ConfigMap.
+fn structured_document(roles: &[&GenEntry], users: &[&GenEntry], s: &Style) -> String {
+    let list = |key: &str, items: &[&GenEntry]| {
+        if items.is_empty() {
+            format!("  {key}: []\n")
+        } else {
+            format!("  {key}:\n{}", render_list(items, s))
+        }
+    };
+    let lists = format!("{}{}", list("mapRoles", roles), list("mapUsers", users));
+    let mut text = match s.carrier {
+        1 => format!("# generated\nclusterID: prod\nserver:\n  port: 21362\n{lists}"),
+        2 => {
+            let config = format!("clusterID: prod\nserver:\n{lists}");
+            let pad = " ".repeat(s.indent + 2);
+            let block: String = config.lines().map(|l| format!("{pad}{l}\n")).collect();
+            format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-iam-authenticator\n  namespace: kube-system\ndata:\n  config.yaml: {}\n{block}",
+                if s.strip { "|-" } else { "|" }
+            )
+        }
+        _ => format!(
+            "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata:\n  name: c\nspec:\n  identityProviderRefs:\n  - kind: AWSIamConfig\n    name: iam\n---\napiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: iam\nspec:\n  backendMode: [EKSConfigMap]\n{lists}  partition: aws\n"
+        ),
+    };
+    if !s.final_newline {
+        text.pop();
+    }
+    if s.crlf {
+        text = text.replace('\n', "\r\n");
+    }
+    text
+}
+
 fn document(entries: &[GenEntry], s: &Style) -> String {
     let roles: Vec<&GenEntry> = entries.iter().filter(|e| !e.user).collect();
     let users: Vec<&GenEntry> = entries.iter().filter(|e| e.user).collect();
+    if s.carrier > 0 {
+        return structured_document(&roles, &users, s);
+    }
     let header = if s.strip { "|-" } else { "|" };
     let mut text = String::from(
         "# generated\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n",
@@ -203,7 +256,8 @@ proptest! {
         if had_entries {
             prop_assert!(is_pure_insertion(&text, &out.text), "not a pure insertion:\n{}\n---\n{}", text, out.text);
         }
-        let after = AuthDocument::parse("p.yaml", out.text.clone()).unwrap();
+        let after = doc.reparse(out.text.clone()).unwrap();
+        prop_assert_eq!(after.facts.carrier.kind, doc.facts.carrier.kind);
         let got = &after.list(list).entries;
         prop_assert_eq!(got.len(), before + 1);
         let last = got.last().unwrap();
@@ -232,7 +286,7 @@ proptest! {
         if n > 1 {
             prop_assert!(is_pure_insertion(&out.text, &text), "not a pure deletion:\n{}\n---\n{}", text, out.text);
         }
-        let after = AuthDocument::parse("p.yaml", out.text.clone()).unwrap();
+        let after = doc.reparse(out.text.clone()).unwrap();
         let mut expected: Vec<_> = doc.list(list).entries.iter().map(|e| (e.arn.clone(), e.username.clone(), e.groups.clone())).collect();
         expected.remove(index);
         let got: Vec<_> = after.list(list).entries.iter().map(|e| (e.arn.clone(), e.username.clone(), e.groups.clone())).collect();

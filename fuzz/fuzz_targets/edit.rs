@@ -52,7 +52,7 @@ fuzz_target!(|data: &[u8]| {
     };
     // The editor verified the result by re-reading it; check that claim independently.
     let after =
-        AuthDocument::parse("fuzz.yaml", outcome.text.clone()).expect("an applied edit re-reads");
+        doc.reparse(outcome.text.clone()).expect("an applied edit re-reads");
     let counts = (
         after.roles.valid_entries().count(),
         after.users.valid_entries().count(),

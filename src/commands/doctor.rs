@@ -334,7 +334,7 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
         Err(e) => {
             steps.push(Step::skip(
                 "mapping",
-                format!("cannot read aws-auth with these credentials ({e})"),
+                format!("cannot read the mappings (aws-auth, or the authenticator config) with these credentials ({e})"),
             ));
             if let Some(s) = steps.last_mut() {
                 s.next = Some(format!(

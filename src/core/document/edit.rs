@@ -302,10 +302,12 @@ impl AuthDocument {
                 if emptied {
                     self.put_structured_list(key, &new_content)?
                 } else if self.is_structured() {
-                    notes.push(format!(
+                    if !matches!(slot.content.trim(), "" | "[]") {
+                        notes.push(format!(
                         "`{}` could not be edited line by line; iamidmap rewrote that one list; everything else is unchanged",
                         self.facts.carrier.kind.key_path(key)
                     ));
+                    }
                     self.put_structured_list(key, &new_content)?
                 } else {
                     notes.push(format!(

@@ -7,13 +7,23 @@ use super::render::{self, EntryStyle, Quote};
 use crate::core::mapping::{Entry, ListShape};
 use crate::core::yaml::Span;
 
+// Byte searches: `pos` may fall inside a multi-byte character (an entry ending in U+2028, say); the
+// results are always just after a `\n`, or an end of the text, so they are character boundaries.
 pub(super) fn line_start(s: &str, pos: usize) -> usize {
-    s[..pos].rfind('\n').map_or(0, |i| i + 1)
+    let pos = pos.min(s.len());
+    s.as_bytes()[..pos]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1)
 }
 
 /// The end of the line holding `pos`, after its `\n` (or the end of the text).
 pub(super) fn line_end_incl(s: &str, pos: usize) -> usize {
-    s[pos..].find('\n').map_or(s.len(), |i| pos + i + 1)
+    let pos = pos.min(s.len());
+    s.as_bytes()[pos..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(s.len(), |i| pos + i + 1)
 }
 
 /// The spans of a list's items as written (the dash is found from them).

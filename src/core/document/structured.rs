@@ -165,16 +165,16 @@ pub(super) struct Layout {
     pub places: Vec<Place>,
 }
 
-fn line_start(s: &str, pos: usize) -> usize {
-    s[..pos.min(s.len())].rfind('\n').map_or(0, |i| i + 1)
-}
+use super::lists::line_start;
 
 /// The end of the line holding `pos`, before its line break.
 fn line_end(s: &str, pos: usize) -> usize {
-    let end = s[pos.min(s.len())..]
-        .find('\n')
+    let pos = pos.min(s.len());
+    let end = s.as_bytes()[pos..]
+        .iter()
+        .position(|&b| b == b'\n')
         .map_or(s.len(), |i| pos + i);
-    if end > 0 && s.as_bytes().get(end - 1) == Some(&b'\r') {
+    if end > pos && s.as_bytes()[end - 1] == b'\r' {
         end - 1
     } else {
         end
@@ -573,7 +573,12 @@ impl AuthDocument {
             .ok_or_else(|| EditError::Unsupported("not a structured carrier".into()))?;
         let kind = self.facts.carrier.kind;
         let ctext: &str = layout.inner.as_ref().map_or(&self.text, |(t, _)| t);
-        let eol = self.eol;
+        // A decoded `config.yaml` has `\n` line breaks; the block splice writes the file's own.
+        let eol = if layout.inner.is_some() {
+            "\n"
+        } else {
+            self.eol
+        };
         let new_ctext = match layout.places.iter().find(|p| p.key == key) {
             Some(p) => {
                 let indent = p.block_col.unwrap_or(p.key_col + layout.list_offset);
