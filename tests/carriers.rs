@@ -468,3 +468,40 @@ fn a_kops_cluster_without_aws_auth_is_managed_through_the_authenticator_configma
         assert_eq!(via_kubectl, got);
     }
 }
+
+#[test]
+fn fixes_follow_the_carriers_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "config.yaml",
+        &fixture("authenticator-config.yaml"),
+    );
+    write(
+        tmp.path(),
+        "cm.yaml",
+        &fixture("authenticator-configmap.yaml"),
+    );
+    let fix = |file: &str| {
+        bin()
+            .current_dir(tmp.path())
+            .args(["validate", "--fix", "-f", file, "--yes", "--as-arn"])
+            .arg("arn:aws:iam::111122223333:user/Alice")
+            .output()
+            .unwrap()
+    };
+    // The role path is stripped (it never matches, in any carrier)…
+    assert!(fix("config.yaml").status.success());
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("config.yaml")).unwrap(),
+        fixture("authenticator-config.yaml").replace("role/platform/Deployer", "role/Deployer")
+    );
+    // …but an assumed-role ARN is left alone where the MountedFile backend canonicalizes it.
+    let out = fix("cm.yaml");
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to fix"));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("cm.yaml")).unwrap(),
+        fixture("authenticator-configmap.yaml")
+    );
+}

@@ -14,7 +14,7 @@ pub fn backup(args: BackupArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
     if let Some(BackupAction::List(list)) = action {
         return list_backups(&dir, list.output);
     }
-    let (cm, context, server) = live::read_object(cluster)?;
+    let (cm, context, server) = live::read_object(cluster, out)?;
     let Some(cm) = cm else {
         return Err(Failure::error(
             format!("configmap {}/{} does not exist in context `{context}`: there is nothing to back up", cluster.namespace, cluster.name),

@@ -408,12 +408,21 @@ pub fn backup_dir(args: &ClusterArgs) -> Result<std::path::PathBuf> {
     Ok(backup::default_dir(&cluster.context))
 }
 
-/// Read the live ConfigMap object itself (for backups).
-pub fn read_object(args: &ClusterArgs) -> Result<(Option<ConfigMap>, String, String)> {
+/// Read the live ConfigMap object itself (for backups): aws-auth, or on a cluster without it the
+/// aws-iam-authenticator ConfigMap (as for every other command).
+pub fn read_object(
+    args: &ClusterArgs,
+    out: Reporter,
+) -> Result<(Option<ConfigMap>, String, String)> {
     let rt = runtime()?;
-    let cluster = rt
+    let mut cluster = rt
         .block_on(Cluster::connect(&options(args)))
         .map_err(|e| failure(e, args))?;
-    let cm = rt.block_on(cluster.get()).map_err(|e| failure(e, args))?;
+    let mut cm = rt.block_on(cluster.get()).map_err(|e| failure(e, args))?;
+    if cm.is_none()
+        && let Some((_, found)) = authenticator_instead(args, &rt, &mut cluster, out)?
+    {
+        cm = found;
+    }
     Ok((cm, cluster.context, cluster.server))
 }

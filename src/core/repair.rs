@@ -76,8 +76,14 @@ fn unfold_groups(content: &str, list: ListKind) -> Option<String> {
     apply_edits(content, edits)
 }
 
-/// Role ARNs with a path and assumed-role ARNs, replaced by the role ARN the authenticator matches.
-fn normalize_arns(content: &str, list: ListKind, described: &mut Vec<String>) -> Option<String> {
+/// Role ARNs with a path and (where the backend does not canonicalize them: aws-auth) assumed-role ARNs,
+/// replaced by the role ARN the authenticator matches.
+fn normalize_arns(
+    content: &str,
+    list: ListKind,
+    assumed_roles: bool,
+    described: &mut Vec<String>,
+) -> Option<String> {
     let parsed = parse_list(content, list);
     let mut edits: Vec<(usize, usize, String)> = vec![];
     for e in parsed.entries.iter().filter(|e| e.is_valid()) {
@@ -87,7 +93,9 @@ fn normalize_arns(content: &str, list: ListKind, described: &mut Vec<String>) ->
         let fixable = (parts.service == "iam"
             && parts.resource.starts_with("role/")
             && parts.resource.matches('/').count() > 1)
-            || (parts.service == "sts" && parts.resource.starts_with("assumed-role/"));
+            || (assumed_roles
+                && parts.service == "sts"
+                && parts.resource.starts_with("assumed-role/"));
         if !fixable {
             continue;
         }
@@ -165,7 +173,8 @@ pub fn plan_fixes(doc: &AuthDocument) -> Vec<Fix> {
             content = fixed;
         }
         let mut changed = vec![];
-        if let Some(fixed) = normalize_arns(&content, list, &mut changed) {
+        let assumed_roles = !doc.facts.carrier.kind.structured();
+        if let Some(fixed) = normalize_arns(&content, list, assumed_roles, &mut changed) {
             fixes.push(Fix {
                 rule: "IM016",
                 description: format!(
