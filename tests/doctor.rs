@@ -169,6 +169,9 @@ const ALICE: &str = "    - userarn: arn:aws:iam::123456789012:user/devs/alice\n 
 fn doctor_healthy_user() {
     let Some(w) = World::start() else { return };
     w.map("", ALICE);
+    // What EKS's SelfSubjectReview answers for alice's token with this mapping.
+    w.server
+        .set_whoami(json!({"username": "alice", "groups": ["developers", "system:authenticated"]}));
     let kc = w.aws_get_token();
     let (code, text, report) = w.doctor(&kc, &["--can-i", "get", "pods", "--in", "team-a"]);
     assert_eq!(code, 0, "{text}");
@@ -183,11 +186,14 @@ fn doctor_healthy_user() {
             "STS identity: pass",
             "cluster: pass",
             "clock skew: pass",
+            "cluster identity: pass",
             "mapping: pass",
+            "mapping (cluster): pass",
             "RBAC: pass",
             "can-i: pass"
         ]
     );
+    assert!(text.contains("✓ cluster identity: the cluster authenticates you as `alice`, groups [developers, system:authenticated] (SelfSubjectReview)"), "{text}");
     assert_eq!(
         report["identity"],
         "arn:aws:iam::123456789012:user/devs/alice"
@@ -268,6 +274,9 @@ fn doctor_mapped_user_without_rbac() {
         "",
         "    - userarn: arn:aws:iam::123456789012:user/devs/alice\n      username: alice\n      groups: [nobody-binds-this]\n",
     );
+    w.server.set_whoami(
+        json!({"username": "alice", "groups": ["nobody-binds-this", "system:authenticated"]}),
+    );
     let kc = w.aws_get_token();
     let (code, text, report) = w.doctor(&kc, &["--can-i", "get", "pods"]);
     assert_eq!(code, 1, "{text}");
@@ -293,6 +302,52 @@ fn doctor_mapped_user_without_rbac() {
             .starts_with("no: nothing allows get pods in namespace default (403 Forbidden)"),
         "{can:#}"
     );
+}
+
+#[test]
+fn doctor_compares_the_mapping_with_the_clusters_answer() {
+    let Some(w) = World::start() else { return };
+    w.map("", ALICE);
+    let kc = w.aws_get_token();
+    // The cluster maps alice otherwise (say, an EKS access entry wins): the file is not the whole story.
+    w.server.set_whoami(
+        json!({"username": "alice-admin", "groups": ["platform-admins", "system:authenticated"]}),
+    );
+    let (code, text, report) = w.doctor(&kc, &[]);
+    assert_eq!(code, 0, "warnings do not fail: {text}");
+    let cmp = step(&report, "mapping (cluster)");
+    assert_eq!(cmp["status"], "warn");
+    assert!(
+        cmp["detail"].as_str().unwrap().starts_with("the cluster authenticates you as `alice-admin` (groups [platform-admins, system:authenticated]), but configmap kube-system/aws-auth maps you to `alice` (groups [developers])"),
+        "{cmp:#}"
+    );
+    // Not in the file at all, yet the cluster lets the token in.
+    std::fs::write(
+        w.dir.path().join("empty.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    []\n",
+    )
+    .unwrap();
+    let (_, text, report) = w.doctor(&kc, &["-f", "empty.yaml"]);
+    let mapping = step(&report, "mapping");
+    assert_eq!(mapping["status"], "warn", "{text}");
+    assert!(
+        mapping["detail"]
+            .as_str()
+            .unwrap()
+            .contains("but the cluster authenticates you as `alice-admin`"),
+        "{mapping:#}"
+    );
+    // The test API server answers SelfSubjectReview as a real one: kubectl agrees.
+    if let Some(kubectl) = support::kubectl() {
+        let out = std::process::Command::new(kubectl)
+            .env("KUBECONFIG", w.server.kubeconfig(w.dir.path()))
+            .args(["auth", "whoami", "-o", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let who: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(who["status"]["userInfo"]["username"], "alice-admin");
+    }
 }
 
 #[test]

@@ -326,7 +326,7 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
             }
         };
     // 6. The cluster's own answer, and the clock.
-    let cluster_ok = cluster_answer(&kc, &context_name, &token, steps);
+    let (cluster_ok, cluster_user) = cluster_answer(&kc, &context_name, &token, steps);
     // 7. The mapping.
     let Some(identity) = identity else { return };
     let doc = match aws_auth(args, cluster) {
@@ -385,6 +385,21 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
                 explained.near_misses.join(", ")
             ));
         }
+        if let Some(cu) = &cluster_user {
+            // The cluster let the token in: something else maps it (EKS access entries, another backend,
+            // or a newer version of the mappings than this one).
+            steps.push(Step::warn(
+                "mapping",
+                format!(
+                    "{detail}; but the cluster authenticates you as `{}` (groups [{}]), so something else maps you: EKS access entries, another backend of the authenticator, or mappings newer than {}",
+                    cu.username,
+                    cu.groups.join(", "),
+                    doc.source_name
+                ),
+                "aws eks list-access-entries --cluster-name CLUSTER; iamidmap diff --from FILE --to live",
+            ));
+            return;
+        }
         steps.push(Step::fail(
             "mapping",
             detail,
@@ -403,6 +418,9 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
             m.groups.join(", ")
         ),
     ));
+    if let Some(step) = compare_with_cluster(&m, cluster_user.as_ref(), &doc.source_name) {
+        steps.push(step);
+    }
     // 8. RBAC.
     let reach = match (&rbac, &m.rbac) {
         (Err(e), _) => {
@@ -520,8 +538,21 @@ fn token_signed_at(token: &str) -> Option<i64> {
 }
 
 /// GET /version with the token alone, as kubectl would send it; and the clock against the server's.
-fn cluster_answer(kc: &Kubeconfig, context: &str, token: &str, steps: &mut Vec<Step>) -> bool {
-    let result = (|| -> Result<(u16, Option<i64>), String> {
+/// Who the cluster says the caller is (SelfSubjectReview): username and groups.
+#[derive(Debug, Clone)]
+struct ClusterUser {
+    username: String,
+    groups: Vec<String>,
+}
+
+fn cluster_answer(
+    kc: &Kubeconfig,
+    context: &str,
+    token: &str,
+    steps: &mut Vec<Step>,
+) -> (bool, Option<ClusterUser>) {
+    type Answer = (u16, Option<i64>, Result<Option<ClusterUser>, String>);
+    let result = (|| -> Result<Answer, String> {
         let rt = live::runtime().map_err(|e| e.to_string())?;
         rt.block_on(async {
             let mut config = kube::Config::from_custom_kubeconfig(
@@ -550,9 +581,109 @@ fn cluster_answer(kc: &Kubeconfig, context: &str, token: &str, steps: &mut Vec<S
                 .and_then(|d| d.to_str().ok())
                 .and_then(|d| jiff::fmt::rfc2822::parse(d).ok())
                 .map(|z| z.timestamp().as_second());
-            Ok((resp.status().as_u16(), date))
+            let code = resp.status().as_u16();
+            let who = if code == 200 {
+                self_subject_review(&client).await
+            } else {
+                Ok(None)
+            };
+            Ok((code, date, who))
         })
     })();
+    let (result, who) = match result {
+        Ok((code, date, who)) => (Ok((code, date)), who),
+        Err(e) => (Err(e), Ok(None)),
+    };
+    let ok = cluster_status(result, steps);
+    let user = match who {
+        Ok(Some(u)) => {
+            steps.push(Step::pass(
+                "cluster identity",
+                format!(
+                    "the cluster authenticates you as `{}`, groups [{}] (SelfSubjectReview)",
+                    u.username,
+                    u.groups.join(", ")
+                ),
+            ));
+            Some(u)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            steps.push(Step::skip(
+                "cluster identity",
+                format!(
+                    "the cluster did not say who you are ({e}); `kubectl auth whoami` asks the same"
+                ),
+            ));
+            None
+        }
+    };
+    (ok, user)
+}
+
+/// Whether the cluster's SelfSubjectReview agrees with the mapping read here (templated usernames are not
+/// compared: iamidmap does not know the session's values the cluster rendered).
+fn compare_with_cluster(
+    m: &check::MappingReport,
+    cluster: Option<&ClusterUser>,
+    source: &str,
+) -> Option<Step> {
+    let cu = cluster?;
+    if m.username.contains("{{") || m.groups.iter().any(|g| g.contains("{{")) {
+        return None;
+    }
+    let missing: Vec<&String> = m.groups.iter().filter(|g| !cu.groups.contains(g)).collect();
+    if cu.username == m.username && missing.is_empty() {
+        return Some(Step::pass(
+            "mapping (cluster)",
+            format!("the cluster's answer agrees with {source}"),
+        ));
+    }
+    Some(Step::warn(
+        "mapping (cluster)",
+        format!(
+            "the cluster authenticates you as `{}` (groups [{}]), but {source} maps you to `{}` (groups [{}]): the cluster does not use these mappings (an older or newer version, another carrier or backend, or EKS access entries)",
+            cu.username,
+            cu.groups.join(", "),
+            m.username,
+            m.groups.join(", ")
+        ),
+        "iamidmap diff --from FILE --to live; aws eks list-access-entries --cluster-name CLUSTER",
+    ))
+}
+
+/// POST a SelfSubjectReview (Kubernetes 1.28+): `Ok(None)` when the API is not served.
+async fn self_subject_review(client: &kube::Client) -> Result<Option<ClusterUser>, String> {
+    let body =
+        serde_json::json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
+    let req = http::Request::post("/apis/authentication.k8s.io/v1/selfsubjectreviews")
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&body).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    let answer: serde_json::Value = match client.request(req).await {
+        Ok(v) => v,
+        Err(kube::Error::Api(s)) if s.code == 404 => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    let info = &answer["status"]["userInfo"];
+    let Some(username) = info["username"].as_str() else {
+        return Err("the answer has no status.userInfo.username".into());
+    };
+    let groups = info["groups"]
+        .as_array()
+        .map(|g| {
+            g.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Some(ClusterUser {
+        username: username.to_string(),
+        groups,
+    }))
+}
+
+fn cluster_status(result: Result<(u16, Option<i64>), String>, steps: &mut Vec<Step>) -> bool {
     match result {
         Ok((200, date)) => {
             steps.push(Step::pass(

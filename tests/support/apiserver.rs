@@ -54,6 +54,9 @@ pub struct Faults {
 
 #[derive(Default)]
 struct State {
+    /// The user a SelfSubjectReview reports (what the authenticator mapped the caller to); `None`: the
+    /// kubeconfig's admin, or the impersonated user.
+    whoami: Option<Value>,
     objects: BTreeMap<String, Value>,
     rv: u64,
     uid: u64,
@@ -265,6 +268,7 @@ impl State {
         query: &str,
         ctype: Option<&str>,
         body: &[u8],
+        impersonated: Option<(String, Vec<String>)>,
     ) -> (u16, Value) {
         if self.faults.unauthorized && !path.starts_with("/_test/") {
             return status(401, "Unauthorized", "Unauthorized".into(), None);
@@ -282,6 +286,25 @@ impl State {
             ("POST", "/_test/reset-log") => {
                 self.log.clear();
                 return (200, json!({}));
+            }
+            // `kubectl auth whoami`: who the authenticator made of the caller.
+            ("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews") => {
+                let user = match (&impersonated, &self.whoami) {
+                    (Some((name, groups)), _) => {
+                        let mut groups = groups.clone();
+                        groups.push("system:authenticated".into());
+                        json!({"username": name, "groups": groups})
+                    }
+                    (None, Some(who)) => who.clone(),
+                    (None, None) => {
+                        json!({"username": "kubernetes-admin", "groups": ["system:masters", "system:authenticated"]})
+                    }
+                };
+                return (
+                    201,
+                    json!({"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+                           "metadata": {"creationTimestamp": null}, "status": {"userInfo": user}}),
+                );
             }
             ("GET", "/version") => {
                 return (
@@ -700,10 +723,22 @@ fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) {
                 None,
             )
         } else {
-            state
-                .lock()
-                .unwrap()
-                .handle(&method, &path, &query, ctype.as_deref(), &body)
+            let impersonated = header("impersonate-user").map(|u| {
+                let groups = headers
+                    .iter()
+                    .filter(|(k, _)| k == "impersonate-group")
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                (u, groups)
+            });
+            state.lock().unwrap().handle(
+                &method,
+                &path,
+                &query,
+                ctype.as_deref(),
+                &body,
+                impersonated,
+            )
         };
         if path.starts_with("/_test/") {
             // not logged
@@ -815,6 +850,12 @@ impl ApiServer {
             .objects
             .get("configmaps/kube-system/aws-auth")
             .cloned()
+    }
+
+    /// What SelfSubjectReview answers from now on (`{"username", "groups", "extra"}`), as EKS would for
+    /// the identity the test's token maps to.
+    pub fn set_whoami(&self, user: Value) {
+        self.state.lock().unwrap().whoami = Some(user);
     }
 
     /// Any stored object by its key (`configmaps/<namespace>/<name>`).
