@@ -36,14 +36,20 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
     let (rt, doc, connected) = match &args.source.file {
         Some(path) => (live::runtime()?, super::load(path, cluster.kind)?.1, None),
         None => {
-            let (rt, cluster_conn) = live::connect(cluster)?;
-            let cm = rt
-                .block_on(cluster_conn.get())
-                .map_err(|e| live::failure(e, cluster))?;
-            let doc = live::live_document(cluster, cm.as_ref())?;
+            let (rt, mut cluster_conn) = live::connect(cluster)?;
+            let (cm, doc) = live::fetch(cluster, &rt, &mut cluster_conn, out)?;
             (rt, doc, Some((cluster_conn, cm)))
         }
     };
+    // The object the mappings are in (aws-auth, or the authenticator's ConfigMap): who may edit it.
+    if let Some(name) = doc
+        .facts
+        .name
+        .as_ref()
+        .filter(|_| doc.facts.kind.as_deref() == Some("ConfigMap"))
+    {
+        facts.name = name.clone();
+    }
     // RBAC.
     if args.skip_rbac {
         facts.rbac_unavailable = Some("--skip-rbac".into());

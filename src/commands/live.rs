@@ -113,6 +113,26 @@ fn authenticator_instead(
     }
 }
 
+/// The live ConfigMap and its document on a connected cluster, with the same fallback to the
+/// aws-iam-authenticator ConfigMap as every command (for commands that keep the connection).
+pub fn fetch(
+    args: &ClusterArgs,
+    rt: &tokio::runtime::Runtime,
+    cluster: &mut Cluster,
+    out: Reporter,
+) -> Result<(Option<ConfigMap>, AuthDocument)> {
+    refuse_awsiamconfig(args)?;
+    let cm = rt.block_on(cluster.get()).map_err(|e| failure(e, args))?;
+    if cm.is_none()
+        && let Some((switched, found)) = authenticator_instead(args, rt, cluster, out)?
+    {
+        let doc = live_document(&switched, found.as_ref())?;
+        return Ok((found, doc));
+    }
+    let doc = live_document(args, cm.as_ref())?;
+    Ok((cm, doc))
+}
+
 /// Read the live ConfigMap as a document (an absent ConfigMap reads as an empty one).
 pub fn read(args: &ClusterArgs, out: Reporter) -> Result<AuthDocument> {
     refuse_awsiamconfig(args)?;

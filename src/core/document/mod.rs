@@ -458,6 +458,8 @@ impl AuthDocument {
             }
         }
         let layout = found.as_ref().map(|f| {
+            // The `config.yaml` value is read like a list value (its codec maps its text to file bytes);
+            // its `key` field is unused.
             let outer = config_yaml.map(|(k, v)| read_slot(&text, DataKey::MapRoles, k, v));
             let (read, layout) = structured::read(&text, &docs, f, outer, eol, &mut facts);
             slots = read;
