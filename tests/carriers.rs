@@ -505,3 +505,34 @@ fn fixes_follow_the_carriers_rules() {
         fixture("authenticator-configmap.yaml")
     );
 }
+
+#[test]
+fn a_gitops_managed_spec_is_rolled_out_by_flux() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = fixture("eksa-cluster.yaml").replacen(
+        "  kubernetesVersion: \"1.31\"\n",
+        "  gitOpsRef:\n    kind: FluxConfig\n    name: flux-config\n  kubernetesVersion: \"1.31\"\n",
+        1,
+    );
+    write(tmp.path(), "spec.yaml", &spec);
+    bin()
+        .current_dir(tmp.path())
+        .args([
+            "create",
+            "-f",
+            "spec.yaml",
+            "--arn",
+            "arn:aws:iam::111122223333:role/Ops",
+            "--group",
+            "ops",
+            "--yes",
+            "--skip-iam-check",
+            "--as-arn",
+            "arn:aws:iam::111122223333:role/EksaAdmin",
+        ])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "the cluster is managed with GitOps (gitOpsRef `flux-config`): commit and push spec.yaml, and Flux rolls the AWSIamConfig out",
+        ));
+}

@@ -207,9 +207,16 @@ fn rollout_hint(doc: &AuthDocument, file: Option<&str>) -> Option<String> {
     let restart = "kubectl -n kube-system rollout restart daemonset/aws-iam-authenticator";
     match (c.kind, file) {
         (CarrierKind::AwsAuth, _) => None,
-        (CarrierKind::AwsIamConfig, Some(f)) => Some(format!(
-            "EKS Anywhere applies the AWSIamConfig when the cluster spec is rolled out: run `eksctl anywhere upgrade cluster -f {f}` (or commit and push it if GitOps/Flux manages the cluster)"
-        )),
+        (CarrierKind::AwsIamConfig, Some(f)) => Some(
+            match c.clusters.iter().find_map(|cl| cl.gitops.as_ref()) {
+                Some(flux) => format!(
+                    "the cluster is managed with GitOps (gitOpsRef `{flux}`): commit and push {f}, and Flux rolls the AWSIamConfig out"
+                ),
+                None => format!(
+                    "EKS Anywhere applies the AWSIamConfig when the cluster spec is rolled out: run `eksctl anywhere upgrade cluster -f {f}` (or commit and push it if GitOps/Flux manages the cluster)"
+                ),
+            },
+        ),
         (CarrierKind::AwsIamConfig, None) => None,
         (CarrierKind::AuthenticatorConfig, Some(f)) if c.in_configmap => Some(format!(
             "apply it with `kubectl apply -f {f}`, then restart the authenticator, which reads config.yaml only when it starts: `{restart}` (kops: `kops update cluster --yes` if the config comes from the cluster spec)"

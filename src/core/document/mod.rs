@@ -122,6 +122,8 @@ pub struct ClusterDoc {
     pub refs: Vec<(String, String)>,
     /// Where the document starts (file offset).
     pub offset: usize,
+    /// `spec.gitOpsRef`: Flux applies the spec from Git (the name of the FluxConfig).
+    pub gitops: Option<String>,
 }
 
 /// What the carrier adds beyond the lists (read for lint and for `verify`'s backend chain).

@@ -357,6 +357,12 @@ fn clusters_of(docs: &[Node]) -> Vec<ClusterDoc> {
                 .map(str::to_string),
             refs,
             offset: doc.span.start,
+            gitops: doc.get("spec").and_then(|s| s.get("gitOpsRef")).map(|g| {
+                g.get("name")
+                    .and_then(Node::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            }),
         });
     }
     out
