@@ -410,3 +410,43 @@ fn doctor_missing_exec_binary() {
     assert!(text.contains("    next: install aws-iam-authenticator (https://github.com/kubernetes-sigs/aws-iam-authenticator/releases) on PATH"), "{text}");
     assert!(text.contains("1 check failed: start with the first ✗"));
 }
+
+#[test]
+fn doctor_follows_the_authenticator_configs_backend_chain() {
+    let Some(w) = World::start() else { return };
+    // A self-managed cluster: the authenticator's config searches MountedFile, then EKSConfigMap.
+    let config = "clusterID: prod\nserver:\n  backendMode: [MountedFile, EKSConfigMap]\n  mapRoles:\n  - roleARN: arn:aws:iam::123456789012:role/Admin\n    username: admin\n    groups: [system:masters]\n";
+    w.server.seed(
+        "/api/v1/namespaces/kube-system/configmaps/aws-iam-authenticator",
+        json!({"data": {"config.yaml": config}}),
+    );
+    let kc = w.aws_get_token();
+    // alice is only in aws-auth: the second backend maps her.
+    w.map("", ALICE);
+    w.server
+        .set_whoami(json!({"username": "alice", "groups": ["developers", "system:authenticated"]}));
+    let (code, text, report) = w.doctor(&kc, &["--kind", "authenticator-config"]);
+    assert_eq!(code, 0, "{text}");
+    let mapping = step(&report, "mapping");
+    assert_eq!(mapping["status"], "pass", "{text}");
+    assert_eq!(
+        mapping["detail"],
+        "mapUsers entry at line 8 of configmap kube-system/aws-auth: username `alice`, groups [developers]"
+    );
+    assert_eq!(step(&report, "mapping (cluster)")["status"], "pass");
+    // With a config whose backend modes are invalid, nobody is authenticated.
+    w.server.seed(
+        "/api/v1/namespaces/kube-system/configmaps/aws-iam-authenticator",
+        json!({"data": {"config.yaml": config.replace("[MountedFile, EKSConfigMap]", "[MountedFile, Mounted]")}}),
+    );
+    let (code, text, report) = w.doctor(&kc, &["--kind", "authenticator-config"]);
+    assert_eq!(code, 1, "{text}");
+    let mapping = step(&report, "mapping");
+    assert_eq!(mapping["status"], "fail");
+    assert!(
+        mapping["detail"].as_str().unwrap().starts_with(
+            "backend-mode \"Mounted\" is not a valid mode: the authenticator refuses to start"
+        ),
+        "{mapping:#}"
+    );
+}

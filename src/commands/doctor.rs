@@ -364,6 +364,19 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
             return;
         }
     };
+    // An authenticator config can list several backends (spec §4.5): the first that maps the caller
+    // answers. On a cluster, the EKSConfigMap backend's aws-auth is read too.
+    let (doc, explained) = match chained(&doc, explained, args, cluster, &facts, &identity.arn) {
+        Ok(found) => found,
+        Err(e) => {
+            steps.push(Step::fail(
+                "mapping",
+                e,
+                "fix `backendMode` in the authenticator's config (`iamidmap validate` shows how)",
+            ));
+            return;
+        }
+    };
     let Some(m) = explained.mapping.clone() else {
         if explained.account_wide {
             steps.push(Step::pass(
@@ -723,6 +736,51 @@ fn cluster_status(result: Result<(u16, Option<i64>), String>, steps: &mut Vec<St
             false
         }
     }
+}
+
+/// Walk the backend chain of an authenticator config: the first backend whose mappings map the caller
+/// (an entry, or its `mapAccounts`) answers. Only the config itself and, on a cluster, the EKSConfigMap
+/// backend's aws-auth can be read; other backends are passed over.
+fn chained(
+    doc: &AuthDocument,
+    own: check::Explanation,
+    args: &DoctorArgs,
+    cluster: &ClusterArgs,
+    facts: &Facts,
+    arn: &str,
+) -> Result<(AuthDocument, check::Explanation), String> {
+    use crate::core::mapping::backend::BackendMode;
+    let modes = doc.backend_chain().map_err(|e| {
+        format!(
+            "{e}: the authenticator refuses to start with this config, so nobody is authenticated"
+        )
+    })?;
+    let mine = doc.facts.carrier.kind.backend();
+    if modes.len() < 2 || args.file.is_some() {
+        return Ok((doc.clone(), own));
+    }
+    for mode in modes {
+        let (d, e) = if mode == mine {
+            (doc.clone(), own.clone())
+        } else if mode == BackendMode::EksConfigMap {
+            let mut aws = cluster.clone();
+            aws.kind = Some(crate::cli::Kind::AwsAuth);
+            aws.name = "aws-auth".into();
+            let Ok(d) = aws_auth(args, &aws) else {
+                continue;
+            };
+            let Ok(e) = check::explain(&d, facts, arn) else {
+                continue;
+            };
+            (d, e)
+        } else {
+            continue;
+        };
+        if e.mapping.is_some() || e.account_wide {
+            return Ok((d, e));
+        }
+    }
+    Ok((doc.clone(), own))
 }
 
 /// aws-auth from `-f`, else from the cluster with the kubeconfig's credentials.
