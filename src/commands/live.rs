@@ -135,29 +135,15 @@ pub fn fetch(
 
 /// Read the live ConfigMap as a document (an absent ConfigMap reads as an empty one).
 pub fn read(args: &ClusterArgs, out: Reporter) -> Result<AuthDocument> {
-    refuse_awsiamconfig(args)?;
-    let rt = runtime()?;
-    let mut cluster = rt
-        .block_on(Cluster::connect(&options(args)))
-        .map_err(|e| failure(e, args))?;
-    let mut cm = rt.block_on(cluster.get()).map_err(|e| failure(e, args))?;
-    let switched;
-    let mut args = args;
-    if cm.is_none()
-        && let Some((a, found)) = authenticator_instead(args, &rt, &mut cluster, out)?
-    {
-        switched = a;
-        args = &switched;
-        cm = found;
-    }
+    let (rt, mut cluster) = connect(args)?;
+    let (cm, doc) = fetch(args, &rt, &mut cluster, out)?;
     if cm.is_none() {
         out.note(&format!(
             "{} does not exist in context `{}`; it maps nothing",
-            source_name(args),
-            cluster.context
+            doc.source_name, cluster.context
         ));
     }
-    live_document(args, cm.as_ref())
+    Ok(doc)
 }
 
 pub fn live_document(args: &ClusterArgs, cm: Option<&ConfigMap>) -> Result<AuthDocument> {
@@ -434,15 +420,7 @@ pub fn read_object(
     args: &ClusterArgs,
     out: Reporter,
 ) -> Result<(Option<ConfigMap>, String, String)> {
-    let rt = runtime()?;
-    let mut cluster = rt
-        .block_on(Cluster::connect(&options(args)))
-        .map_err(|e| failure(e, args))?;
-    let mut cm = rt.block_on(cluster.get()).map_err(|e| failure(e, args))?;
-    if cm.is_none()
-        && let Some((_, found)) = authenticator_instead(args, &rt, &mut cluster, out)?
-    {
-        cm = found;
-    }
+    let (rt, mut cluster) = connect(args)?;
+    let (cm, _) = fetch(args, &rt, &mut cluster, out)?;
     Ok((cm, cluster.context, cluster.server))
 }

@@ -543,3 +543,21 @@ fn awsiamconfig_keys_are_case_sensitive_the_authenticator_configs_are_not() {
     assert_eq!(forced.facts.carrier.kind, CarrierKind::AuthenticatorConfig);
     assert_eq!(forced.facts.carrier.cluster_id.as_ref().unwrap().0, "c");
 }
+
+#[test]
+fn duplicate_keys_are_located_in_the_file_at_both_levels() {
+    // A duplicate in the ConfigMap's metadata and one inside config.yaml's `server:`.
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-iam-authenticator\n  name: aws-iam-authenticator\n  namespace: kube-system\ndata:\n  config.yaml: |\n    clusterID: c\n    server:\n      mapRoles: []\n      mapRoles:\n      - roleARN: arn:aws:iam::1:role/a\n        username: a\n";
+    let d = doc(text);
+    let lines: Vec<(String, usize)> = d
+        .facts
+        .duplicate_keys
+        .iter()
+        .map(|(k, span)| (k.clone(), d.location(span.start).line))
+        .collect();
+    assert_eq!(
+        lines,
+        [("name".to_string(), 5), ("mapRoles".to_string(), 12)]
+    );
+    assert_eq!(d.roles.entries.len(), 1, "the last `mapRoles` is read");
+}

@@ -481,8 +481,9 @@ pub(super) fn read(
         return (slots, layout);
     };
     c.container_offset = Some(reader.to_file(ck.span.start));
+    let before = facts.duplicate_keys.len();
     super::duplicates(cv, &mut facts.duplicate_keys);
-    for d in facts.duplicate_keys.iter_mut() {
+    for d in facts.duplicate_keys.iter_mut().skip(before) {
         d.1 = reader.span(d.1);
     }
     let c = &mut facts.carrier;
