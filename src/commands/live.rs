@@ -32,6 +32,7 @@ fn options(args: &ClusterArgs) -> ClusterOptions {
 
 /// A runtime and a connected cluster, for commands that make several requests.
 pub fn connect(args: &ClusterArgs) -> Result<(tokio::runtime::Runtime, Cluster)> {
+    refuse_awsiamconfig(args)?;
     let rt = runtime()?;
     let cluster = rt
         .block_on(Cluster::connect(&options(args)))
@@ -121,7 +122,6 @@ pub fn fetch(
     cluster: &mut Cluster,
     out: Reporter,
 ) -> Result<(Option<ConfigMap>, AuthDocument)> {
-    refuse_awsiamconfig(args)?;
     let cm = rt.block_on(cluster.get()).map_err(|e| failure(e, args))?;
     if cm.is_none()
         && let Some((switched, found)) = authenticator_instead(args, rt, cluster, out)?
