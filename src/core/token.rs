@@ -4,6 +4,7 @@
 //! `sts.amazonaws.com` is the global endpoint (upstream accepts any host whose second label is `global`).
 
 use crate::core::arn::{self, PrincipalType};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -111,8 +112,27 @@ fn partition(name: &str) -> Option<&'static Partition> {
     PARTITIONS.iter().find(|p| p.name == name)
 }
 
-/// The partition the SDK resolves a region to; unknown regions fall back to `aws`.
+/// The partition the SDK resolves a region to; unknown regions fall back to `aws`. A verifier sees the
+/// same few regions over and over: the last answer is kept per thread (the regexes cost ~0.4 µs).
 fn partition_of_region(region: &str) -> &'static Partition {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(String, &'static Partition)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((r, p)) = last.as_ref()
+            && r == region
+        {
+            return *p;
+        }
+        let p = partition_of_region_uncached(region);
+        *last = Some((region.to_string(), p));
+        p
+    })
+}
+
+fn partition_of_region_uncached(region: &str) -> &'static Partition {
     // The specific partitions first, so that `us-gov-…` never lands in `aws`.
     PARTITIONS
         .iter()
@@ -125,23 +145,52 @@ fn partition_of_region(region: &str) -> &'static Partition {
 
 /// `getStsRegion`: `global` only for the literal host `sts.amazonaws.com`, else the second label.
 pub fn sts_region(host: &str) -> Result<String, String> {
+    region_label(host).map(str::to_string)
+}
+
+fn region_label(host: &str) -> Result<&str, String> {
     if host.is_empty() {
         return Err("host is empty".into());
     }
-    let labels: Vec<&str> = host.split('.').collect();
-    if labels.len() < 3 {
+    let mut labels = host.split('.');
+    let (_, second, third) = (labels.next(), labels.next(), labels.next());
+    let (Some(second), Some(_)) = (second, third) else {
         return Err(format!("invalid host format: {host}"));
-    }
+    };
     if host == "sts.amazonaws.com" {
-        return Ok("global".into());
+        return Ok("global");
     }
-    Ok(labels[1].to_string())
+    Ok(second)
+}
+
+/// Whether `host` is one of `resolved_hosts(region)`, without building them.
+fn resolves_to(host: &str, region: &str, p: &Partition) -> bool {
+    let (fips, rest) = match host.strip_prefix("sts.") {
+        Some(r) => (false, r),
+        None => match host.strip_prefix("sts-fips.") {
+            Some(r) => (true, r),
+            None => return false,
+        },
+    };
+    let Some(suffix) = rest.strip_prefix(region).and_then(|r| r.strip_prefix('.')) else {
+        return false;
+    };
+    let gov = p.name == "aws-us-gov";
+    if fips {
+        p.fips && ((!gov && suffix == p.dns) || p.dual_stack == Some(suffix))
+    } else {
+        suffix == p.dns
+            || (p.fips && gov && suffix == "amazonaws.com")
+            || p.dual_stack == Some(suffix)
+    }
 }
 
 pub fn valid_region(region: &str) -> bool {
     REGION_RE.is_match(region)
 }
 
+/// The hostnames the SDK resolves STS to for a region (what `resolves_to` matches without building them).
+#[cfg(test)]
 fn resolved_hosts(region: &str) -> (Vec<String>, &'static Partition) {
     let p = partition_of_region(region);
     let mut hosts = vec![format!("sts.{region}.{}", p.dns)];
@@ -180,16 +229,26 @@ pub struct Presigned {
     pub access_key_id: String,
     /// X-Amz-Date as a Unix time.
     pub signed_at: i64,
-    /// Query parameters by lower-cased name, in URL order.
-    pub params: Vec<(String, String)>,
+    /// The unescaped values of the query parameters, one after the other (one allocation, not nine).
+    values: String,
+    /// Query parameters by lower-cased name (one of the allowed names) and their value's place in
+    /// `values`, in URL order.
+    params: Vec<(&'static str, std::ops::Range<usize>)>,
 }
 
 impl Presigned {
     pub fn param(&self, lower: &str) -> Option<&str> {
         self.params
             .iter()
-            .find(|(k, _)| k == lower)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| *k == lower)
+            .map(|(_, r)| &self.values[r.clone()])
+    }
+
+    /// The query parameters, lower-cased names and unescaped values, in URL order.
+    pub fn params(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.params
+            .iter()
+            .map(|(k, r)| (*k, &self.values[r.clone()]))
     }
     /// When the token stops being accepted.
     pub fn expires_at(&self) -> i64 {
@@ -209,19 +268,26 @@ const ALLOWED: [&str; 9] = [
     "x-amz-signedheaders",
 ];
 
-/// Go `url.QueryUnescape`.
-fn query_unescape(s: &str) -> Option<String> {
-    if !s.contains(['%', '+']) {
-        return Some(s.to_string());
-    }
+/// Go `url.QueryUnescape`, borrowing when there is nothing to undo.
+fn query_unescape(s: &str) -> Option<Cow<'_, str>> {
     let b = s.as_bytes();
+    let Some(first) = memchr::memchr2(b'%', b'+', b) else {
+        return Some(Cow::Borrowed(s));
+    };
+    let hex = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
     let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
+    out.extend_from_slice(&b[..first]);
+    let mut i = first;
     while i < b.len() {
         match b[i] {
             b'%' => {
-                let hex = s.get(i + 1..i + 3)?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
+                let (hi, lo) = (hex(*b.get(i + 1)?)?, hex(*b.get(i + 2)?)?);
+                out.push(hi << 4 | lo);
                 i += 3;
             }
             b'+' => {
@@ -234,16 +300,20 @@ fn query_unescape(s: &str) -> Option<String> {
             }
         }
     }
-    String::from_utf8(out).ok()
+    String::from_utf8(out).ok().map(Cow::Owned)
 }
 
+/// A query's `(name, value)` pairs, unescaped, in URL order.
+type Query<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
 /// Go `url.ParseQuery`, keeping the order: `&` separates, a `;` or a bad escape is an error.
-fn parse_query(raw: &str) -> Option<Vec<(String, String)>> {
-    let mut out = vec![];
+fn parse_query(raw: &str) -> Option<Query<'_>> {
+    // Go rejects a `;` in any non-empty part: anywhere in the query, then.
+    if raw.as_bytes().contains(&b';') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(10);
     for part in raw.split('&').filter(|p| !p.is_empty()) {
-        if part.contains(';') {
-            return None;
-        }
         let (k, v) = part.split_once('=').unwrap_or((part, ""));
         out.push((query_unescape(k)?, query_unescape(v)?));
     }
@@ -319,14 +389,15 @@ fn decode_token(body: &str) -> Result<Vec<u8>, String> {
             .with_decode_allow_trailing_bits(true),
     );
     // Go ignores CR and LF; copy only when there are some.
-    let cleaned: std::borrow::Cow<'_, [u8]> = if body.contains(['\r', '\n']) {
-        body.bytes()
-            .filter(|b| *b != b'\r' && *b != b'\n')
-            .collect::<Vec<u8>>()
-            .into()
-    } else {
-        body.as_bytes().into()
-    };
+    let cleaned: std::borrow::Cow<'_, [u8]> =
+        if memchr::memchr2(b'\r', b'\n', body.as_bytes()).is_some() {
+            body.bytes()
+                .filter(|b| *b != b'\r' && *b != b'\n')
+                .collect::<Vec<u8>>()
+                .into()
+        } else {
+            body.as_bytes().into()
+        };
     ENGINE.decode(&cleaned).map_err(|e| match e {
         base64::DecodeError::InvalidByte(i, _) | base64::DecodeError::InvalidLastSymbol(i, _) => {
             format!("illegal base64 data at input byte {i}")
@@ -341,7 +412,7 @@ fn decode_token(body: &str) -> Result<Vec<u8>, String> {
 impl Verifier {
     /// Host verification (spec §7.3) with the deliberate fix: `global` is only `sts.amazonaws.com`.
     pub fn verify_host(&self, host: &str) -> Result<(), TokenError> {
-        let region = sts_region(host).map_err(|e| {
+        let region = region_label(host).map_err(|e| {
             format_err(format!(
                 "could not parse region for pre-signed URL {host}, {e}"
             ))
@@ -356,27 +427,27 @@ impl Verifier {
                 )))
             };
         }
-        if !valid_region(&region) {
+        if !valid_region(region) {
             return Err(format_err(format!(
                 "invalid region identifier format provided: {region}"
             )));
         }
-        let (resolved, _) = resolved_hosts(&region);
-        if resolved.iter().any(|h| h == host) {
-            let labels: Vec<&str> = host.split('.').collect();
-            if labels.len() < 4 {
+        if resolves_to(host, region, partition_of_region(region)) {
+            // The labels after the region: the partition's DNS suffix.
+            let mut dots = host.match_indices('.').map(|(i, _)| i);
+            let (_, second) = (dots.next(), dots.next());
+            let Some(actual) = second.map(|i| &host[i + 1..]).filter(|a| a.contains('.')) else {
                 return Err(TokenError::Plain(format!(
                     "invalid host format, too few labels: {host}"
                 )));
-            }
-            let actual = labels[2..].join(".");
+            };
             let Some(p) = partition(&self.partition) else {
                 return Err(TokenError::Plain(format!(
                     "partition {} not valid",
                     self.partition
                 )));
             };
-            if actual == p.dns || Some(actual.as_str()) == p.dual_stack {
+            if actual == p.dns || Some(actual) == p.dual_stack {
                 return Ok(());
             }
             return Err(format_err(format!(
@@ -433,8 +504,8 @@ impl Verifier {
             )));
         }
         let i = scheme_end.expect("checked");
-        let scheme = url[..i].to_ascii_lowercase();
-        if scheme != "https" {
+        if !url[..i].eq_ignore_ascii_case("https") {
+            let scheme = url[..i].to_ascii_lowercase();
             return Err(format_err(format!(
                 "unexpected scheme {scheme:?} in pre-signed URL"
             )));
@@ -454,38 +525,60 @@ impl Verifier {
         let (raw_path, raw_query) = without_fragment
             .split_once('?')
             .unwrap_or((without_fragment, ""));
-        if query_unescape(&raw_path.replace('+', "%2B")).as_deref() != Some("/") {
+        // A `+` in the path is a literal plus (Go's PathUnescape), not a space.
+        let path_ok = raw_path == "/"
+            || query_unescape(&raw_path.replace('+', "%2B")).as_deref() == Some("/");
+        if !path_ok {
             return Err(format_err("unexpected path in pre-signed URL"));
         }
         let query =
             parse_query(raw_query).ok_or_else(|| format_err("malformed query parameter"))?;
-        let mut seen: Vec<(String, String)> = vec![];
-        for (name, _) in &query {
-            let lower = name.to_ascii_lowercase();
-            if let Some((_, other)) = seen.iter().find(|(l, n)| *l == lower && n != name) {
-                let _ = other;
-                return Err(format_err(format!(
-                    "duplicate query parameter found: {name:?}"
-                )));
+        // The same name in two spellings (`Action` and `action`): the later one is reported.
+        // Names written more than once exactly (bit i: the i-th name), found on the same pass.
+        let mut repeated: u128 = 0;
+        for (i, (name, _)) in query.iter().enumerate() {
+            for (j, (n, _)) in query[..i].iter().enumerate() {
+                if n.eq_ignore_ascii_case(name) {
+                    if n != name {
+                        return Err(format_err(format!(
+                            "duplicate query parameter found: {name:?}"
+                        )));
+                    }
+                    if i < 128 {
+                        repeated |= 1 << i | 1 << j;
+                    }
+                }
             }
-            seen.push((lower, name.clone()));
         }
-        let mut params: Vec<(String, String)> = vec![];
-        for (name, value) in &query {
-            let lower = name.to_ascii_lowercase();
-            if !ALLOWED.contains(&lower.as_str()) {
+        let mut params: Vec<(&'static str, std::ops::Range<usize>)> =
+            Vec::with_capacity(query.len());
+        let mut values = String::with_capacity(raw_query.len());
+        for (i, (name, value)) in query.iter().enumerate() {
+            let Some(lower) = ALLOWED.iter().find(|a| a.eq_ignore_ascii_case(name)) else {
                 return Err(format_err(format!(
                     "non-whitelisted query parameter {name:?}"
                 )));
-            }
-            if query.iter().filter(|(n, _)| n == name).count() != 1 {
+            };
+            let more_than_once = if i < 128 {
+                repeated >> i & 1 == 1
+            } else {
+                query.iter().filter(|(n, _)| n == name).count() != 1
+            };
+            if more_than_once {
                 return Err(format_err(
                     "query parameter with multiple values not supported",
                 ));
             }
-            params.push((lower, value.clone()));
+            let start = values.len();
+            values.push_str(value);
+            params.push((lower, start..values.len()));
         }
-        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let get = |k: &str| {
+            params
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, r)| &values[r.clone()])
+        };
         if get("action") != Some("GetCallerIdentity") {
             return Err(format_err("unexpected action parameter in pre-signed URL"));
         }
@@ -537,6 +630,7 @@ impl Verifier {
             sts_region,
             access_key_id,
             signed_at,
+            values,
             params,
         })
     }
@@ -624,12 +718,14 @@ pub fn identity_from_fields(
 /// The query parameters in a readable form for `verify --offline` (secrets shortened).
 pub fn describe(p: &Presigned) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    for (k, v) in &p.params {
-        let shown = match k.as_str() {
-            "x-amz-signature" | "x-amz-security-token" if v.len() > 8 => format!("{}…", &v[..8]),
-            _ => v.clone(),
+    for (k, v) in p.params() {
+        let shown = match k {
+            "x-amz-signature" | "x-amz-security-token" if v.len() > 8 => {
+                format!("{}…", v.get(..8).unwrap_or(v))
+            }
+            _ => v.to_string(),
         };
-        out.insert(k.clone(), shown);
+        out.insert(k.to_string(), shown);
     }
     out
 }

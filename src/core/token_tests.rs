@@ -499,3 +499,49 @@ fn amz_dates() {
         assert_eq!(parse_amz_date(bad), None, "{bad}");
     }
 }
+
+#[test]
+fn resolves_to_matches_exactly_the_resolved_hosts() {
+    let regions = [
+        "us-east-1",
+        "us-west-2",
+        "eu-west-1",
+        "ap-southeast-5",
+        "cn-north-1",
+        "cn-northwest-1",
+        "us-gov-west-1",
+        "us-gov-east-1",
+        "us-iso-east-1",
+        "us-isob-east-1",
+        "eu-isoe-west-1",
+        "us-isof-south-1",
+        "eusc-de-east-1",
+        "mars-north-1",
+    ];
+    let suffixes = [
+        "amazonaws.com",
+        "amazonaws.com.cn",
+        "api.aws",
+        "api.amazonwebservices.com.cn",
+        "c2s.ic.gov",
+        "sc2s.sgov.gov",
+        "cloud.adc-e.uk",
+        "csp.hci.ic.gov",
+        "amazonaws.eu",
+        "example.com",
+    ];
+    for region in regions {
+        let (hosts, p) = resolved_hosts(region);
+        assert!(std::ptr::eq(p, partition_of_region(region)), "{region}");
+        for prefix in ["sts", "sts-fips", "sts-x"] {
+            for suffix in suffixes {
+                let host = format!("{prefix}.{region}.{suffix}");
+                assert_eq!(
+                    resolves_to(&host, region, p),
+                    hosts.contains(&host),
+                    "{host}"
+                );
+            }
+        }
+    }
+}
