@@ -243,7 +243,7 @@ pub fn check(doc: &AuthDocument, facts: &Facts) -> Report {
                         ed.binding.describe(),
                         ed.binding.role_kind.as_str().to_string() + " " + &ed.binding.role_name
                     ),
-                    "limit the role with `resourceNames` that exclude aws-auth, or move aws-auth edits to a pipeline that runs `iamidmap`".into(),
+                    format!("limit the role with `resourceNames` that exclude {name}, or move {name} edits to a pipeline that runs `iamidmap`", name = facts.name),
                 ));
             }
         }
@@ -506,7 +506,7 @@ fn rbac_reach(
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            "treat it as a cluster admin, or narrow the role with `resourceNames` that leave out aws-auth".into(),
+            format!("treat it as a cluster admin, or narrow the role with `resourceNames` that leave out {}", facts.name),
         ));
     }
     RbacReach {
