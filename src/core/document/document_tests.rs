@@ -561,3 +561,29 @@ fn duplicate_keys_are_located_in_the_file_at_both_levels() {
     );
     assert_eq!(d.roles.entries.len(), 1, "the last `mapRoles` is read");
 }
+
+#[test]
+fn a_json_authenticator_config_keeps_its_layout() {
+    let text = "{\n  \"clusterID\": \"c1\",\n  \"server\": {\n    \"mapRoles\": [\n      {\"roleARN\": \"arn:aws:iam::1:role/a\", \"username\": \"a\", \"groups\": [\"g\"]}\n    ]\n  }\n}\n";
+    let d = doc(text);
+    assert_eq!(d.facts.carrier.kind, CarrierKind::AuthenticatorConfig);
+    let out = d
+        .apply(&role("arn:aws:iam::1:role/b", "b", &["g"]))
+        .unwrap();
+    assert!(
+        out.text
+            .contains("\"groups\": [\"g\"]}, {\"roleARN\": \"arn:aws:iam::1:role/b\""),
+        "{}",
+        out.text
+    );
+    assert!(out.text.ends_with("\n    ]\n  }\n}\n"), "{}", out.text);
+    let back = d
+        .reparse(out.text)
+        .unwrap()
+        .apply(&EditPlan::RemoveEntry {
+            list: ListKind::Roles,
+            index: 1,
+        })
+        .unwrap();
+    assert_eq!(back.text, text);
+}

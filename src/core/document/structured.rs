@@ -551,7 +551,8 @@ fn encode_list(content: &str, indent: usize, eol: &str) -> String {
     if body.trim().is_empty() || body.trim() == "[]" {
         return " []".into();
     }
-    if body.trim_start().starts_with('[') && !body.contains('\n') {
+    // A flow list (JSON included) is its own text, continuation lines already indented: kept inline.
+    if body.trim_start().starts_with('[') {
         return format!(" {}", body.trim());
     }
     let mut out = String::new();
