@@ -587,3 +587,27 @@ fn a_json_authenticator_config_keeps_its_layout() {
         .unwrap();
     assert_eq!(back.text, text);
 }
+
+#[test]
+fn a_quoted_config_yaml_is_edited_inside_the_string() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-iam-authenticator\n  namespace: kube-system\ndata:\n  config.yaml: \"clusterID: c1\\nserver:\\n  mapRoles:\\n  - roleARN: arn:aws:iam::1:role/a\\n    username: a\\n\"\n";
+    let d = doc(text);
+    assert!(d.facts.carrier.in_configmap);
+    assert_eq!(d.entry_location(&d.roles.entries[0]).line, 7);
+    let out = d.apply(&role("arn:aws:iam::1:role/b", "b", &[])).unwrap();
+    assert!(
+        out.text
+            .contains("username: a\\n  - roleARN: arn:aws:iam::1:role/b\\n    username: b\\n\"\n"),
+        "{}",
+        out.text
+    );
+    let back = d
+        .reparse(out.text)
+        .unwrap()
+        .apply(&EditPlan::RemoveEntry {
+            list: ListKind::Roles,
+            index: 1,
+        })
+        .unwrap();
+    assert_eq!(back.text, text);
+}
