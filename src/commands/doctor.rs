@@ -366,7 +366,7 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
     };
     // An authenticator config can list several backends (spec §4.5): the first that maps the caller
     // answers. On a cluster, the EKSConfigMap backend's aws-auth is read too.
-    let (doc, explained) = match chained(&doc, explained, args, cluster, &facts, &identity.arn) {
+    let (doc, explained) = match chained(doc, explained, args, cluster, &facts, &identity.arn) {
         Ok(found) => found,
         Err(e) => {
             steps.push(Step::fail(
@@ -742,7 +742,7 @@ fn cluster_status(result: Result<(u16, Option<i64>), String>, steps: &mut Vec<St
 /// (an entry, or its `mapAccounts`) answers. Only the config itself and, on a cluster, the EKSConfigMap
 /// backend's aws-auth can be read; other backends are passed over.
 fn chained(
-    doc: &AuthDocument,
+    doc: AuthDocument,
     own: check::Explanation,
     args: &DoctorArgs,
     cluster: &ClusterArgs,
@@ -756,12 +756,15 @@ fn chained(
         )
     })?;
     let mine = doc.facts.carrier.kind.backend();
+    let maps = |e: &check::Explanation| e.mapping.is_some() || e.account_wide;
     if modes.len() < 2 || args.file.is_some() {
-        return Ok((doc.clone(), own));
+        return Ok((doc, own));
     }
     for mode in modes {
-        let (d, e) = if mode == mine {
-            (doc.clone(), own.clone())
+        if mode == mine {
+            if maps(&own) {
+                break;
+            }
         } else if mode == BackendMode::EksConfigMap {
             let mut aws = cluster.clone();
             aws.kind = Some(crate::cli::Kind::AwsAuth);
@@ -769,18 +772,14 @@ fn chained(
             let Ok(d) = aws_auth(args, &aws) else {
                 continue;
             };
-            let Ok(e) = check::explain(&d, facts, arn) else {
-                continue;
-            };
-            (d, e)
-        } else {
-            continue;
-        };
-        if e.mapping.is_some() || e.account_wide {
-            return Ok((d, e));
+            if let Ok(e) = check::explain(&d, facts, arn)
+                && maps(&e)
+            {
+                return Ok((d, e));
+            }
         }
     }
-    Ok((doc.clone(), own))
+    Ok((doc, own))
 }
 
 /// aws-auth from `-f`, else from the cluster with the kubeconfig's credentials.

@@ -7,6 +7,10 @@ fn doc(text: &str) -> AuthDocument {
     AuthDocument::parse("t.yaml", text.to_string()).unwrap()
 }
 
+fn remove(list: ListKind, index: usize) -> EditPlan {
+    EditPlan::RemoveEntry { list, index }
+}
+
 fn role(arn: &str, user: &str, groups: &[&str]) -> EditPlan {
     EditPlan::AddEntry(NewEntry {
         list: ListKind::Roles,
@@ -45,12 +49,7 @@ fn add_copies_the_neighbour_and_delete_restores_bytes() {
     );
     assert_eq!(out.text, expected);
     let d2 = doc(&out.text);
-    let back = d2
-        .apply(&EditPlan::RemoveEntry {
-            list: ListKind::Roles,
-            index: 2,
-        })
-        .unwrap();
+    let back = d2.apply(&remove(ListKind::Roles, 2)).unwrap();
     assert_eq!(back.text, COMMENTED);
 }
 
@@ -80,12 +79,7 @@ fn crlf_and_no_final_newline_are_kept() {
         out.text
     );
     assert!(!out.text.replace("\r\n", "").contains('\n'));
-    let back = doc(&out.text)
-        .apply(&EditPlan::RemoveEntry {
-            list: ListKind::Roles,
-            index: 1,
-        })
-        .unwrap();
+    let back = doc(&out.text).apply(&remove(ListKind::Roles, 1)).unwrap();
     assert_eq!(back.text, text);
 }
 
@@ -100,12 +94,7 @@ fn json_manifest_is_edited_inside_the_string() {
     assert!(out.text.contains(
         "\\n- rolearn: arn:aws:iam::111122223333:role/b\\n  username: b\\n  groups:\\n    - h\\n\""
     ));
-    let back = doc(&out.text)
-        .apply(&EditPlan::RemoveEntry {
-            list: ListKind::Roles,
-            index: 1,
-        })
-        .unwrap();
+    let back = doc(&out.text).apply(&remove(ListKind::Roles, 1)).unwrap();
     assert_eq!(back.text, text);
 }
 
@@ -125,12 +114,7 @@ fn empty_flow_list_in_a_block_becomes_a_block_and_back() {
         out.text,
         text.replace("    []\n", "    - userarn: arn:aws:iam::111122223333:user/alice\n      username: alice\n      groups:\n        - system:masters\n")
     );
-    let back = doc(&out.text)
-        .apply(&EditPlan::RemoveEntry {
-            list: ListKind::Users,
-            index: 0,
-        })
-        .unwrap();
+    let back = doc(&out.text).apply(&remove(ListKind::Users, 0)).unwrap();
     assert_eq!(back.text, text);
 }
 
@@ -181,12 +165,7 @@ fn double_quoted_kubectl_value_is_edited_in_place() {
         .apply(&role("arn:aws:iam::111122223333:role/b", "b", &["h"]))
         .unwrap();
     assert!(out.notes.is_empty(), "{:?}", out.notes);
-    let back = doc(&out.text)
-        .apply(&EditPlan::RemoveEntry {
-            list: ListKind::Roles,
-            index: 1,
-        })
-        .unwrap();
+    let back = doc(&out.text).apply(&remove(ListKind::Roles, 1)).unwrap();
     assert_eq!(back.text, text);
 }
 
@@ -502,12 +481,7 @@ fn structured_lists_in_every_layout() {
     let one = doc(
         "clusterID: c\nserver:\n  mapRoles:\n  - roleARN: arn:aws:iam::1:role/a\n    username: a\n  port: 21362\n",
     );
-    let out = one
-        .apply(&EditPlan::RemoveEntry {
-            list: ListKind::Roles,
-            index: 0,
-        })
-        .unwrap();
+    let out = one.apply(&remove(ListKind::Roles, 0)).unwrap();
     assert_eq!(
         out.text,
         "clusterID: c\nserver:\n  mapRoles: []\n  port: 21362\n"
@@ -580,10 +554,7 @@ fn a_json_authenticator_config_keeps_its_layout() {
     let back = d
         .reparse(out.text)
         .unwrap()
-        .apply(&EditPlan::RemoveEntry {
-            list: ListKind::Roles,
-            index: 1,
-        })
+        .apply(&remove(ListKind::Roles, 1))
         .unwrap();
     assert_eq!(back.text, text);
 }
@@ -604,10 +575,7 @@ fn a_quoted_config_yaml_is_edited_inside_the_string() {
     let back = d
         .reparse(out.text)
         .unwrap()
-        .apply(&EditPlan::RemoveEntry {
-            list: ListKind::Roles,
-            index: 1,
-        })
+        .apply(&remove(ListKind::Roles, 1))
         .unwrap();
     assert_eq!(back.text, text);
 }

@@ -138,7 +138,6 @@ pub struct CarrierFacts {
     pub backend_modes: Option<(Vec<String>, usize)>,
     /// `spec.partition` (EKS Anywhere) and where.
     pub partition: Option<(String, usize)>,
-    pub aws_region: Option<String>,
     /// Where the mapping that holds the lists (`server:`, `spec:`) is, or the object when it is absent.
     pub container_offset: Option<usize>,
     /// The `Cluster` documents of an EKS Anywhere cluster spec.

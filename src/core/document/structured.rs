@@ -490,14 +490,13 @@ pub(super) fn read(
     if let Some((k, v)) = get_ci(cv, "backendMode") {
         c.backend_modes = Some((strings_of(v), reader.to_file(k.span.start)));
     }
-    if found.kind == CarrierKind::AwsIamConfig {
-        if let Some((k, v)) = get_exact(cv, "partition") {
-            c.partition = Some((
-                v.as_str().unwrap_or("").to_string(),
-                reader.to_file(k.span.start),
-            ));
-        }
-        c.aws_region = get_exact(cv, "awsRegion").and_then(|(_, v)| v.as_str().map(str::to_string));
+    if found.kind == CarrierKind::AwsIamConfig
+        && let Some((k, v)) = get_exact(cv, "partition")
+    {
+        c.partition = Some((
+            v.as_str().unwrap_or("").to_string(),
+            reader.to_file(k.span.start),
+        ));
     }
     layout.has_container = true;
     layout.container_flow = matches!(cv.kind, NodeKind::Map { flow: true, .. });
