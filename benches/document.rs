@@ -33,7 +33,33 @@ pub fn generate(entries: usize) -> String {
     )
 }
 
+/// The shape of the fidelity issue's measurement: 1 MiB of roles, each with a comment and a
+/// `{{SessionName}}` template (about 6,000 entries).
+pub fn generate_templated_mib() -> String {
+    let mut body = String::new();
+    let mut i = 0;
+    while body.len() < 1024 * 1024 - 400 {
+        body.push_str(&format!(
+            "    # team {i} owns this role\n    - rolearn: arn:aws:iam::111122223333:role/team-{i:05}-role\n      username: \"team-{i:05}:{{{{SessionName}}}}\"\n      groups:\n        - team-{i:05}\n"
+        ));
+        i += 1;
+    }
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n{body}"
+    )
+}
+
 fn bench(c: &mut Criterion) {
+    let mib = generate_templated_mib();
+    let mut group = c.benchmark_group("1MiB templated");
+    group.throughput(criterion::Throughput::Bytes(mib.len() as u64));
+    group.bench_function("parse", |b| {
+        b.iter(|| black_box(AuthDocument::parse("aws-auth.yaml", black_box(mib.clone())).unwrap()))
+    });
+    group.bench_function("parse+validate", |b| {
+        b.iter(|| black_box(lint::lint_text("aws-auth.yaml", black_box(&mib)).1))
+    });
+    group.finish();
     let mut group = c.benchmark_group("parse+validate");
     for n in [10, 100, 1000, 5000] {
         let text = generate(n);

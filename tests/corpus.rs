@@ -37,11 +37,18 @@ fn expected_rules(category: &str) -> &'static [&'static str] {
 }
 
 /// Where iamidmap deliberately judges differently from TRAITS.md, and why (docs/corpus-verdicts.md).
-const DISAGREEMENTS: &[(&str, &str)] = &[(
-    "017.yaml",
-    "TRAITS says MISMAP (last wins); the repeated userarn entries are identical, so nothing is lost: \
-     iamidmap reports IM024 duplicate-entry (warning), not IM023",
-)];
+const DISAGREEMENTS: &[(&str, &str)] = &[
+    (
+        "017.yaml",
+        "TRAITS says MISMAP (last wins); the repeated userarn entries are identical, so nothing is lost: \
+         iamidmap reports IM024 duplicate-entry (warning), not IM023",
+    ),
+    (
+        "069.yaml",
+        "TRAITS lists it under LISTDROP, but its own note (and upstream's code) says only the entry with \
+         the duplicated `rolearn` is dropped: iamidmap reports IM013 entry-dropped and IM056",
+    ),
+];
 
 /// Category of each file, read from TRAITS.md §3.
 fn verdicts(traits: &str) -> BTreeMap<String, String> {

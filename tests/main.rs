@@ -10,6 +10,7 @@ mod doctor;
 mod fixtures;
 mod fuzz_regressions;
 mod live;
+mod oracle;
 mod props;
 mod support;
 mod verify;

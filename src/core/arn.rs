@@ -64,14 +64,28 @@ pub fn parse(arn: &str) -> Result<ArnParts<'_>, ArnParseError> {
     if !arn.starts_with("arn:") {
         return Err(ArnParseError::InvalidPrefix);
     }
-    let mut sections = arn.splitn(6, ':').skip(1);
-    let mut next = || sections.next().ok_or(ArnParseError::NotEnoughSections);
+    // Go's SplitN(s, ":", 6): the four colons after `arn:`; the resource keeps any further ones.
+    let bytes = arn.as_bytes();
+    let mut cut = [0usize; 4];
+    let mut n = 0;
+    for (i, &b) in bytes.iter().enumerate().skip(4) {
+        if b == b':' {
+            cut[n] = i;
+            n += 1;
+            if n == 4 {
+                break;
+            }
+        }
+    }
+    if n < 4 {
+        return Err(ArnParseError::NotEnoughSections);
+    }
     Ok(ArnParts {
-        partition: next()?,
-        service: next()?,
-        region: next()?,
-        account: next()?,
-        resource: next()?,
+        partition: &arn[4..cut[0]],
+        service: &arn[cut[0] + 1..cut[1]],
+        region: &arn[cut[1] + 1..cut[2]],
+        account: &arn[cut[2] + 1..cut[3]],
+        resource: &arn[cut[3] + 1..],
     })
 }
 

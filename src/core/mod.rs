@@ -4,6 +4,7 @@ pub mod arn;
 pub mod check;
 pub mod doctor;
 pub mod document;
+pub mod gostr;
 pub mod guard;
 pub mod lint;
 pub mod mapping;

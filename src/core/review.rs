@@ -151,6 +151,24 @@ pub fn chain(
             }
         };
         if let Some(e) = mapping.lookup_entry(&identity.canonical_arn) {
+            if mapping.nondeterministic(&identity.canonical_arn) {
+                let others: Vec<String> = mapping
+                    .candidates(&identity.canonical_arn)
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "`{}` (username `{}`, groups [{}])",
+                            c.arn,
+                            c.username,
+                            c.groups.join(", ")
+                        )
+                    })
+                    .collect();
+                notes.push(format!(
+                    "the authenticator answers at random here: it stores these entries apart but each matches this caller, and it picks one per request (Go map order): {}. This answer is the first of them in the file",
+                    others.join("; ")
+                ));
+            }
             let rendered =
                 render(&e.username, &vars, "username", mapper, &mut notes).and_then(|u| {
                     let groups = e

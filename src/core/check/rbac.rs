@@ -471,14 +471,10 @@ impl Rbac {
             line,
             message,
         };
-        let docs = yaml::parse_stream(text).map_err(|e| err(e.line, e.message))?;
-        for node in &docs {
-            let line = text[..node.span.start.min(text.len())]
-                .matches('\n')
-                .count()
-                + 1;
-            let json = yaml::to_json(node).map_err(|e| err(line, e.to_string()))?;
-            let value = plain(&json);
+        let docs = yaml::stream_json(text).map_err(|e| err(e.line, e.message))?;
+        for json in &docs {
+            let line = json.span.line;
+            let value = plain(json);
             if value.is_null() {
                 continue;
             }
@@ -496,10 +492,10 @@ fn plain(v: &yaml::SpannedJson) -> Value {
         yaml::Json::Number(n) => serde_json::from_str(n).unwrap_or(Value::String(n.clone())),
         yaml::Json::String(s) => Value::String(s.clone()),
         yaml::Json::Array(items) => Value::Array(items.iter().map(plain).collect()),
-        yaml::Json::Object(entries) => Value::Object(
-            entries
+        yaml::Json::Object { fields, .. } => Value::Object(
+            fields
                 .iter()
-                .map(|(k, _, v)| (k.clone(), plain(v)))
+                .map(|f| (f.key.clone(), plain(&f.value)))
                 .collect(),
         ),
     }

@@ -579,3 +579,42 @@ fn a_quoted_config_yaml_is_edited_inside_the_string() {
         .unwrap();
     assert_eq!(back.text, text);
 }
+
+#[test]
+fn entries_shared_through_anchors_or_merges_are_not_edited_in_place() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - &admin\n      rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters]\n    - <<: *admin\n      rolearn: arn:aws:iam::111122223333:role/Ops\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [developers]\n";
+    let doc = AuthDocument::parse("merge.yaml", text.to_string()).unwrap();
+    assert_eq!(
+        doc.roles.entries[1].groups,
+        ["system:masters"],
+        "the merge is applied"
+    );
+    let err = doc
+        .apply(&EditPlan::RemoveEntry {
+            list: ListKind::Roles,
+            index: 0,
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("anchor `&admin`"), "{err}");
+    let err = doc
+        .apply(&EditPlan::UpdateEntry {
+            list: ListKind::Roles,
+            index: 1,
+            username: Some("ops".into()),
+            groups: None,
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("takes fields from elsewhere"), "{err}");
+    // The entry that merges can be removed, and so can an unrelated one.
+    for index in [1, 2] {
+        let out = doc
+            .apply(&EditPlan::RemoveEntry {
+                list: ListKind::Roles,
+                index,
+            })
+            .unwrap();
+        assert!(!out.text.is_empty());
+    }
+}

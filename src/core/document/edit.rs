@@ -5,7 +5,7 @@
 use super::codec::{self, Codec};
 use super::lists::{add_account, add_entry, item_spans, remove_item, update_entry};
 use super::{AuthDocument, Format, Slot};
-use crate::core::mapping::{DataKey, Entry, ListKind, ListShape, SsoMatcher};
+use crate::core::mapping::{DataKey, Entry, ListErrorKind, ListKind, ListShape, SsoMatcher};
 use crate::core::yaml::{NodeKind, Span};
 use thiserror::Error;
 
@@ -102,6 +102,21 @@ pub enum EditError {
         "the edit did not read back as planned ({0}); nothing was written. Please report this with the file"
     )]
     NotVerified(String),
+}
+
+/// The anchor names (`&name`) defined in a piece of YAML text (a heuristic on the text: quoted `&` is
+/// rare in entries and only makes the check stricter).
+fn anchors_in(text: &str) -> Vec<&str> {
+    text.match_indices('&')
+        .filter(|(at, _)| *at == 0 || text[..*at].ends_with([' ', '\t', '\n', '-', '[', '{', ',']))
+        .filter_map(|(at, _)| {
+            let rest = &text[at + 1..];
+            let n = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .unwrap_or(rest.len());
+            (n > 0).then(|| &rest[..n])
+        })
+        .collect()
 }
 
 /// The edited text, with notes for the user about anything beyond a surgical change.
@@ -442,6 +457,65 @@ impl AuthDocument {
                 key: key.as_str(),
                 message: e.detail.clone(),
             });
+        }
+        // mapAccounts that go-yaml reads only in part (a value stops the decode): adding or removing
+        // accounts around it would change which ones are trusted.
+        if key == DataKey::MapAccounts
+            && let Some(e) = errors.iter().find(|e| e.kind == ListErrorKind::Decode)
+        {
+            return Err(EditError::BrokenList {
+                source_name: self.source_name.clone(),
+                line: self.inner_location(key, e.span).line,
+                key: key.as_str(),
+                message: e.detail.clone(),
+            });
+        }
+        if let EditPlan::RemoveEntry { list, index } | EditPlan::UpdateEntry { list, index, .. } =
+            plan
+        {
+            self.check_entry_editable(*list, *index, matches!(plan, EditPlan::UpdateEntry { .. }))?;
+        }
+        Ok(())
+    }
+
+    /// An entry whose text other entries share (an anchor they alias) or that takes fields from elsewhere
+    /// (a merge key, an alias) cannot be changed without changing what is not in it: refused, with why.
+    fn check_entry_editable(
+        &self,
+        list: ListKind,
+        index: usize,
+        update: bool,
+    ) -> Result<(), EditError> {
+        let entry = self.entry_at(list, index)?;
+        let key = list.data_key();
+        let line = self.entry_location(entry).line;
+        let content = self.slot_content(key);
+        // From the end of the previous entry: an anchor may stand before the entry (`- &base`).
+        let start = index
+            .checked_sub(1)
+            .and_then(|i| self.list(list).entries.get(i))
+            .map_or(0, |e| e.span.end);
+        let range = start..entry.span.end.max(start);
+        let own = content.get(range.clone()).unwrap_or("");
+        for anchor in anchors_in(own) {
+            let alias = format!("*{anchor}");
+            let used = content.match_indices(&alias).any(|(at, _)| {
+                !range.contains(&at)
+                    && !content[at + alias.len()..]
+                        .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
+            if used {
+                return Err(EditError::Unsupported(format!(
+                    "{}:{line}: this entry carries the anchor `&{anchor}`, which other entries use (`{alias}`); changing or removing it would change them too. Write those entries out in full first (`iamidmap validate -f {}` lists them under IM057)",
+                    self.source_name, self.source_name
+                )));
+            }
+        }
+        if update && entry.has_inherited_fields() {
+            return Err(EditError::Unsupported(format!(
+                "{}:{line}: this entry takes fields from elsewhere (an alias or a merge key `<<`), so it cannot be changed in place. Write it out in full first",
+                self.source_name
+            )));
         }
         Ok(())
     }

@@ -93,10 +93,10 @@ pub(super) fn add_entry(
 /// Put the first item into an empty flow sequence (`[]` -> `[item]`), keeping the value's style.
 fn insert_into_empty_flow(
     content: &str,
-    root: Option<&crate::core::yaml::Node>,
+    root: Option<&crate::core::yaml::Span>,
     item: &str,
 ) -> String {
-    let open = root.map_or(0, |r| r.span.start);
+    let open = root.map_or(0, |r| r.start);
     format!("{}{item}{}", &content[..open + 1], &content[open + 1..])
 }
 
@@ -311,6 +311,10 @@ pub(super) fn update_entry(
             .map_or(Quote::Plain, |f| render::quote_of(content, f.value_span));
         let value = render::scalar(u, quote, u.starts_with("{{"));
         match entry.field("username") {
+            // An empty value sits right after the `:`; the new one needs its space.
+            Some(f) if f.value_span.start == f.value_span.end => {
+                edits.push((f.value_span.start, f.value_span.end, format!(" {value}")))
+            }
             Some(f) => edits.push((f.value_span.start, f.value_span.end, value)),
             None => {
                 let at = line_end_incl(content, entry.span.start);

@@ -324,7 +324,7 @@ impl AuthDocument {
             source_name: source_name.to_string(),
             line: e.line,
             col: e.col,
-            message: e.message,
+            message: e.problem().to_string(),
         })?;
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));

@@ -429,7 +429,7 @@ pub(super) fn read(
                 c.inner_error = Some((
                     format!(
                         "`{CONFIG_KEY}` is not valid YAML ({}); the authenticator cannot load its config and does not start",
-                        e.message
+                        e.problem()
                     ),
                     slot_offset(slot, e.offset),
                 ));

@@ -82,6 +82,12 @@ pub fn carriers(id: &str) -> (&'static str, Option<&'static str>) {
         ),
         "IM034" | "IM035" | "IM037" | "IM038" => ("aws-auth, authenticator-config", None),
         "IM050" | "IM051" => ("authenticator-config", None),
+        "IM056" | "IM057" | "IM058" | "IM059" => (
+            "aws-auth",
+            Some(
+                "the authenticator config and AWSIamConfig are read by viper, not by the ConfigMap path these rules describe",
+            ),
+        ),
         "IM052" | "IM054" | "IM055" => ("awsiamconfig", None),
         "IM053" => ("authenticator-config, awsiamconfig", None),
         _ => ("all", None),
@@ -335,6 +341,13 @@ fn list_dropped(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                         format!("an unquoted value starting with `{{{{` in `{}`: YAML reads it as a mapping, the YAML->JSON step fails and the authenticator drops every entry of `{}`", key.as_str(), key.as_str())
                     },
                     "quote the value: `username: \"{{SessionName}}\"`".into(),
+                ));
+            } else if key == DataKey::MapAccounts && e.kind == ListErrorKind::Decode {
+                out.push(ctx.at(
+                    rule("IM010"),
+                    loc,
+                    format!("`mapAccounts` cannot be read past this value ({}); the authenticator keeps the accounts listed before it and loses the ones after it", e.detail.split(';').next().unwrap_or_default()),
+                    "write each account as a quoted 12-digit string: `- \"111122223333\"`".into(),
                 ));
             } else {
                 out.push(ctx.at(
@@ -604,6 +617,21 @@ fn invalid_arn(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             }
         };
         let Some(problem) = problem else { continue };
+        // A character Go's case-insensitive match folds to ASCII (`ſ`, the Kelvin sign) makes the ARN
+        // match the ASCII one: it is not dead, it is a disguise.
+        let folded = crate::core::gostr::fold_key(&e.arn);
+        if !e.arn.is_ascii() && folded.is_ascii() {
+            out.push(ctx.at(
+                rule("IM018"),
+                arn_location(ctx, e, key),
+                format!(
+                    "`{}` is not a real IAM ARN ({problem}), but the authenticator's case-insensitive match folds it to `{folded}` and maps that principal with this entry",
+                    e.arn
+                ),
+                "write the ARN in plain ASCII".to_string(),
+            ));
+            continue;
+        }
         let hint = if looks_like_placeholder(&e.arn) {
             "this looks like an unreplaced placeholder; substitute the real ARN".to_string()
         } else if e.arn.contains(":group/") {
@@ -734,6 +762,111 @@ fn unknown_key(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 // ---------------------------------------------------------------------------------------------
 // Duplicates
 
+fn entry_duplicate_key(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if kind(ctx).structured() {
+        return;
+    }
+    for (e, key) in entries(ctx) {
+        for (written, span) in &e.shadowed_keys {
+            let winner = e.fields.iter().find(|f| f.written == *written);
+            let (line, how) = match winner {
+                Some(f) if f.inherited => (
+                    ctx.inner(key, f.key_span).line,
+                    "by a merge key (`<<`)".to_string(),
+                ),
+                Some(f) => (
+                    ctx.inner(key, f.key_span).line,
+                    "later in the entry".to_string(),
+                ),
+                None => (ctx.inner(key, *span).line, "later".to_string()),
+            };
+            out.push(ctx.at(
+                rule("IM056"),
+                ctx.inner(key, *span),
+                format!("key `{written}` is set again {how} (line {line}); the authenticator keeps only the last value, so this one is ignored (a strict YAML reader would refuse the whole list)"),
+                format!("write `{written}` once per entry"),
+            ));
+        }
+    }
+}
+
+fn merged_fields(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if kind(ctx).structured() {
+        return;
+    }
+    for (e, key) in entries(ctx) {
+        if !e.has_inherited_fields() {
+            continue;
+        }
+        let inherited: Vec<String> = e
+            .fields
+            .iter()
+            .filter(|f| f.inherited)
+            .filter_map(|f| f.field)
+            .map(|f| match f {
+                "groups" => format!("groups [{}]", e.groups.join(", ")),
+                "username" => format!("username `{}`", e.username),
+                "rolearn" | "userarn" => format!("{f} `{}`", e.arn),
+                other => other.to_string(),
+            })
+            .collect();
+        let source = if e.alias {
+            "is an alias (`*…`) of an entry written elsewhere"
+        } else {
+            "takes fields from a merge key (`<<: *…`)"
+        };
+        let _ = key;
+        out.push(ctx.at(
+            rule("IM057"),
+            ctx.doc.entry_location(e),
+            format!(
+                "this entry {source}: {} {} not written here, and reviewers and most tools do not see {}",
+                if inherited.is_empty() { "its fields".to_string() } else { inherited.join(", ") },
+                if inherited.len() == 1 { "is" } else { "are" },
+                if inherited.len() == 1 { "it" } else { "them" },
+            ),
+            "write the entry out in full, without anchors, aliases or `<<`".into(),
+        ));
+    }
+}
+
+fn key_spelling_folds(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in entries(ctx) {
+        for f in &e.fields {
+            let Some(field) = f.field else { continue };
+            if f.written.is_ascii() {
+                continue;
+            }
+            out.push(ctx.at(
+                rule("IM058"),
+                ctx.inner(key, f.key_span),
+                format!("key `{}` looks unknown but the authenticator reads it as `{field}` (Go's case-insensitive match folds `\u{17F}` to `s` and the Kelvin sign to `k`){}", f.written, match field {
+                    "groups" => format!(": it grants [{}]", e.groups.join(", ")),
+                    "username" => format!(": the username is `{}`", e.username),
+                    _ => String::new(),
+                }),
+                format!("write `{field}` in plain ASCII"),
+            ));
+        }
+    }
+}
+
+fn encoded_value(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for (e, key) in entries(ctx) {
+        for (span, tag, shown) in &e.tagged {
+            if tag == "!!str" {
+                continue;
+            }
+            out.push(ctx.at(
+                rule("IM059"),
+                ctx.inner(key, *span),
+                format!("a value written with the tag `{tag}` reads as `{shown}`; reviewers see something else than the authenticator uses"),
+                format!("write the value itself: `{shown}`"),
+            ));
+        }
+    }
+}
+
 fn duplicates(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     use std::collections::HashMap;
     for (list, key) in lists(ctx) {
@@ -743,9 +876,9 @@ fn duplicates(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         let mut by_folded_arn: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, e) in valid.iter().enumerate() {
             last_by_key.insert(e.key(), i);
-            if e.list == ListKind::Users {
+            if !e.arn.is_empty() {
                 by_folded_arn
-                    .entry(e.arn.to_lowercase())
+                    .entry(crate::core::gostr::fold_key(e.matched_arn()))
                     .or_default()
                     .push(i);
             }
@@ -753,17 +886,23 @@ fn duplicates(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         for (i, e) in valid.iter().enumerate() {
             let winner = last_by_key[&e.key()];
             if winner == i {
-                // Users whose ARNs differ only in case: upstream picks one at random.
+                // Stored under different keys yet matched by the same callers (user ARNs that differ
+                // only in case; Unicode that Go folds): upstream picks one at random per request.
                 let other = by_folded_arn
-                    .get(&e.arn.to_lowercase())
-                    .and_then(|ix| ix.iter().find(|&&j| j > i && valid[j].arn != e.arn));
+                    .get(&crate::core::gostr::fold_key(e.matched_arn()))
+                    .and_then(|ix| {
+                        ix.iter().find(|&&j| {
+                            j > i && last_by_key[&valid[j].key()] == j && valid[j].key() != e.key()
+                        })
+                    });
                 if let Some(&j) = other {
                     let other = valid[j];
+                    let same = e.username == other.username && e.groups == other.groups;
                     out.push(ctx.at(
-                        rule("IM023"),
+                        rule(if same { "IM024" } else { "IM023" }),
                         arn_location(ctx, e, key),
-                        format!("user ARNs `{}` and `{}` (line {}) differ only in case; the authenticator matches case-insensitively and picks either one at random", e.arn, other.arn, ctx.doc.entry_location(other).line),
-                        "keep one entry per user".into(),
+                        format!("ARNs `{}` and `{}` (line {}) are the same to the authenticator's case-insensitive match but stored apart, so it picks either one at random on each request{}", e.arn, other.arn, ctx.doc.entry_location(other).line, if same { " (they map identically)" } else { "" }),
+                        "keep one entry per principal".into(),
                     ));
                 }
                 continue;
@@ -990,6 +1129,13 @@ fn map_accounts(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 loc,
                 format!("account `{account}` in `mapAccounts` lets every IAM role and user of that account authenticate (username = its ARN, no groups)"),
                 "map the specific roles and users instead".into(),
+            ));
+        } else if account.is_empty() {
+            out.push(ctx.at(
+                rule("IM035"),
+                loc,
+                "go-yaml stops reading `mapAccounts` here and leaves an empty account in its place; no real caller has an empty account, but the list is not what it looks like".into(),
+                "fix the value go-yaml cannot decode; write each account as a quoted 12-digit string".into(),
             ));
         } else {
             out.push(ctx.at(
@@ -1700,5 +1846,41 @@ pub static RULES: &[Rule] = &[
         "The AWSIamConfig's `partition` is not an AWS partition, so no token can be verified.",
         "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata:\n  name: prod\nspec:\n  identityProviderRefs:\n    - kind: AWSIamConfig\n      name: iam-auth\n---\napiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: iam-auth\nspec:\n  backendMode: [EKSConfigMap]\n  partition: aws-moon\n  mapRoles:\n    - roleARN: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
         "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata:\n  name: prod\nspec:\n  identityProviderRefs:\n    - kind: AWSIamConfig\n      name: iam-auth\n---\napiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: iam-auth\nspec:\n  backendMode: [EKSConfigMap]\n  partition: aws-us-gov\n  mapRoles:\n    - roleARN: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    r!(
+        "IM056",
+        "entry-duplicate-key",
+        Warning,
+        entry_duplicate_key,
+        "A key written twice in one entry: the authenticator keeps the last value (go-yaml is not strict), so the first is silently ignored; strict YAML tools refuse the list instead.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters]\n      groups: [viewers]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [viewers]\n"
+    ),
+    r!(
+        "IM057",
+        "merged-fields",
+        Warning,
+        merged_fields,
+        "An entry that takes fields from a merge key (`<<: *anchor`) or is an alias: the authenticator applies them, but a reviewer reading the entry does not see them.",
+        "data:\n  mapRoles: |\n    - &base\n      rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters]\n    - <<: *base\n      rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [system:masters]\n"
+    ),
+    r!(
+        "IM058",
+        "key-spelling-folds",
+        Error,
+        key_spelling_folds,
+        "An entry key spelled with a character Go's case-insensitive match folds to ASCII (`groupſ`, `uſerarn`): it looks like an unknown key but fills the field.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groupſ: [system:masters]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [developers]\n"
+    ),
+    r!(
+        "IM059",
+        "encoded-value",
+        Warning,
+        encoded_value,
+        "A value written with an explicit tag that changes what it reads as (`!!binary`, a custom tag): the authenticator uses the decoded value, which a reviewer does not see.",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [!!binary c3lzdGVtOm1hc3RlcnM=]\n",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [system:masters]\n"
     ),
 ];

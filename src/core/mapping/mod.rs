@@ -9,8 +9,8 @@ pub use parse::{
     AccountsParse, ListError, ListErrorKind, ListParse, ListShape, parse_accounts, parse_list,
 };
 
-use crate::core::arn;
 use crate::core::yaml::{Span, Style};
+use crate::core::{arn, gostr};
 
 /// The three data keys of the aws-auth ConfigMap (case-sensitive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -132,6 +132,8 @@ pub struct Field {
     pub value_style: Option<Style>,
     /// True when the value is a plain scalar that spans several lines (the folded-groups trap).
     pub value_multiline_plain: bool,
+    /// Not written in the entry's own text: set by a merge key (`<<: *anchor`) or an alias.
+    pub inherited: bool,
 }
 
 /// A type error of Go's encoding/json while decoding an entry: the field keeps its zero value.
@@ -166,21 +168,33 @@ pub struct Entry {
     pub group_spans: Vec<Span>,
     /// The ARN the backend stores and matches when it is not the ARN as written: the MountedFile backend
     /// (authenticator config, EKS Anywhere) canonicalizes role ARNs, so an assumed-role ARN becomes the
-    /// role's ARN (spec §4.2). `None`: matched as written (the aws-auth ConfigMap).
+    /// role's ARN (pkg/mapper/file/mapper.go). `None`: matched as written (the aws-auth ConfigMap).
     pub canonical: Option<String>,
+    /// The entry is an alias (`- *admin`) of an entry written elsewhere.
+    pub alias: bool,
+    /// Keys written in the entry whose values a later key or merge replaced (go-yaml keeps the last).
+    pub shadowed_keys: Vec<(String, Span)>,
+    /// Values written with an explicit tag (`!!binary`, `!!str`…): where, the tag, and what they read as.
+    pub tagged: Vec<(Span, String, String)>,
 }
 
 impl Entry {
-    /// The authenticator's `Key()`: lower-cased rolearn (or the SSO pattern) for roles, userarn as written.
+    /// The authenticator's `Key()`: lower-cased rolearn (or the SSO pattern) for roles, userarn as written
+    /// (Go's `strings.ToLower`, so `İ` becomes `i`).
     pub fn key(&self) -> String {
         if let Some(c) = &self.canonical {
-            return c.to_lowercase();
+            return gostr::to_lower(c);
         }
         match (self.list, &self.sso) {
             (ListKind::Roles, Some(sso)) if self.arn.is_empty() => sso.arn_like(),
-            (ListKind::Roles, _) => self.arn.to_lowercase(),
+            (ListKind::Roles, _) => gostr::to_lower(&self.arn),
             (ListKind::Users, _) => self.arn.clone(),
         }
+    }
+
+    /// Whether any field of the entry is not written in its own text (merge key or alias).
+    pub fn has_inherited_fields(&self) -> bool {
+        self.alias || self.fields.iter().any(|f| f.inherited)
     }
 
     pub fn is_valid(&self) -> bool {
@@ -201,7 +215,7 @@ impl Entry {
         }
         let input = match self.list {
             ListKind::Roles => self.arn.clone(),
-            ListKind::Users => self.arn.to_lowercase(),
+            ListKind::Users => gostr::to_lower(&self.arn),
         };
         match arn::canonicalize(&input) {
             Ok((_, c)) => self.canonical = Some(c),
@@ -213,10 +227,14 @@ impl Entry {
         self.fields.iter().rev().find(|f| f.field == Some(name))
     }
 
-    /// `Matches(subject)` with the subject already lower-cased.
+    /// `Matches(subject)` with the subject already lower-cased: Go's `strings.EqualFold`.
     fn matches(&self, subject_lower: &str, sso_role_match: bool) -> bool {
         if !self.arn.is_empty() {
-            return self.matched_arn().to_lowercase() == subject_lower;
+            return match (&self.canonical, self.list) {
+                // MountedFile users are looked up by exact key: Canonicalize(lowercase(userarn)).
+                (Some(c), ListKind::Users) => gostr::to_lower(c) == subject_lower,
+                _ => gostr::equal_fold(self.matched_arn(), subject_lower),
+            };
         }
         match (&self.sso, sso_role_match) {
             (Some(sso), true) => arn::arn_like(subject_lower, &sso.arn_like()).unwrap_or(false),
@@ -249,14 +267,19 @@ pub struct EffectiveMapping<'a> {
     pub sso_role_match: bool,
     /// Surviving role and user entries by lowercased ARN, the first in document order for each (what a
     /// scan in document order finds first), so a lookup is O(1) whatever the size of the ConfigMap.
-    role_index: std::collections::HashMap<String, &'a Entry>,
-    user_index: std::collections::HashMap<String, &'a Entry>,
+    role_index: std::collections::HashMap<String, Vec<&'a Entry>>,
+    user_index: std::collections::HashMap<String, Vec<&'a Entry>>,
 }
 
-fn index<'a>(entries: &[&'a Entry]) -> std::collections::HashMap<String, &'a Entry> {
-    let mut map = std::collections::HashMap::with_capacity(entries.len());
+/// Surviving entries by the Unicode fold of their ARN (what `strings.EqualFold` compares), in document
+/// order: a lookup is O(1) whatever the size of the ConfigMap, and every match is found.
+fn index<'a>(entries: &[&'a Entry]) -> std::collections::HashMap<String, Vec<&'a Entry>> {
+    let mut map: std::collections::HashMap<String, Vec<&'a Entry>> =
+        std::collections::HashMap::with_capacity(entries.len());
     for e in entries.iter().filter(|e| !e.arn.is_empty()) {
-        map.entry(e.matched_arn().to_lowercase()).or_insert(*e);
+        map.entry(gostr::fold_key(e.matched_arn()))
+            .or_default()
+            .push(*e);
     }
     map
 }
@@ -296,18 +319,52 @@ impl<'a> EffectiveMapping<'a> {
 
     /// `Map(identity)` for a canonical ARN. Deterministic where upstream iterates a Go map: among
     /// surviving entries the first in document order wins, and an exact `rolearn` beats an `sso` match.
+    /// [`EffectiveMapping::candidates`] lists every entry upstream may pick.
     pub fn lookup_entry(&self, canonical_arn: &str) -> Option<&'a Entry> {
-        let subject = canonical_arn.to_lowercase();
-        self.role_index
-            .get(&subject)
-            .copied()
-            .or_else(|| {
-                self.roles
-                    .iter()
-                    .find(|e| e.arn.is_empty() && e.matches(&subject, self.sso_role_match))
+        self.candidates(canonical_arn).into_iter().next()
+    }
+
+    /// Every stored entry that matches: roles first (upstream consults users only when no role matches).
+    /// More than one means upstream picks one at random per request (it iterates a Go map).
+    pub fn candidates(&self, canonical_arn: &str) -> Vec<&'a Entry> {
+        let subject = gostr::to_lower(canonical_arn);
+        let key = gostr::fold_key(&subject);
+        let mut roles: Vec<&'a Entry> = self
+            .role_index
+            .get(&key)
+            .map(|v| {
+                v.iter()
+                    .filter(|e| e.matches(&subject, self.sso_role_match))
                     .copied()
+                    .collect()
             })
-            .or_else(|| self.user_index.get(&subject).copied())
+            .unwrap_or_default();
+        roles.extend(
+            self.roles
+                .iter()
+                .filter(|e| e.arn.is_empty() && e.matches(&subject, self.sso_role_match)),
+        );
+        if !roles.is_empty() {
+            return roles;
+        }
+        self.user_index
+            .get(&key)
+            .map(|v| {
+                v.iter()
+                    .filter(|e| e.matches(&subject, false))
+                    .copied()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether upstream's answer for this ARN is random: several stored entries match and they do not
+    /// all give the same username and groups.
+    pub fn nondeterministic(&self, canonical_arn: &str) -> bool {
+        let c = self.candidates(canonical_arn);
+        c.iter()
+            .skip(1)
+            .any(|e| e.username != c[0].username || e.groups != c[0].groups)
     }
 
     /// The whole EKSConfigMap answer: an entry, else `mapAccounts` for the caller's account.

@@ -1,9 +1,13 @@
-//! `ParseMap` of aws-iam-authenticator (spec §3.3), one data value at a time: YAML->JSON, then Go's
-//! encoding/json rules (case-insensitive keys, type errors keep the entry with the field empty), then
-//! `Validate()`, which drops invalid entries. `mapAccounts` goes through go-yaml v2 into strings.
+//! `ParseMap` of aws-iam-authenticator (pkg/mapper/configmap/configmap.go), one data value at a time:
+//! YAML->JSON exactly as go-yaml v2 and sigs.k8s.io/yaml do it (duplicate keys last-wins, merge keys,
+//! `.inf` and null keys refused), then Go's encoding/json rules (keys sorted, field names matched exactly
+//! first and then with Go's case folding, type errors keep the entry with the field unchanged, `sso`
+//! allocated before a type error), then `Validate()`, which drops invalid entries. `mapAccounts` goes
+//! through go-yaml v2 straight into `[]string`.
 
 use super::{Entry, Field, ListKind, SsoMatcher, TypeError};
-use crate::core::yaml::{self, ConvertError, Json, Node, NodeKind, Span, SpannedJson, YamlError};
+use crate::core::gostr;
+use crate::core::yaml::{self, DecodeFailure, FirstDocument, Json, Span, SpannedJson, YamlError};
 
 /// How a list value is written; the editor uses it to choose how to insert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +30,9 @@ pub enum ListErrorKind {
     Syntax,
     /// A collection used as a mapping key, typically an unquoted `{{…}}`: the whole list is dropped.
     ComplexKey,
-    /// A key written twice in one mapping: the whole list is dropped.
-    DuplicateKey,
+    /// The YAML->JSON step fails (excessive aliasing, `.inf`, a null key, invalid `!!binary`, a bad
+    /// merge…): the whole list is dropped.
+    Decode,
     /// The value is a mapping or scalar, not a list: the whole list is empty.
     NotAList,
     /// An item of the list is not a mapping: it becomes an empty entry, which is dropped.
@@ -47,10 +52,11 @@ pub struct ListError {
 
 impl ListError {
     fn syntax(e: &YamlError) -> Self {
+        let detail = e.problem().to_string();
         ListError {
             kind: ListErrorKind::Syntax,
-            message: format!("yaml: line {}: {}", e.line, e.message),
-            detail: e.message.clone(),
+            message: format!("yaml: {}", e.message),
+            detail,
             span: Span {
                 start: e.offset,
                 end: e.offset,
@@ -68,8 +74,8 @@ pub struct ListParse {
     /// Every decoded entry, invalid ones included (`Entry::invalid` says which the authenticator drops).
     pub entries: Vec<Entry>,
     pub errors: Vec<ListError>,
-    /// The YAML tree of the value, when it parsed.
-    pub root: Option<Node>,
+    /// Where the value's root node is, when it parsed (the `[` of an empty flow list, for the editor).
+    pub root: Option<Span>,
 }
 
 impl ListParse {
@@ -80,7 +86,7 @@ impl ListParse {
                 e.kind,
                 ListErrorKind::Syntax
                     | ListErrorKind::ComplexKey
-                    | ListErrorKind::DuplicateKey
+                    | ListErrorKind::Decode
                     | ListErrorKind::NotAList
             )
         })
@@ -96,7 +102,7 @@ pub fn is_skippable(value: &str) -> bool {
     matches!(value.trim(), "" | "``" | "\"\"" | "''")
 }
 
-fn broken(error: ListError, root: Option<Node>) -> ListParse {
+fn broken(error: ListError, root: Option<Span>) -> ListParse {
     ListParse {
         shape: ListShape::Broken,
         entries: vec![],
@@ -135,64 +141,36 @@ pub fn parse_list(text: &str, list: ListKind) -> ListParse {
             None,
         );
     }
-    let docs = match yaml::parse_stream(text) {
-        Ok(docs) => docs,
+    let doc = match FirstDocument::parse(text) {
+        Ok(doc) => doc,
         Err(e) => return broken(ListError::syntax(&e), None),
     };
-    // sigs.k8s.io/yaml reads the first document only.
-    let Some(root) = docs.into_iter().next() else {
-        return ListParse {
-            shape: ListShape::Null,
-            entries: vec![],
-            errors: vec![],
-            root: None,
-        };
-    };
-    let json = match yaml::to_json(&root) {
-        Ok(j) => j,
-        Err(e) => {
-            let kind = match e {
-                ConvertError::ComplexKey { .. } => ListErrorKind::ComplexKey,
-                ConvertError::DuplicateKey { .. } => ListErrorKind::DuplicateKey,
+    let root = doc.root_span();
+    let json = match doc.into_json() {
+        Ok(Some(j)) => j,
+        // No document (only comments): JSON null, an empty list.
+        Ok(None) => {
+            return ListParse {
+                shape: ListShape::Null,
+                entries: vec![],
+                errors: vec![],
+                root,
             };
-            let message = match &e {
-                ConvertError::ComplexKey { .. } => {
-                    format!("error converting YAML to JSON: {e}")
-                }
-                ConvertError::DuplicateKey { .. } => format!(
-                    "error converting YAML to JSON: yaml: unmarshal errors:\n  line {}: {e}",
-                    e.span().line
-                ),
-            };
-            let detail = match &e {
-                ConvertError::ComplexKey { .. } => {
-                    "a value starting with `{` is read as a mapping; quote it (for example `\"{{SessionName}}\"`)".to_string()
-                }
-                ConvertError::DuplicateKey { key, .. } => format!("key `{key}` is written twice in one entry"),
-            };
-            return broken(
-                ListError {
-                    kind,
-                    message,
-                    detail,
-                    span: e.span(),
-                },
-                Some(root),
-            );
         }
+        Err(f) => return broken(decode_error(&f), root),
     };
     match json.value {
         Json::Null => ListParse {
             shape: ListShape::Null,
             entries: vec![],
             errors: vec![],
-            root: Some(root),
+            root,
         },
         Json::Array(items) => {
-            let flow = matches!(root.kind, NodeKind::Seq { flow: true, .. });
+            let flow = json.flow;
             let mut errors = vec![];
             let entries = items
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(index, item)| decode_entry(text, item, index, list, &mut errors))
                 .collect();
@@ -204,7 +182,7 @@ pub fn parse_list(text: &str, list: ListKind) -> ListParse {
                 },
                 entries,
                 errors,
-                root: Some(root),
+                root,
             }
         }
         other => broken(
@@ -217,8 +195,27 @@ pub fn parse_list(text: &str, list: ListKind) -> ListParse {
                 detail: format!("the value is a {}, not a list", other.go_kind()),
                 span: json.span,
             },
-            Some(root),
+            root,
         ),
+    }
+}
+
+/// A failure of the YAML->JSON step, as a list error (the whole list is dropped).
+fn decode_error(f: &DecodeFailure) -> ListError {
+    let complex = f.message.starts_with("invalid map key");
+    ListError {
+        kind: if complex {
+            ListErrorKind::ComplexKey
+        } else {
+            ListErrorKind::Decode
+        },
+        message: format!("error converting YAML to JSON: yaml: {}", f.message),
+        detail: if complex {
+            "a value starting with `{` is read as a mapping, which cannot be a key; quote it (for example `\"{{SessionName}}\"`)".to_string()
+        } else {
+            f.message.clone()
+        },
+        span: f.span,
     }
 }
 
@@ -230,21 +227,14 @@ fn struct_fields(list: ListKind) -> &'static [&'static str] {
     }
 }
 
-/// Go encoding/json field lookup: an exact tag match first, else a case-insensitive one.
+/// Go encoding/json field lookup: an exact tag match first, else Go's case-insensitive match (which
+/// also takes `ſ` for `s` and the Kelvin sign for `k`).
 fn find_field(fields: &'static [&'static str], key: &str) -> Option<&'static str> {
     fields
         .iter()
         .find(|f| **f == key)
-        .or_else(|| fields.iter().find(|f| f.eq_ignore_ascii_case(key)))
+        .or_else(|| fields.iter().find(|f| gostr::json_field_fold(f, key)))
         .copied()
-}
-
-/// Keys in the order Go decodes them: the YAML->JSON step goes through a Go map, and json.Marshal
-/// writes map keys sorted bytewise; with two keys for one field (`rolearn`, `roleARN`) the later wins.
-fn go_order(entries: &[(String, Span, SpannedJson)]) -> Vec<&(String, Span, SpannedJson)> {
-    let mut sorted: Vec<_> = entries.iter().collect();
-    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    sorted
 }
 
 fn type_error(
@@ -268,15 +258,17 @@ fn type_error(
 /// A Go struct field path (`RoleMapping`, `groups`), formatted only when an error needs it.
 struct Path<'a>(&'a str, &'a str);
 
+/// encoding/json into a string field: a string is taken (moved out of the JSON, which is not read
+/// again), null leaves the field as it is, anything else is a type error that leaves it too.
 fn decode_string(
-    json: &SpannedJson,
+    json: &mut SpannedJson,
     target: &mut String,
     path: &Path<'_>,
     field: &'static str,
     errors: &mut Vec<TypeError>,
 ) {
-    match &json.value {
-        Json::String(s) => *target = s.clone(),
+    match &mut json.value {
+        Json::String(s) => *target = std::mem::take(s),
         Json::Null => {}
         _ => errors.push(type_error(json, path, "string", Some(field))),
     }
@@ -284,7 +276,7 @@ fn decode_string(
 
 fn decode_entry(
     text: &str,
-    item: &SpannedJson,
+    mut item: SpannedJson,
     index: usize,
     list: ListKind,
     list_errors: &mut Vec<ListError>,
@@ -299,35 +291,38 @@ fn decode_entry(
         userid: String::new(),
         span: item.span,
         flow: false,
-        fields: vec![],
+        fields: Vec::with_capacity(4),
         type_errors: vec![],
         invalid: None,
         group_spans: vec![],
         canonical: None,
+        alias: false,
+        shadowed_keys: vec![],
+        tagged: vec![],
     };
     let go_type = list.go_type();
-    match &item.value {
-        Json::Object(keys) => {
-            entry.flow = item.flow;
-            for (key, key_span, value) in keys {
-                let field = find_field(struct_fields(list), key);
-                let multiline = matches!(value.style, Some(yaml::Style::Plain))
-                    && text
-                        .get(value.span.start..value.span.end)
-                        .is_some_and(|t| t.contains('\n'));
-                entry.fields.push(Field {
-                    written: key.clone(),
-                    field,
-                    key_span: *key_span,
-                    value_span: value.span,
-                    value_style: value.style,
-                    value_multiline_plain: multiline,
-                });
+    entry.alias = item.alias;
+    let (item_span, item_flow, item_alias) = (item.span, item.flow, item.alias);
+    match &mut item.value {
+        Json::Object { fields, shadowed } => {
+            entry.flow = item_flow;
+            entry.shadowed_keys = std::mem::take(shadowed);
+            for f in fields.iter() {
+                collect_tagged(&f.value, &mut entry.tagged);
             }
-            for (key, _, value) in go_order(keys) {
-                let Some(field) = find_field(struct_fields(list), key) else {
+            let found: Vec<Option<&'static str>> = fields
+                .iter()
+                .map(|f| find_field(struct_fields(list), &f.key))
+                .collect();
+            // Keys in the order Go decodes them: json.Marshal writes map keys sorted bytewise; with two
+            // keys for one field (`rolearn`, `roleARN`) the later wins.
+            let mut order: Vec<usize> = (0..fields.len()).collect();
+            order.sort_by(|&a, &b| fields[a].key.as_bytes().cmp(fields[b].key.as_bytes()));
+            for i in order {
+                let Some(field) = found[i] else {
                     continue;
                 };
+                let value = &mut fields[i].value;
                 let path = Path(go_type, field);
                 let errs = &mut entry.type_errors;
                 match field {
@@ -336,31 +331,52 @@ fn decode_entry(
                     }
                     "username" => decode_string(value, &mut entry.username, &path, field, errs),
                     "userid" => decode_string(value, &mut entry.userid, &path, field, errs),
-                    "groups" => match &value.value {
-                        Json::Null => {
-                            entry.groups.clear();
-                            entry.group_spans.clear();
-                        }
-                        Json::Array(items) => {
-                            entry.groups.clear();
-                            entry.group_spans.clear();
-                            for g in items {
-                                let mut s = String::new();
-                                decode_string(g, &mut s, &path, field, errs);
-                                entry.groups.push(s);
-                                entry.group_spans.push(g.span);
+                    "groups" => {
+                        let (span, kind) = (value.span, value.value.go_kind());
+                        match &mut value.value {
+                            Json::Null => {
+                                entry.groups.clear();
+                                entry.group_spans.clear();
                             }
+                            Json::Array(items) => {
+                                // encoding/json decodes into the slice it already holds: an element
+                                // that fails (or is null) keeps what an earlier `groups` key put there.
+                                let old = std::mem::take(&mut entry.groups);
+                                entry.group_spans.clear();
+                                for (i, g) in items.iter_mut().enumerate() {
+                                    let mut s = old.get(i).cloned().unwrap_or_default();
+                                    decode_string(g, &mut s, &path, field, errs);
+                                    entry.groups.push(s);
+                                    entry.group_spans.push(g.span);
+                                }
+                            }
+                            _ => errs.push(TypeError {
+                                message: format!(
+                                    "json: cannot unmarshal {kind} into Go struct field {}.{} of type []string",
+                                    path.0, path.1
+                                ),
+                                field: Some(field),
+                                span,
+                            }),
                         }
-                        _ => errs.push(type_error(value, &path, "[]string", Some(field))),
-                    },
-                    "sso" => match &value.value {
+                    }
+                    "sso" => match &mut value.value {
                         Json::Null => entry.sso = None,
-                        Json::Object(sso_keys) => {
+                        Json::Object {
+                            fields: sso_fields, ..
+                        } => {
                             let sso = entry.sso.get_or_insert_with(SsoMatcher::default);
                             const SSO_FIELDS: &[&str] =
                                 &["permissionSetName", "accountID", "partition"];
-                            for (k, _, v) in go_order(sso_keys) {
-                                let Some(f) = find_field(SSO_FIELDS, k) else {
+                            let mut order: Vec<usize> = (0..sso_fields.len()).collect();
+                            order.sort_by(|&a, &b| {
+                                sso_fields[a]
+                                    .key
+                                    .as_bytes()
+                                    .cmp(sso_fields[b].key.as_bytes())
+                            });
+                            for j in order {
+                                let Some(f) = find_field(SSO_FIELDS, &sso_fields[j].key) else {
                                     continue;
                                 };
                                 let sso_type = format!("{go_type}.sso");
@@ -370,18 +386,39 @@ fn decode_entry(
                                     "accountID" => &mut sso.account_id,
                                     _ => &mut sso.partition,
                                 };
-                                decode_string(v, target, &p, "sso", errs);
+                                decode_string(&mut sso_fields[j].value, target, &p, "sso", errs);
                             }
                         }
-                        _ => errs.push(type_error(
-                            value,
-                            &path,
-                            "config.SSOARNMatcher",
-                            Some(field),
-                        )),
+                        _ => {
+                            // encoding/json allocates the pointer before it finds the type wrong, so
+                            // the entry now has an (empty) `sso` and fails validation.
+                            entry.sso.get_or_insert_with(SsoMatcher::default);
+                            errs.push(type_error(
+                                value,
+                                &path,
+                                "config.SSOARNMatcher",
+                                Some(field),
+                            ))
+                        }
                     },
                     _ => {}
                 }
+            }
+            for (f, field) in std::mem::take(fields).into_iter().zip(found) {
+                let value = &f.value;
+                let multiline = matches!(value.style, Some(yaml::Style::Plain))
+                    && text
+                        .get(value.span.start..value.span.end)
+                        .is_some_and(|t| t.contains('\n'));
+                entry.fields.push(Field {
+                    written: f.key,
+                    field,
+                    key_span: f.key_span,
+                    value_span: value.span,
+                    value_style: value.style,
+                    value_multiline_plain: multiline,
+                    inherited: f.inherited || item_alias || value.alias,
+                });
             }
         }
         Json::Null => {}
@@ -396,11 +433,30 @@ fn decode_entry(
                 index + 1,
                 other.go_kind()
             ),
-            span: item.span,
+            span: item_span,
         }),
     }
     entry.invalid = validate(&entry);
     entry
+}
+
+/// Scalars (at any depth) written with an explicit tag, with what they read as.
+fn collect_tagged(v: &SpannedJson, out: &mut Vec<(Span, String, String)>) {
+    match &v.value {
+        Json::Array(items) => items.iter().for_each(|i| collect_tagged(i, out)),
+        Json::Object { fields, .. } => fields.iter().for_each(|f| collect_tagged(&f.value, out)),
+        other => {
+            if let Some(tag) = &v.tag {
+                let shown = match other {
+                    Json::String(s) => s.clone(),
+                    Json::Number(n) => n.clone(),
+                    Json::Bool(b) => b.to_string(),
+                    _ => "null".into(),
+                };
+                out.push((v.span, tag.clone(), shown));
+            }
+        }
+    }
 }
 
 /// `RoleMapping.Validate()` / `UserMapping.Validate()`.
@@ -429,7 +485,7 @@ pub struct AccountsParse {
     /// Each account with the span of its scalar.
     pub accounts: Vec<(String, Span, yaml::Style)>,
     pub errors: Vec<ListError>,
-    pub root: Option<Node>,
+    pub root: Option<Span>,
 }
 
 pub fn parse_accounts(text: &str) -> AccountsParse {
@@ -442,74 +498,65 @@ pub fn parse_accounts(text: &str) -> AccountsParse {
     if is_skippable(text) {
         return empty(ListShape::Skippable, vec![], None);
     }
-    let docs = match yaml::parse_stream(text) {
+    let doc = match FirstDocument::parse(text) {
         Ok(d) => d,
         Err(e) => return empty(ListShape::Broken, vec![ListError::syntax(&e)], None),
     };
-    let Some(root) = docs.into_iter().next() else {
-        return empty(ListShape::Null, vec![], None);
+    let root = doc.root_span();
+    let flow = doc.root_is_flow();
+    let decoded = doc.into_strings();
+    let mut errors: Vec<ListError> = decoded
+        .type_errors
+        .iter()
+        .map(|(message, span)| ListError {
+            kind: ListErrorKind::ItemNotMapping,
+            message: format!("yaml: unmarshal errors:\n  {message}"),
+            detail: "an account must be a plain string".into(),
+            span: *span,
+        })
+        .collect();
+    if let Some((message, span)) = &decoded.not_a_list {
+        errors.push(ListError {
+            kind: ListErrorKind::NotAList,
+            message: format!("yaml: unmarshal errors:\n  {message}"),
+            detail: "the value is not a list of account IDs".into(),
+            span: *span,
+        });
+        return AccountsParse {
+            shape: ListShape::Broken,
+            accounts: vec![],
+            errors,
+            root,
+        };
+    }
+    let mut accounts = decoded.items;
+    if let Some(f) = &decoded.fatal {
+        // go-yaml stops here but keeps the accounts it already decoded, and the slice it allocated for
+        // all of them still holds empty strings where the rest would have gone: "" becomes an account.
+        if decoded.padding > 0 {
+            accounts.push((String::new(), f.span, yaml::Style::Plain));
+        }
+        errors.push(ListError {
+            kind: ListErrorKind::Decode,
+            message: format!("yaml: {}", f.message),
+            detail: format!(
+                "{}; the accounts listed before it are still trusted",
+                f.message
+            ),
+            span: f.span,
+        });
+    }
+    let shape = if decoded.null && accounts.is_empty() && decoded.fatal.is_none() {
+        ListShape::Null
+    } else if flow {
+        ListShape::Flow
+    } else {
+        ListShape::Block
     };
-    match &root.kind {
-        NodeKind::Seq { items, flow } => {
-            let mut accounts = vec![];
-            let mut errors = vec![];
-            for item in items {
-                match &item.kind {
-                    NodeKind::Scalar { value, style, tag } => {
-                        let v = match yaml::resolve(value, *style, tag.as_deref()) {
-                            yaml::Resolved::Null => String::new(),
-                            _ => value.clone(),
-                        };
-                        accounts.push((v, item.span, *style));
-                    }
-                    _ => errors.push(ListError {
-                        kind: ListErrorKind::ItemNotMapping,
-                        message: format!(
-                            "yaml: unmarshal errors:\n  line {}: cannot unmarshal !!{} into string",
-                            item.span.line,
-                            if matches!(item.kind, NodeKind::Seq { .. }) {
-                                "seq"
-                            } else {
-                                "map"
-                            }
-                        ),
-                        detail: "an account must be a plain string".into(),
-                        span: item.span,
-                    }),
-                }
-            }
-            let shape = if *flow {
-                ListShape::Flow
-            } else {
-                ListShape::Block
-            };
-            AccountsParse {
-                shape,
-                accounts,
-                errors,
-                root: Some(root),
-            }
-        }
-        NodeKind::Scalar { value, style, tag }
-            if yaml::resolve(value, *style, tag.as_deref()) == yaml::Resolved::Null =>
-        {
-            empty(ListShape::Null, vec![], Some(root))
-        }
-        _ => {
-            let what = match root.kind {
-                NodeKind::Map { .. } => "!!map",
-                _ => "!!str",
-            };
-            let e = ListError {
-                kind: ListErrorKind::NotAList,
-                message: format!(
-                    "yaml: unmarshal errors:\n  line {}: cannot unmarshal {what} into []string",
-                    root.span.line
-                ),
-                detail: "the value is not a list of account IDs".into(),
-                span: root.span,
-            };
-            empty(ListShape::Broken, vec![e], Some(root))
-        }
+    AccountsParse {
+        shape,
+        accounts,
+        errors,
+        root,
     }
 }
