@@ -190,6 +190,15 @@ pub fn check(doc: &AuthDocument, facts: &Facts) -> Report {
     let mut findings = vec![];
     let mut mappings = vec![];
     let mut system_masters = vec![];
+    // What the authenticator keeps after last-wins: a shadowed entry holds nothing.
+    let effective = doc.effective();
+    let kept: std::collections::HashSet<*const Entry> = effective
+        .roles
+        .iter()
+        .chain(effective.users.iter())
+        .map(|e| *e as *const Entry)
+        .collect();
+    let survives = |e: &Entry| kept.contains(&(e as *const Entry));
     for e in entries(doc) {
         let loc = arn_location(doc, e);
         let iam = iam_status(e, facts, loc, &mut findings);
@@ -197,7 +206,7 @@ pub fn check(doc: &AuthDocument, facts: &Facts) -> Report {
             .rbac
             .as_ref()
             .map(|r| rbac_reach(e, r, facts, loc, &mut findings));
-        if e.groups.iter().any(|g| g == "system:masters") {
+        if survives(e) && e.groups.iter().any(|g| g == "system:masters") {
             system_masters.push(e.arn.clone());
         }
         mappings.push(MappingReport {

@@ -358,7 +358,11 @@ fn list_dropped(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     } else {
                         format!("`{}` cannot be read ({}); the authenticator drops every entry of it, node roles included (it logs: {})", key.as_str(), e.detail, e.message.replace('\n', " "))
                     },
-                    "fix the indentation or syntax at this line; each entry starts with `- ` and its keys line up under the first one".into(),
+                    if e.kind == ListErrorKind::Decode {
+                        "write the entries out without what this names (an alias or merge that fails, `.inf`/`.nan`, a null or huge number as a key, an invalid `!!binary` or tag)".into()
+                    } else {
+                        "fix the indentation or syntax at this line; each entry starts with `- ` and its keys line up under the first one".into()
+                    },
                 ));
             }
         }
