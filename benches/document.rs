@@ -102,16 +102,28 @@ fn bench(c: &mut Criterion) {
             })
             .unwrap();
         let after = AuthDocument::parse("aws-auth.yaml", outcome.text).unwrap();
-        let caller = "arn:aws:iam::111122223333:role/AWSReservedSSO_Team00004_0123456789abcdef";
+        let caller = iamidmap::core::guard::CallerCheck::Known(
+            "arn:aws:iam::111122223333:role/AWSReservedSSO_Team00004_0123456789abcdef".into(),
+        );
         group.bench_with_input(
             BenchmarkId::from_parameter(n),
             &(before, after),
             |b, (x, y)| {
                 b.iter(|| {
-                    black_box(iamidmap::core::guard::check(
-                        black_box(x),
-                        black_box(y),
-                        Some(caller),
+                    black_box(iamidmap::core::guard::judge(
+                        &iamidmap::core::guard::Change {
+                            before: black_box(x),
+                            after: black_box(y),
+                            caller: &caller,
+                            intent: iamidmap::core::guard::intent_of(
+                                x,
+                                &[EditPlan::RemoveEntry {
+                                    list: ListKind::Roles,
+                                    index: 1,
+                                }],
+                            ),
+                            binary_bytes: 0,
+                        },
                     ))
                 })
             },

@@ -532,10 +532,13 @@ fn create_warns_about_missing_principals_and_unbound_groups() {
         .stderr(predicate::str::contains(
             "warning: role `Nobody` does not exist in IAM",
         ));
+    // (It shadows alice's own entry: the caller check, which moto's default identity cannot answer, is
+    // waived for the test of the IAM lookup.)
     create(&[
         "--arn",
         "arn:aws:iam::123456789012:user/engineering/alice",
         "--strict",
+        "--no-caller-check",
     ])
     .code(0)
     .stderr(predicate::str::contains("IAM").not());

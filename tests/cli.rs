@@ -274,6 +274,7 @@ fn duplicate_arns_are_idempotent_or_refused() {
         .args([
             "create",
             "--yes",
+            "--no-caller-check",
             "--arn",
             ADMIN,
             "--username",
@@ -292,7 +293,7 @@ fn duplicate_arns_are_idempotent_or_refused() {
 fn delete_first_match_all_and_not_found() {
     let (_d, path) = copy_fixture("duplicates.yaml");
     bin()
-        .args(["delete", "--yes", "--arn", ADMIN, "-f"])
+        .args(["delete", "--yes", "--no-caller-check", "--arn", ADMIN, "-f"])
         .arg(&path)
         .assert()
         .code(0)
@@ -300,14 +301,22 @@ fn delete_first_match_all_and_not_found() {
     let text = read(&path);
     assert!(!text.contains("username: admin\n") && text.contains("username: viewer"));
     bin()
-        .args(["delete", "--yes", "--all", "--arn", ADMIN, "-f"])
+        .args([
+            "delete",
+            "--yes",
+            "--no-caller-check",
+            "--all",
+            "--arn",
+            ADMIN,
+            "-f",
+        ])
         .arg(&path)
         .assert()
         .code(0);
     assert!(!read(&path).contains("role/"));
     let before = read(&path);
     bin()
-        .args(["delete", "--yes", "--arn", ADMIN, "-f"])
+        .args(["delete", "--yes", "--no-caller-check", "--arn", ADMIN, "-f"])
         .arg(&path)
         .assert()
         .code(2)
@@ -316,6 +325,7 @@ fn delete_first_match_all_and_not_found() {
         .args([
             "delete",
             "--yes",
+            "--no-caller-check",
             "--ignore-not-found",
             "--arn",
             ADMIN,
@@ -331,7 +341,14 @@ fn delete_first_match_all_and_not_found() {
 fn delete_by_username_and_account() {
     let (_d, path) = copy_fixture("accounts.yaml");
     bin()
-        .args(["delete", "--yes", "--account", "444455556666", "-f"])
+        .args([
+            "delete",
+            "--yes",
+            "--no-caller-check",
+            "--account",
+            "444455556666",
+            "-f",
+        ])
         .arg(&path)
         .assert()
         .code(0);
@@ -342,7 +359,14 @@ fn delete_by_username_and_account() {
     );
     let (_d, path) = copy_fixture("commented.yaml");
     bin()
-        .args(["delete", "--yes", "--username", "alice", "-f"])
+        .args([
+            "delete",
+            "--yes",
+            "--no-caller-check",
+            "--username",
+            "alice",
+            "-f",
+        ])
         .arg(&path)
         .assert()
         .code(0);

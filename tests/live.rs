@@ -45,11 +45,21 @@ impl Live {
         let cm = self.server.aws_auth().expect("aws-auth exists");
         serde_json::from_value(cm["data"].clone()).unwrap_or_default()
     }
+    /// The backups taken before writes (one per successful write).
     pub(crate) fn backup_files(&self) -> Vec<PathBuf> {
-        match std::fs::read_dir(self.backups()) {
+        self.records("before")
+    }
+    /// The files in the backup directory whose header says this state (`before`, `after`, `snapshot`).
+    pub(crate) fn records(&self, state: &str) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(self.backups()) {
             Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
             Err(_) => vec![],
-        }
+        };
+        files.retain(|p| {
+            std::fs::read_to_string(p).is_ok_and(|t| t.contains(&format!("\n# state: {state}\n")))
+        });
+        files.sort();
+        files
     }
 }
 
@@ -103,7 +113,7 @@ fn empty_cluster_get_create_delete() {
     // Every write to an existing object was preceded by a backup of it.
     let backups = live.backup_files();
     assert_eq!(backups.len(), 1, "{backups:?}");
-    check_backup(&backups[0]);
+    check_backup(&backups[0], "before");
     assert!(
         std::fs::read_to_string(&backups[0])
             .unwrap()
@@ -111,16 +121,21 @@ fn empty_cluster_get_create_delete() {
     );
 }
 
-fn check_backup(path: &Path) {
+fn check_backup(path: &Path, state: &str) {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{}", path.display());
     let text = std::fs::read_to_string(path).unwrap();
     assert!(
-        text.starts_with("# iamidmap backup of configmap kube-system/aws-auth\n# command: "),
+        text.starts_with(&format!(
+            "# iamidmap backup of configmap kube-system/aws-auth\n# format: 2\n# state: {state}\n# command: "
+        )),
         "{text}"
     );
     assert!(text.contains("# context: test\n"));
+    // The cluster is named by its API server (never with credentials) and its kube-system UID.
+    assert!(text.contains("\n# server: http://127.0.0.1:"), "{text}");
+    assert!(text.contains("\n# cluster-uid: "), "{text}");
     let body: String = text
         .lines()
         .filter(|l| !l.starts_with('#'))
@@ -264,7 +279,7 @@ fn idempotent_create_makes_no_write() {
 }
 
 #[test]
-fn get_is_one_request_and_create_is_four() {
+fn get_is_one_request_and_create_is_six() {
     let live = Live::new();
     live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
         .code(0);
@@ -289,7 +304,8 @@ fn get_is_one_request_and_create_is_four() {
     .stderr(predicate::str::contains(
         "warning: no RoleBinding or ClusterRoleBinding names any of its groups (g)",
     ));
-    // Both binding lists (is any group bound?), then the read and the write.
+    // Both binding lists (is any group bound?), the read, who you are (asked of the cluster, as
+    // `kubectl auth whoami` does) and which cluster this is (for the backup), then the write.
     let requests: Vec<String> = live
         .server
         .log()
@@ -302,6 +318,8 @@ fn get_is_one_request_and_create_is_four() {
             "GET /apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
             "GET /apis/rbac.authorization.k8s.io/v1/rolebindings",
             "GET /api/v1/namespaces/kube-system/configmaps/aws-auth",
+            "POST /apis/authentication.k8s.io/v1/selfsubjectreviews",
+            "GET /api/v1/namespaces/kube-system",
             "PUT /api/v1/namespaces/kube-system/configmaps/aws-auth",
         ]
     );
@@ -315,7 +333,8 @@ fn get_is_one_request_and_create_is_four() {
         "--node-role",
     ])
     .code(0);
-    assert_eq!(live.server.log().len(), 2);
+    // The read, who you are, which cluster, the write.
+    assert_eq!(live.server.log().len(), 4, "{:?}", live.server.log());
 }
 
 #[test]
@@ -832,8 +851,17 @@ fn default_backup_dir_is_per_context_under_xdg_state_home() {
         .assert()
         .code(0);
     let dir = state.join("iamidmap/backups/test");
-    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
-    assert_eq!(files.len(), 1, "{}", dir.display());
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    // The state the write replaced, and the state it left.
+    assert_eq!(files.len(), 2, "{}: {files:?}", dir.display());
+    assert!(
+        files[0].ends_with("-before.yaml") && files[1].ends_with("-after.yaml"),
+        "{files:?}"
+    );
 }
 
 /// The kubeconfig user gets its token from an exec plugin: the real `aws eks get-token`, offline, with
@@ -1180,14 +1208,14 @@ fn backup_now_list_and_keep() {
             .code(0)
             .stdout(predicate::str::contains(".yaml"));
     }
-    assert_eq!(live.backup_files().len(), 3);
-    for b in live.backup_files() {
-        check_backup(&b);
+    assert_eq!(live.records("snapshot").len(), 3);
+    for b in live.records("snapshot") {
+        check_backup(&b, "snapshot");
     }
     live.run(&["backup", "--keep", "2"])
         .code(0)
         .stderr(predicate::str::contains("removed old backup"));
-    assert_eq!(live.backup_files().len(), 2);
+    assert_eq!(live.records("snapshot").len(), 2);
     let out = live
         .cmd()
         .args(["backup", "list", "-o", "json"])
@@ -1196,10 +1224,16 @@ fn backup_now_list_and_keep() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 2);
     assert_eq!(v[0]["entries"], 4);
-    assert_eq!(v[0]["resourceVersion"], "1");
+    assert_eq!(
+        v[0]["resourceVersion"],
+        live.server.aws_auth().unwrap()["metadata"]["resourceVersion"]
+    );
+    assert_eq!(v[0]["state"], "snapshot");
+    assert_eq!(v[0]["thisCluster"], true);
     live.run(&["backup", "list"])
         .code(0)
-        .stdout(predicate::str::contains("RESOURCEVERSION"));
+        .stdout(predicate::str::contains("RESOURCEVERSION"))
+        .stdout(predicate::str::contains("STATE"));
 }
 
 /// Someone broke the live ConfigMap (a typo drops every role); restore brings back the exact bytes, and the
@@ -1219,23 +1253,44 @@ fn restore_onto_a_corrupted_configmap_brings_back_the_exact_bytes() {
         GUARDED.replace("  username: dev\n", " username: dev\n"),
     )]);
     live.server.seed_aws_auth(&broken);
-    live.run(&["--as-arn", ADMIN, "restore", "--latest", "--yes"])
-        .code(0);
+    live.run(&[
+        "--as-arn",
+        ADMIN,
+        "restore",
+        "--latest",
+        "--yes",
+        "--all-keys",
+    ])
+    .code(0);
     assert_eq!(live.data(), good);
     assert_eq!(
         live.backup_files().len(),
-        2,
+        1,
         "the broken version was backed up before the restore"
     );
-    // A missing ConfigMap is created from the backup.
+    // A missing ConfigMap is created from the backup: on another cluster only when asked for.
     let empty = Live::new();
-    let backup = live.backup_files().into_iter().min().unwrap();
+    let backup = live.records("snapshot").into_iter().next().unwrap();
     empty
         .run(&[
             "--as-arn",
             ADMIN,
             "restore",
             "--yes",
+            "--all-keys",
+            backup.to_str().unwrap(),
+        ])
+        .code(3)
+        .stderr(predicate::str::contains("is a backup of another cluster"));
+    assert!(empty.server.aws_auth().is_none());
+    empty
+        .run(&[
+            "--as-arn",
+            ADMIN,
+            "restore",
+            "--yes",
+            "--all-keys",
+            "--allow-other-cluster",
             backup.to_str().unwrap(),
         ])
         .code(0);
@@ -1392,10 +1447,11 @@ fn break_glass_runbook() {
     assert_eq!(v[0]["groups"], serde_json::json!(["system:masters"]));
 }
 
-/// Without --as-arn, the guard asks STS (moto, on 127.0.0.1) who the caller is, and protects that access.
-/// The role and the session are made with the real AWS CLI, as an operator would.
+/// On a file (no cluster to ask), without --as-arn the guard asks STS (moto, on 127.0.0.1) who the shell's
+/// credentials are, and protects that access. The role and the session are made with the real AWS CLI, as an
+/// operator would. (On a cluster, the cluster is asked: tests/safety.rs.)
 #[test]
-fn the_guard_finds_the_caller_with_sts() {
+fn on_files_the_guard_finds_the_caller_with_the_shells_sts_identity() {
     let (Some(moto), Some(aws)) = (support::moto(), support::aws_cli()) else {
         return;
     };
@@ -1419,36 +1475,39 @@ fn the_guard_finds_the_caller_with_sts() {
         c["SecretAccessKey"].as_str().unwrap(),
         c["SessionToken"].as_str().unwrap(),
     );
-    let live = Live::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("aws-auth.yaml");
     let me = "arn:aws:iam::123456789012:role/eks-admins";
-    let roles = format!(
-        "{GUARDED}- rolearn: {me}\n  username: admin:{{{{SessionName}}}}\n  groups:\n    - system:masters\n"
-    );
-    live.server
-        .seed_aws_auth(&BTreeMap::from([("mapRoles".to_string(), roles)]));
-    let before = live.server.aws_auth().unwrap();
+    let indented: String = GUARDED.lines().map(|l| format!("    {l}\n")).collect();
+    std::fs::write(
+        &file,
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n{indented}    - rolearn: {me}\n      username: admin:{{{{SessionName}}}}\n      groups:\n        - system:masters\n"
+        ),
+    )
+    .unwrap();
+    let before = std::fs::read_to_string(&file).unwrap();
     let as_jane = |args: &[&str]| {
         bin()
-            .env("KUBECONFIG", &live.kubeconfig)
             .env("AWS_ENDPOINT_URL", &moto.url)
             .env("AWS_ACCESS_KEY_ID", key)
             .env("AWS_SECRET_ACCESS_KEY", secret)
             .env("AWS_SESSION_TOKEN", token)
-            .arg("--backup-dir")
-            .arg(live.backups())
             .args(args)
+            .arg("-f")
+            .arg(&file)
             .assert()
     };
     as_jane(&["-v", "delete", "--yes", "--arn", me])
         .code(3)
-        .stderr(predicate::str::contains(
-            "STS says you are `arn:aws:sts::123456789012:assumed-role/eks-admins/jane`",
-        ))
+        .stderr(predicate::str::contains(format!(
+            "caller: `{me}` (your shell's AWS credentials: STS GetCallerIdentity says `arn:aws:sts::123456789012:assumed-role/eks-admins/jane`)"
+        )))
         .stderr(predicate::str::contains(format!(
             "[caller-loses-access] `{me}` (you)"
         )));
-    assert_eq!(live.server.aws_auth().unwrap(), before);
-    // Someone else's entry can go, and nobody warns that the caller is unknown.
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+    // Someone else's entry can go: the caller is known and keeps access.
     as_jane(&[
         "delete",
         "--yes",
@@ -1456,7 +1515,7 @@ fn the_guard_finds_the_caller_with_sts() {
         "arn:aws:iam::111122223333:role/Dev",
     ])
     .code(0)
-    .stderr(predicate::str::contains("does not know who you are").not());
+    .stderr(predicate::str::contains("caller-unknown").not());
 }
 
 /// The scenarios only a restore (of a file edited by other tools) can produce: each refused with exit 3
@@ -1575,7 +1634,7 @@ fn verbose_logs_requests_without_credentials() {
         "debug: > POST /api/v1/namespaces/kube-system/configmaps?",
         "debug: >   content-type: application/json",
         "debug: < 201 Created for POST",
-        "debug: STS GetCallerIdentity failed: cannot connect: Connection refused",
+        "debug: caller: `kubernetes-admin`, authenticated without IAM",
     ] {
         assert!(err.contains(line), "{line:?} not in:\n{err}");
     }

@@ -12,5 +12,6 @@ mod fuzz_regressions;
 mod live;
 mod oracle;
 mod props;
+mod safety;
 mod support;
 mod verify;

@@ -61,9 +61,41 @@ impl KubeError {
 pub struct Cluster {
     api: Api<ConfigMap>,
     pub context: String,
+    /// The API server's URL, without any user or password it may carry.
     pub server: String,
     pub namespace: String,
     pub name: String,
+    /// The bearer token the client sends (from an exec plugin or the kubeconfig), to find who the
+    /// cluster sees when it does not say.
+    pub token: Option<String>,
+    /// What the exec plugin asks for (`--cluster-name prod`, the region), which names the cluster a
+    /// token is bound to.
+    pub exec: Option<crate::core::doctor::ExecPlugin>,
+    /// Whether requests impersonate someone (`--as`): the cluster then reports that user.
+    pub impersonating: bool,
+}
+
+/// Who the cluster says the caller is (a SelfSubjectReview): EKS and aws-iam-authenticator add the
+/// caller's IAM ARN and canonical ARN to `extra`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WhoAmI {
+    pub username: String,
+    pub groups: Vec<String>,
+    pub arn: Option<String>,
+    pub canonical_arn: Option<String>,
+}
+
+/// A URL without its `user:password@` part, for anything shown or stored.
+pub fn strip_userinfo(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}{}", &url[..scheme_end + 3], &rest[at + 1..]),
+        None => url.to_string(),
+    }
 }
 
 fn map_error(err: kube::Error, verb: &'static str, object: &str) -> KubeError {
@@ -135,15 +167,33 @@ impl Cluster {
         // layer); `aws eks get-token` takes about half a second a run. Run it once here and hand the
         // client the token (a CLI run is far shorter than a token's 15 minutes). Plugins that return
         // client certificates are left to kube.
+        let mut token: Option<String> = None;
+        let exec = config.auth_info.exec.as_ref().map(|e| {
+            let env: Vec<(String, String)> = e
+                .env
+                .iter()
+                .flatten()
+                .filter_map(|m| Some((m.get("name")?.clone(), m.get("value")?.clone())))
+                .collect();
+            crate::core::doctor::exec_plugin(
+                e.command.as_deref().unwrap_or_default(),
+                e.args.as_deref().unwrap_or_default(),
+                &env,
+            )
+        });
         if let Some(exec) = config.auth_info.exec.clone() {
             match run_exec_plugin(&exec) {
-                Ok(ExecOutput::Token(token, _)) => {
+                Ok(ExecOutput::Token(t, _)) => {
+                    token = Some(t.clone());
                     config.auth_info.exec = None;
-                    config.auth_info.token = Some(token.into());
+                    config.auth_info.token = Some(t.into());
                 }
                 Ok(ExecOutput::Other) => {}
                 Err(e) => return Err(KubeError::Config(e)),
             }
+        } else if let Some(t) = &config.auth_info.token {
+            use secrecy::ExposeSecret;
+            token = Some(t.expose_secret().to_string());
         }
         if let Some(user) = &options.as_user {
             config.auth_info.impersonate = Some(user.clone());
@@ -153,7 +203,8 @@ impl Cluster {
         }
         config.connect_timeout = Some(Duration::from_secs(10));
         config.read_timeout = Some(options.request_timeout);
-        let server = config.cluster_url.to_string();
+        let server = strip_userinfo(&config.cluster_url.to_string());
+        let impersonating = options.as_user.is_some() || !options.as_groups.is_empty();
         let builder = kube::client::ClientBuilder::try_from(config)
             .map_err(|e| KubeError::Config(e.to_string()))?;
         let client = if options.log_requests {
@@ -167,7 +218,50 @@ impl Cluster {
             server,
             namespace: options.namespace.clone(),
             name: options.name.clone(),
+            token,
+            exec,
+            impersonating,
         })
+    }
+
+    /// A SelfSubjectReview (what `kubectl auth whoami` asks): `Ok(None)` when the API is not served.
+    pub async fn whoami(&self) -> Result<Option<WhoAmI>, KubeError> {
+        let body = serde_json::json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
+        let req = http::Request::post("/apis/authentication.k8s.io/v1/selfsubjectreviews")
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&body).unwrap_or_default())
+            .map_err(|e| KubeError::Transport(e.to_string()))?;
+        let client = self.api.clone().into_client();
+        let answer: serde_json::Value = match client.request(req).await {
+            Ok(v) => v,
+            Err(kube::Error::Api(s)) if s.code == 404 => return Ok(None),
+            Err(e) => return Err(map_error(e, "create", "selfsubjectreviews")),
+        };
+        let info = &answer["status"]["userInfo"];
+        let strings = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let first = |key: &str| strings(&info["extra"][key]).into_iter().next();
+        Ok(Some(WhoAmI {
+            username: info["username"].as_str().unwrap_or_default().to_string(),
+            groups: strings(&info["groups"]),
+            arn: first("arn"),
+            canonical_arn: first("canonicalArn"),
+        }))
+    }
+
+    /// The UID of a namespace (`kube-system`'s is stable for a cluster's whole life), `None` when it
+    /// cannot be read.
+    pub async fn namespace_uid(&self, namespace: &str) -> Option<String> {
+        let api: Api<k8s_openapi::api::core::v1::Namespace> =
+            Api::all(self.api.clone().into_client());
+        api.get_opt(namespace).await.ok().flatten()?.metadata.uid
     }
 
     fn object(&self) -> String {

@@ -60,3 +60,45 @@ pub async fn get(
         .await
         .map_err(|_| "timeout awaiting response headers (10s)".to_string())?
 }
+
+/// Where STS requests go instead of the token's own host, as the AWS SDKs configure it:
+/// `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`.
+pub fn endpoint_from_env() -> Option<String> {
+    let set = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    if set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return None;
+    }
+    set("AWS_ENDPOINT_URL_STS").or_else(|| set("AWS_ENDPOINT_URL"))
+}
+
+/// Check a token the authenticator's way and ask STS whose it is (`now`: Unix seconds).
+pub async fn identity(
+    token_text: &str,
+    verifier: &crate::core::token::Verifier,
+    now: i64,
+    sts_endpoint: Option<&str>,
+) -> Result<crate::core::token::Identity, crate::core::token::TokenError> {
+    use crate::core::token::{self, TokenError};
+    let presigned = verifier.check(token_text, now)?;
+    let (status, body) = get(
+        &presigned.url,
+        &presigned.host,
+        &verifier.cluster_id,
+        sts_endpoint,
+    )
+    .await
+    .map_err(|e| {
+        TokenError::Sts(format!(
+            "error during GET: {e} on {} endpoint",
+            presigned.sts_region
+        ))
+    })?;
+    if status != 200 {
+        return Err(token::sts_status_error(
+            status,
+            &body,
+            &presigned.sts_region,
+        ));
+    }
+    token::identity_from_sts_response(&body, &presigned)
+}

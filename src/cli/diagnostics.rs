@@ -51,7 +51,10 @@ pub fn render_error(err: &anyhow::Error) -> (String, i32) {
     if let Some(hint) = failure.and_then(|f| f.hint.as_ref()) {
         out.push_str(&format!("hint: {hint}\n"));
     }
-    (out, failure.map_or(EXIT_ERROR, |f| f.code))
+    (
+        super::render::terminal_safe(&out).into_owned(),
+        failure.map_or(EXIT_ERROR, |f| f.code),
+    )
 }
 
 /// Notes and warnings for stderr, silenced by `-q`.
@@ -64,17 +67,17 @@ pub struct Reporter {
 impl Reporter {
     pub fn note(&self, text: &str) {
         if !self.quiet {
-            eprintln!("note: {text}");
+            eprintln!("note: {}", super::render::terminal_safe(text));
         }
     }
     pub fn warn(&self, text: &str) {
         if !self.quiet {
-            eprintln!("warning: {text}");
+            eprintln!("warning: {}", super::render::terminal_safe(text));
         }
     }
     pub fn debug(&self, text: &str) {
         if self.verbose {
-            eprintln!("debug: {text}");
+            eprintln!("debug: {}", super::render::terminal_safe(text));
         }
     }
 }

@@ -63,10 +63,21 @@ pub struct ClusterArgs {
     /// aws-auth, else the aws-iam-authenticator ConfigMap of kops and self-managed clusters)
     #[arg(long, global = true, value_enum, value_name = "KIND")]
     pub kind: Option<Kind>,
-    /// The IAM ARN you authenticate to the cluster as, for the lockout guard (default: asked from STS
-    /// GetCallerIdentity with the standard AWS credential chain)
-    #[arg(long, global = true, value_name = "ARN")]
+    /// The IAM ARN you authenticate to the cluster as, for the lockout guard (default: on a cluster, who
+    /// the cluster says you are, else the kubeconfig's IAM token resolved through STS; on a file, STS
+    /// GetCallerIdentity with your shell's AWS credentials). Role paths are removed, as the authenticator
+    /// matches roles
+    #[arg(
+        long,
+        global = true,
+        value_name = "ARN",
+        conflicts_with = "no_caller_check"
+    )]
     pub as_arn: Option<String>,
+    /// Do not protect your own access: let changes that take access away from anyone through even when
+    /// iamidmap cannot tell who you are (the other lockout rules still apply)
+    #[arg(long, global = true)]
+    pub no_caller_check: bool,
     /// AWS profile for the STS lookup of who you are
     #[arg(long, global = true, env = "AWS_PROFILE", hide_env_values = true)]
     pub profile: Option<String>,
@@ -200,6 +211,10 @@ pub struct WriteOptions {
     /// Write even when the lockout guard refuses (recorded in the backup header)
     #[arg(long)]
     pub force: bool,
+    /// Acknowledge that the change makes a principal of another AWS account a cluster admin
+    /// (`system:masters`); needed with --yes, where nobody is asked
+    #[arg(long)]
+    pub allow_cross_account_admin: bool,
 }
 
 #[derive(Debug, Args)]
@@ -438,14 +453,15 @@ pub struct DiffArgs {
 pub struct BackupArgs {
     #[command(subcommand)]
     pub action: Option<BackupAction>,
-    /// After writing, keep only the newest N backups of the context; each one removed is named
+    /// After writing, keep only the newest N backups of this cluster; each one removed is named
     #[arg(long, value_name = "N")]
     pub keep: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum BackupAction {
-    /// List the backups of the context: time, resourceVersion, entries, command
+    /// List the backups in the context's backup directory: time, state (before or after a write, or a
+    /// snapshot), cluster, resourceVersion, entries, command
     List(BackupListArgs),
 }
 
@@ -459,11 +475,22 @@ pub struct BackupListArgs {
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
     /// The backup or manifest file to put back
-    #[arg(required_unless_present = "latest", value_name = "BACKUP|FILE")]
+    #[arg(required_unless_present_any = ["latest", "before"], value_name = "BACKUP|FILE")]
     pub source: Option<PathBuf>,
-    /// Put back the newest backup of the context
-    #[arg(long, conflicts_with = "source")]
+    /// Put back the newest state known good of this cluster: what iamidmap last wrote, or saw with
+    /// `iamidmap backup` (undoes edits made since by other tools)
+    #[arg(long, conflicts_with_all = ["source", "before"])]
     pub latest: bool,
+    /// Put back the state before iamidmap's last write to this cluster (undoes that write)
+    #[arg(long, conflicts_with = "source")]
+    pub before: bool,
+    /// Replace the whole data of the ConfigMap with the backup's, other keys included (by default only
+    /// the identity mappings are put back and every other data key stays as it is)
+    #[arg(long)]
+    pub all_keys: bool,
+    /// Put back a backup taken of another cluster (a different API server or kube-system UID)
+    #[arg(long)]
+    pub allow_other_cluster: bool,
     #[command(flatten)]
     pub write: WriteOptions,
 }

@@ -1,43 +1,50 @@
-//! `iamidmap backup`: write a backup of the live ConfigMap now (optionally keeping only the newest N), or
-//! list the backups of the context.
+//! `iamidmap backup`: write a backup of the live ConfigMap now (optionally keeping only the newest N of
+//! this cluster), or list the backups in the context's backup directory.
 
 use super::live;
-use crate::adapters::backup::{self, BackupInfo};
+use crate::adapters::backup::{self, BackupInfo, ClusterIdentity, State};
 use crate::cli::diagnostics::{EXIT_OK, Failure, Reporter};
-use crate::cli::{BackupAction, BackupArgs, ClusterArgs, OutputFormat};
+use crate::cli::{BackupAction, BackupArgs, ClusterArgs, OutputFormat, render};
 use crate::core::document::AuthDocument;
 use anyhow::{Context, Result};
 
 pub fn backup(args: BackupArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
     let BackupArgs { action, keep } = args;
-    let dir = live::backup_dir(cluster)?;
     if let Some(BackupAction::List(list)) = action {
-        return list_backups(&dir, list.output);
+        return list_backups(cluster, list.output, out);
     }
-    let (cm, context, server) = live::read_object(cluster, out)?;
+    let (rt, mut conn) = live::connect(cluster)?;
+    let dir = live::safe_backup_dir(cluster, &conn.context)?;
+    let (cm, _) = live::fetch(cluster, &rt, &mut conn, out)?;
     let Some(cm) = cm else {
         return Err(Failure::error(
-            format!("configmap {}/{} does not exist in context `{context}`: there is nothing to back up", cluster.namespace, cluster.name),
+            format!(
+                "configmap {}/{} does not exist in context `{}`: there is nothing to back up",
+                cluster.namespace, cluster.name, conn.context
+            ),
             None,
         )
         .into());
     };
-    let command: String = std::env::args().collect::<Vec<_>>().join(" ");
+    let identity = live::cluster_identity(&rt, &conn);
+    let command = live::command_line();
     let path = backup::write(
         &dir,
         &cm,
         &BackupInfo {
             command: &command,
-            context: &context,
-            server: &server,
+            context: &conn.context,
+            cluster: &identity,
             forced: false,
+            state: State::Snapshot,
         },
     )?;
     println!("{}", path.display());
     if let Some(keep) = keep {
-        let all = backup::list(&dir)?;
-        let excess = all.len().saturating_sub(keep.max(1));
-        for old in &all[..excess] {
+        let listing = backup::list(&dir)?;
+        let (mine, _) = listing.of_cluster(&identity);
+        let excess = mine.len().saturating_sub(keep.max(1));
+        for old in &mine[..excess] {
             std::fs::remove_file(&old.path)
                 .with_context(|| format!("cannot remove `{}`", old.path.display()))?;
             out.note(&format!(
@@ -49,9 +56,42 @@ pub fn backup(args: BackupArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
     Ok(EXIT_OK)
 }
 
-fn list_backups(dir: &std::path::Path, output: OutputFormat) -> Result<i32> {
-    let rows: Vec<serde_json::Value> = backup::list(dir)?
-        .into_iter()
+/// The backups in the directory, each marked as this cluster's or another's. Works without the
+/// cluster too (a broken kubeconfig in an emergency): with `--backup-dir`, or when the connection fails,
+/// the cluster column says what each backup names.
+fn list_backups(cluster: &ClusterArgs, output: OutputFormat, out: Reporter) -> Result<i32> {
+    let connected = live::connect(cluster);
+    let (dir, identity): (std::path::PathBuf, Option<ClusterIdentity>) = match &connected {
+        Ok((rt, conn)) => (
+            live::safe_backup_dir(cluster, &conn.context)?,
+            Some(live::cluster_identity(rt, conn)),
+        ),
+        Err(e) => match &cluster.backup_dir {
+            Some(d) => {
+                out.note(&format!(
+                    "the cluster cannot be reached ({e}); listing every backup in `{}`",
+                    d.display()
+                ));
+                backup::check_dir(d)
+                    .map_err(|e| Failure::refused(e.to_string(), Some(e.hint())))?;
+                (d.clone(), None)
+            }
+            None => {
+                return Err(Failure::error(
+                    format!("the cluster cannot be reached, so its backup directory is not known: {e}"),
+                    Some("pass --backup-dir DIR (default: $XDG_STATE_HOME/iamidmap/backups/<context>)".to_string()),
+                )
+                .into());
+            }
+        },
+    };
+    let listing = backup::list(&dir)?;
+    for (path, why) in &listing.skipped {
+        out.warn(&format!("skipped `{}`: {why}", path.display()));
+    }
+    let rows: Vec<serde_json::Value> = listing
+        .backups
+        .iter()
         .map(|b| {
             let entries = std::fs::read_to_string(&b.path)
                 .ok()
@@ -61,9 +101,12 @@ fn list_backups(dir: &std::path::Path, output: OutputFormat) -> Result<i32> {
                         + d.users.valid_entries().count()
                         + d.accounts.accounts.len()
                 });
+            let this = identity.as_ref().map(|i| i.same_as(&b.cluster));
             serde_json::json!({
-                "time": b.time, "resourceVersion": b.resource_version, "entries": entries,
-                "forced": b.forced, "command": b.command, "file": b.path.display().to_string()
+                "time": b.time.to_string(), "state": b.state, "resourceVersion": b.resource_version,
+                "entries": entries, "forced": b.forced, "server": b.cluster.server,
+                "clusterUid": b.cluster.uid, "thisCluster": this, "command": b.command,
+                "file": b.path.display().to_string()
             })
         })
         .collect();
@@ -75,23 +118,32 @@ fn list_backups(dir: &std::path::Path, output: OutputFormat) -> Result<i32> {
             table.load_preset(comfy_table::presets::NOTHING);
             table.set_header(vec![
                 "TIME",
+                "STATE",
                 "RESOURCEVERSION",
                 "ENTRIES",
                 "FORCED",
+                "CLUSTER",
                 "COMMAND",
                 "FILE",
             ]);
+            let text = |v: &serde_json::Value| {
+                render::one_line(v.as_str().unwrap_or_default()).into_owned()
+            };
             for r in &rows {
+                let cluster = match r["thisCluster"].as_bool() {
+                    Some(true) => "this".to_string(),
+                    Some(false) => format!("other: {}", text(&r["server"])),
+                    None => text(&r["server"]),
+                };
                 table.add_row(vec![
-                    r["time"].as_str().unwrap_or_default().to_string(),
-                    r["resourceVersion"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
+                    text(&r["time"]),
+                    text(&r["state"]),
+                    text(&r["resourceVersion"]),
                     r["entries"].to_string(),
                     r["forced"].to_string(),
-                    r["command"].as_str().unwrap_or_default().to_string(),
-                    r["file"].as_str().unwrap_or_default().to_string(),
+                    cluster,
+                    text(&r["command"]),
+                    text(&r["file"]),
                 ]);
             }
             for col in table.column_iter_mut() {

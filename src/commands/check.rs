@@ -139,7 +139,14 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
     }
     // When were the entries written, at the latest?
     if let Some((conn, cm)) = &connected {
-        facts.written_by = written_by(&doc, cm.as_ref(), &backup_dir(cluster, &conn.context));
+        // Only this cluster's backups count (another cluster's context may have the same name).
+        let backups = live::cluster_backups(cluster, &rt, conn, out)
+            .map(|(_, _, b)| b)
+            .unwrap_or_else(|e| {
+                out.warn(&format!("backups not consulted: {e:#}"));
+                vec![]
+            });
+        facts.written_by = written_by(&doc, cm.as_ref(), &backups);
     }
     if let Some(arn) = &args.arn {
         return explain(&doc, &facts, arn, &args);
@@ -147,7 +154,10 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
     let report = check::check(&doc, &facts);
     let results = vec![(doc.source_name.clone(), report.findings.clone())];
     let text = match args.output {
-        CheckFormat::Table => check_render::check_text(&doc.source_name, &report, &facts),
+        CheckFormat::Table => {
+            render::terminal_safe(&check_render::check_text(&doc.source_name, &report, &facts))
+                .into_owned()
+        }
         CheckFormat::Json => check_render::check_json(&doc.source_name, &report, &facts),
         CheckFormat::Sarif => render::findings_sarif(&results),
         CheckFormat::Github => render::findings_github(&results),
@@ -179,7 +189,7 @@ fn explain(doc: &AuthDocument, facts: &Facts, arn: &str, args: &CheckArgs) -> Re
         CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&e).unwrap_or_default()),
         _ => print!(
             "{}",
-            check_render::explanation_text(&doc.source_name, &e, facts)
+            render::terminal_safe(&check_render::explanation_text(&doc.source_name, &e, facts))
         ),
     }
     let mapped = e.mapping.is_some() || e.account_wide;
@@ -215,19 +225,12 @@ fn partition_of(doc: &AuthDocument) -> String {
         .map_or("aws".into(), |(p, _)| p)
 }
 
-fn backup_dir(cluster: &ClusterArgs, context: &str) -> std::path::PathBuf {
-    cluster
-        .backup_dir
-        .clone()
-        .unwrap_or_else(|| crate::adapters::backup::default_dir(context))
-}
-
 /// For each entry, a time by which it had certainly been written: the ConfigMap's last write (its newest
 /// `managedFields` time), or earlier, the oldest backup that already holds its ARN.
 fn written_by(
     doc: &AuthDocument,
     cm: Option<&ConfigMap>,
-    backups: &std::path::Path,
+    backups: &[crate::adapters::backup::Found],
 ) -> BTreeMap<String, jiff::Timestamp> {
     let mut out = BTreeMap::new();
     let arns: Vec<String> = doc
@@ -250,10 +253,8 @@ fn written_by(
             out.insert(a.clone(), t);
         }
     }
-    for found in crate::adapters::backup::list(backups).unwrap_or_default() {
-        let Ok(time) = found.time.parse::<jiff::Timestamp>() else {
-            continue;
-        };
+    for found in backups {
+        let time = found.time;
         let Ok(text) = std::fs::read_to_string(&found.path) else {
             continue;
         };

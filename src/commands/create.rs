@@ -33,6 +33,25 @@ fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
         return Ok(Target::Account(account));
     }
     let raw = args.arn.as_deref().unwrap_or_default();
+    arn::check_writable(raw).map_err(|e| {
+        Failure::error(
+            e.to_string(),
+            Some("copy the ARN from `aws sts get-caller-identity` or the IAM console".to_string()),
+        )
+    })?;
+    if let Some(u) = &args.username {
+        check_name("--username", u)?;
+    }
+    for g in &args.groups {
+        if g.trim().is_empty() {
+            return Err(Failure::error(
+                "--group is empty; an empty group grants nothing and RBAC cannot bind it",
+                Some("name the group (`--group system:masters`), or leave --group out".to_string()),
+            )
+            .into());
+        }
+        check_name("--group", g)?;
+    }
     let normalized = arn::normalize_for_write(raw).map_err(|e| {
         Failure::error(
             e.to_string(),
@@ -111,6 +130,20 @@ fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
         username,
         groups,
     }))
+}
+
+/// A username or group must be text a person can read and RBAC can bind: no control characters (they
+/// would reach terminals raw), no invisible or bidi characters (they make two names look alike).
+fn check_name(flag: &str, value: &str) -> Result<()> {
+    let shown = crate::cli::render::one_line(value);
+    if shown != value || value.chars().any(char::is_control) {
+        return Err(Failure::error(
+            format!("{flag} `{shown}` contains control or invisible characters"),
+            Some("write the name in plain text".to_string()),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 pub fn create(args: CreateArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
@@ -217,9 +250,20 @@ fn plan(
             )
             .into());
         }
-        out.warn(&format!(
-            "{what}; the new entry comes last, so the authenticator uses it and the old mapping stops applying"
-        ));
+        let probe_key = new_entry.key();
+        if other.list == entry.list && other.key() == probe_key {
+            out.warn(&format!(
+                "{what}; the new entry comes last, so the authenticator uses it and the old mapping stops applying"
+            ));
+        } else if other.list == entry.list {
+            out.warn(&format!(
+                "{what}; the authenticator keeps both (their ARNs are spelled differently) and picks one of them at random on each request"
+            ));
+        } else {
+            out.warn(&format!(
+                "{what}; the authenticator looks roles up before users, so the `mapRoles` entry keeps winning"
+            ));
+        }
     }
     Ok(vec![EditPlan::AddEntry(entry.clone())])
 }

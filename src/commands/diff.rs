@@ -4,26 +4,51 @@
 use super::{live, load};
 use crate::adapters::backup;
 use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Failure, Reporter};
-use crate::cli::{ClusterArgs, DiffArgs, DiffFormat};
+use crate::cli::{ClusterArgs, DiffArgs, DiffFormat, render};
 use crate::core::document::AuthDocument;
 use crate::core::mapping::DataKey;
 use crate::core::plan;
 use anyhow::Result;
 use std::io::IsTerminal;
 
-/// Read `live`, `latest` (the newest backup) or a path.
+/// Read `live`, `latest` (the newest known-good backup of this cluster), `before` (the state before
+/// the last write) or a path.
 pub fn read_source(source: &str, cluster: &ClusterArgs, out: Reporter) -> Result<AuthDocument> {
     match source {
         "live" => live::read(cluster, out),
-        "latest" => {
-            let dir = live::backup_dir(cluster)?;
-            let newest = backup::list(&dir)?.pop().ok_or_else(|| {
-                Failure::error(
-                    format!("there is no backup in `{}`", dir.display()),
-                    Some("`iamidmap backup` takes one; --backup-dir points elsewhere".to_string()),
-                )
-            })?;
-            out.note(&format!("latest backup: {}", newest.path.display()));
+        "latest" | "before" => {
+            let (rt, conn) = live::connect(cluster)?;
+            let (dir, identity, backups) = live::cluster_backups(cluster, &rt, &conn, out)?;
+            let newest = backups
+                .iter()
+                .rev()
+                .find(|b| {
+                    if source == "latest" {
+                        b.state.known_good()
+                    } else {
+                        b.state == backup::State::Before
+                    }
+                })
+                .or_else(|| backups.last())
+                .ok_or_else(|| {
+                    Failure::error(
+                        format!(
+                            "there is no backup of this cluster ({}) in `{}`",
+                            identity.describe(),
+                            dir.display()
+                        ),
+                        Some(
+                            "`iamidmap backup` takes one; --backup-dir points elsewhere"
+                                .to_string(),
+                        ),
+                    )
+                })?;
+            out.note(&format!(
+                "{source} backup ({}, {}): {}",
+                newest.state.as_str(),
+                newest.time,
+                newest.path.display()
+            ));
             Ok(load(&newest.path, cluster.kind)?.1)
         }
         path => Ok(load(std::path::Path::new(path), cluster.kind)?.1),
@@ -94,8 +119,11 @@ pub fn diff(args: DiffArgs, cluster: &ClusterArgs, no_color: bool, out: Reporter
             let on = !no_color
                 && std::env::var_os("NO_COLOR").is_none()
                 && std::io::stdout().is_terminal();
-            print!("{}", plan::render_text(&semantic));
-            print!("{}", colour(&values_diff(&a, &b), on));
+            print!("{}", render::terminal_safe(&plan::render_text(&semantic)));
+            print!(
+                "{}",
+                colour(&render::terminal_safe(&values_diff(&a, &b)), on)
+            );
         }
     }
     Ok(if exit_code && (text_differs || !semantic.is_empty()) {

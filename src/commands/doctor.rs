@@ -3,6 +3,7 @@
 
 use super::{live, load};
 use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Reporter};
+use crate::cli::render;
 use crate::cli::{ClusterArgs, DoctorArgs, DoctorFormat};
 use crate::core::check::{self, Facts, rbac::Rbac};
 use crate::core::doctor::{self, ExecPlugin, PluginKind, Status, Step};
@@ -44,7 +45,7 @@ pub fn doctor(args: DoctorArgs, cluster: &ClusterArgs, _out: Reporter) -> Result
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         ),
-        DoctorFormat::Text => print!("{}", text(&report)),
+        DoctorFormat::Text => print!("{}", render::terminal_safe(&text(&report))),
     }
     Ok(if report.ok { EXIT_OK } else { EXIT_FINDINGS })
 }
@@ -182,7 +183,7 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
             format!(
                 "`{}` {} (cluster `{}`{}{})",
                 binary.display(),
-                plugin_args.join(" "),
+                doctor::redact_args(&plugin_args).join(" "),
                 plugin.cluster.as_deref().unwrap_or("?"),
                 plugin
                     .role_arn
@@ -232,7 +233,7 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
             } else {
                 format!(
                     "run the plugin by hand: {command} {}",
-                    plugin_args.join(" ")
+                    doctor::redact_args(&plugin_args).join(" ")
                 )
             };
             steps.push(Step::fail(

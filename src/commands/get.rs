@@ -84,7 +84,9 @@ pub fn get(args: GetArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
         ));
     }
     let text = match output {
-        OutputFormat::Table => render::mappings_table(&rows, path.is_some()),
+        OutputFormat::Table => {
+            render::terminal_safe(&render::mappings_table(&rows, path.is_some())).into_owned()
+        }
         OutputFormat::Json => render::mappings_json(&rows),
         OutputFormat::Yaml => render::mappings_yaml(&rows),
     };

@@ -3,12 +3,12 @@
 //! same edit; a write whose outcome is unknown (dropped connection, 5xx) is checked by re-reading.
 
 use super::write::confirm;
-use super::{caller, guard};
-use crate::adapters::backup::{self, BackupInfo};
+use crate::adapters::backup::{self, BackupInfo, ClusterIdentity};
 use crate::adapters::kube::{Cluster, ClusterOptions, KubeError};
 use crate::cli::diagnostics::{EXIT_OK, Failure, Reporter};
 use crate::cli::{ClusterArgs, WriteOptions, render};
 use crate::core::document::{AuthDocument, EditPlan, live};
+use crate::core::guard::Intent;
 use anyhow::Result;
 use k8s_openapi::api::core::v1::ConfigMap;
 use std::collections::BTreeMap;
@@ -195,6 +195,12 @@ pub enum NewData {
     Replace(BTreeMap<String, String>),
 }
 
+/// A planned change: what to write, and whose access it means to change (for the lockout guard).
+pub struct Planned {
+    pub data: NewData,
+    pub intent: Intent,
+}
+
 /// Apply an edit to the live ConfigMap. `plan` is called on every version read and returns the edits to
 /// make (none: nothing to do). Returns the exit code.
 pub fn edit(
@@ -211,12 +217,15 @@ pub fn edit(
         }
         let new_doc = super::apply_all(doc.clone(), &plans, out)?;
         let (old_values, new_values) = (live::map_values(doc), live::map_values(&new_doc));
-        Ok(Some(NewData::Merge(
-            new_values
-                .into_iter()
-                .filter(|(k, v)| old_values.get(k) != Some(v))
-                .collect(),
-        )))
+        Ok(Some(Planned {
+            data: NewData::Merge(
+                new_values
+                    .into_iter()
+                    .filter(|(k, v)| old_values.get(k) != Some(v))
+                    .collect(),
+            ),
+            intent: crate::core::guard::intent_of(doc, &plans),
+        }))
     })
 }
 
@@ -229,9 +238,36 @@ pub fn change(
     args: &ClusterArgs,
     write: &WriteOptions,
     out: Reporter,
-    compute: impl FnMut(&AuthDocument) -> Result<Option<NewData>>,
+    compute: impl FnMut(&AuthDocument) -> Result<Option<Planned>>,
 ) -> Result<i32> {
     change_with(args, write, out, None, compute)
+}
+
+/// Which cluster this is, for backups: the server URL and the `kube-system` namespace UID (when the
+/// caller may read it).
+pub fn cluster_identity(rt: &tokio::runtime::Runtime, cluster: &Cluster) -> ClusterIdentity {
+    ClusterIdentity {
+        server: cluster.server.clone(),
+        uid: rt.block_on(cluster.namespace_uid("kube-system")),
+    }
+}
+
+/// The backup directory to use, refused (exit 3) when another user owns it or others may write to it.
+pub fn safe_backup_dir(args: &ClusterArgs, context: &str) -> Result<std::path::PathBuf> {
+    let dir = args
+        .backup_dir
+        .clone()
+        .unwrap_or_else(|| backup::default_dir(context));
+    backup::check_dir(&dir).map_err(|e| Failure::refused(e.to_string(), Some(e.hint())))?;
+    Ok(dir)
+}
+
+/// A write whose outcome is unknown (the connection dropped, a 5xx): what it was to leave behind.
+struct Pending {
+    planned: BTreeMap<String, String>,
+    resource_version: Option<String>,
+    backup: Option<std::path::PathBuf>,
+    forced: bool,
 }
 
 fn change_with(
@@ -239,31 +275,54 @@ fn change_with(
     write: &WriteOptions,
     out: Reporter,
     precheck: Option<Precheck<'_>>,
-    mut compute: impl FnMut(&AuthDocument) -> Result<Option<NewData>>,
+    compute: impl FnMut(&AuthDocument) -> Result<Option<Planned>>,
 ) -> Result<i32> {
-    refuse_awsiamconfig(args)?;
-    let rt = runtime()?;
-    let mut cluster = rt
-        .block_on(Cluster::connect(&options(args)))
-        .map_err(|e| failure(e, args))?;
+    let (rt, mut cluster) = connect(args)?;
     if let Some(check) = precheck {
         check(&rt, &cluster)?;
     }
+    change_on(&rt, &mut cluster, args, write, out, compute)
+}
+
+/// The write pipeline on a connected cluster.
+pub fn change_on(
+    rt: &tokio::runtime::Runtime,
+    cluster: &mut Cluster,
+    args: &ClusterArgs,
+    write: &WriteOptions,
+    out: Reporter,
+    mut compute: impl FnMut(&AuthDocument) -> Result<Option<Planned>>,
+) -> Result<i32> {
     let mut switched: Option<ClusterArgs> = None;
     let mut name = source_name(args);
-    let backup_dir = args
-        .backup_dir
-        .clone()
-        .unwrap_or_else(|| backup::default_dir(&cluster.context));
-    let command: String = std::env::args().collect::<Vec<_>>().join(" ");
-    let me = caller(args, out)?;
+    let backup_dir = safe_backup_dir(args, &cluster.context)?;
+    // Who you are and which cluster this is are asked only when there is something to write.
+    let mut me: Option<crate::core::guard::CallerCheck> = None;
+    let identity = std::cell::OnceCell::new();
+    let command = command_line();
+    let context = cluster.context.clone();
+    let record = |cm: &ConfigMap, state: backup::State, forced: bool| {
+        let identity = identity.get().expect("known before anything is written");
+        backup::write(
+            &backup_dir,
+            cm,
+            &BackupInfo {
+                command: &command,
+                context: &context,
+                cluster: identity,
+                forced,
+                state,
+            },
+        )
+    };
     let mut confirmed = write.yes;
     let mut last_error: Option<KubeError> = None;
+    let mut pending: Option<Pending> = None;
     for attempt in 1..=MAX_ATTEMPTS {
         let args = switched.as_ref().unwrap_or(args);
         let cm = match rt.block_on(cluster.get()) {
             Ok(None) if attempt == 1 => {
-                if let Some((a, _)) = authenticator_instead(args, &rt, &mut cluster, out)? {
+                if let Some((a, _)) = authenticator_instead(args, rt, cluster, out)? {
                     name = source_name(&a);
                     switched = Some(a);
                     continue;
@@ -279,19 +338,50 @@ fn change_with(
             }
             Err(e) => return Err(failure(e, args)),
         };
-        let doc = live_document(args, cm.as_ref())?;
-        let old_data = data_of(cm.as_ref());
-        let new_data: BTreeMap<String, String> = match compute(&doc)? {
-            None => {
-                if attempt > 1 + u32::from(switched.is_some()) {
-                    out.note(&format!(
-                        "{name} already has the change; nothing more to do"
-                    ));
-                }
+        // Settle a write whose answer was lost: it landed when the object holds exactly what was
+        // planned; it did not when the object is the version it was written over.
+        if let Some(p) = pending.take() {
+            if let Some(written) = cm.as_ref().filter(|c| data_of(Some(c)) == p.planned) {
+                out.note(&format!(
+                    "the write of {name} was applied (read back: resourceVersion {})",
+                    written
+                        .metadata
+                        .resource_version
+                        .as_deref()
+                        .unwrap_or_default()
+                ));
+                after_write(written, &record, p.forced, out);
                 return Ok(EXIT_OK);
             }
-            Some(NewData::Replace(data)) => data,
-            Some(NewData::Merge(values)) => {
+            if let Some(path) = &p.backup {
+                backup::discard(path);
+            }
+            let same = cm
+                .as_ref()
+                .and_then(|c| c.metadata.resource_version.clone())
+                == p.resource_version;
+            out.note(&format!(
+                "the write of {name} was not applied{}; planning it again",
+                if same {
+                    ""
+                } else {
+                    ", and the object changed meanwhile"
+                }
+            ));
+        }
+        let doc = live_document(args, cm.as_ref())?;
+        let old_data = data_of(cm.as_ref());
+        let Some(planned) = compute(&doc)? else {
+            if attempt > 1 + u32::from(switched.is_some()) {
+                out.note(&format!(
+                    "{name} already has the change; nothing more to do"
+                ));
+            }
+            return Ok(EXIT_OK);
+        };
+        let new_data: BTreeMap<String, String> = match planned.data {
+            NewData::Replace(data) => data,
+            NewData::Merge(values) => {
                 let mut data = old_data.clone();
                 for (k, v) in values {
                     data.insert(k, v);
@@ -318,18 +408,27 @@ fn change_with(
         )
         .map_err(|e| Failure::error(format!("the new data cannot be read: {e}"), None))?;
         let diff = render::unified_diff(&name, &doc.text, &new_doc.text);
+        let me = match &me {
+            Some(c) => c,
+            None => me.insert(super::identity::for_cluster(args, rt, cluster, out)?),
+        };
+        if identity.get().is_none() {
+            let _ = identity.set(cluster_identity(rt, cluster));
+        }
+        let change = crate::core::guard::Change {
+            before: &doc,
+            after: &new_doc,
+            caller: me,
+            intent: planned.intent,
+            binary_bytes: super::binary_bytes(cm.as_ref()),
+        };
         if write.dry_run {
-            print!("{diff}");
-            guard(&doc, &new_doc, me.as_deref(), write.force, out)?;
+            print!("{}", render::terminal_safe(&diff));
+            super::guard(&change, write, out)?;
             out.note("dry run: nothing was written");
             return Ok(EXIT_OK);
         }
-        let forced = guard(&doc, &new_doc, me.as_deref(), write.force, out)?;
-        if write.dry_run {
-            print!("{diff}");
-            out.note("dry run: nothing was written");
-            return Ok(EXIT_OK);
-        }
+        let forced = super::guard(&change, write, out)?;
         if !confirmed {
             confirm(
                 &diff,
@@ -340,28 +439,22 @@ fn change_with(
             )?;
             confirmed = true;
         }
-        let new_cm = updated(cm.as_ref(), args, new_data);
-        let result = match &cm {
+        let new_cm = updated(cm.as_ref(), args, new_data.clone());
+        let backup_path = match &cm {
             Some(old) => {
-                let path = backup::write(
-                    &backup_dir,
-                    old,
-                    &BackupInfo {
-                        command: &command,
-                        context: &cluster.context,
-                        server: &cluster.server,
-                        forced,
-                    },
-                )
-                .map_err(|e| {
+                let path = record(old, backup::State::Before, forced).map_err(|e| {
                     Failure::error(
                         format!("no backup could be written, so nothing was changed: {e:#}"),
                         Some("pass --backup-dir DIR with a writable directory".to_string()),
                     )
                 })?;
                 out.note(&format!("backup: {}", path.display()));
-                rt.block_on(cluster.replace(&new_cm))
+                Some(path)
             }
+            None => None,
+        };
+        let result = match &cm {
+            Some(_) => rt.block_on(cluster.replace(&new_cm)),
             None => rt.block_on(cluster.create(&new_cm)),
         };
         match result {
@@ -370,57 +463,115 @@ fn change_with(
                     "{} {name} in context `{}` (resourceVersion {})",
                     if cm.is_some() { "updated" } else { "created" },
                     cluster.context,
-                    written.metadata.resource_version.unwrap_or_default()
+                    written
+                        .metadata
+                        .resource_version
+                        .as_deref()
+                        .unwrap_or_default()
                 ));
+                after_write(&written, &record, forced, out);
                 if let Some(next) = super::rollout_hint(&new_doc, None) {
                     out.note(&next);
                 }
                 return Ok(EXIT_OK);
             }
             Err(e @ (KubeError::Conflict(_) | KubeError::AlreadyExists(_))) => {
+                // Nothing was written: the backup of this attempt belongs to no write.
+                if let Some(path) = &backup_path {
+                    backup::discard(path);
+                }
                 out.warn(&format!("{name} changed since it was read; reading it again to re-apply the edit (attempt {})", attempt + 1));
                 last_error = Some(e);
             }
             Err(e) if e.is_transient() => {
-                // The write may or may not have happened: the next read tells (an applied edit plans to nothing).
+                // The write may or may not have happened: the next read settles it against the plan.
                 out.warn(&format!(
                     "the write of {name} failed ({e}); checking whether it was applied"
                 ));
+                pending = Some(Pending {
+                    planned: new_data,
+                    resource_version: cm
+                        .as_ref()
+                        .and_then(|c| c.metadata.resource_version.clone()),
+                    backup: backup_path,
+                    forced,
+                });
                 last_error = Some(e);
             }
-            Err(e) => return Err(failure(e, args)),
+            Err(e) => {
+                if let Some(path) = &backup_path {
+                    backup::discard(path);
+                }
+                return Err(failure(e, args));
+            }
         }
         std::thread::sleep(backoff(attempt));
     }
+    let unknown = pending.is_some();
     Err(Failure::error(
         format!(
-            "gave up after {MAX_ATTEMPTS} attempts: {name} kept changing or the API server kept failing ({}); the edit was not applied",
-            last_error.map(|e| e.to_string()).unwrap_or_default()
+            "gave up after {MAX_ATTEMPTS} attempts: {name} kept changing or the API server kept failing ({}); {}",
+            last_error.map(|e| e.to_string()).unwrap_or_default(),
+            if unknown {
+                "whether the last write was applied is unknown (its backup is kept)"
+            } else {
+                "the edit was not applied"
+            }
         ),
-        Some("run the command again when the other writer is done".to_string()),
+        Some(if unknown {
+            "`iamidmap get` shows what the cluster holds now; `iamidmap diff --from latest --to live` compares it with the backup".to_string()
+        } else {
+            "run the command again when the other writer is done".to_string()
+        }),
     )
     .into())
 }
 
-/// The backup directory for the context (`--backup-dir`, else the default for the kubeconfig context).
-pub fn backup_dir(args: &ClusterArgs) -> Result<std::path::PathBuf> {
-    if let Some(dir) = &args.backup_dir {
-        return Ok(dir.clone());
-    }
-    let rt = runtime()?;
-    let cluster = rt
-        .block_on(Cluster::connect(&options(args)))
-        .map_err(|e| failure(e, args))?;
-    Ok(backup::default_dir(&cluster.context))
+/// This command's line, for backup headers, with secret-like values redacted.
+pub fn command_line() -> String {
+    crate::core::doctor::redact_args(&std::env::args().collect::<Vec<_>>()).join(" ")
 }
 
-/// Read the live ConfigMap object itself (for backups): aws-auth, or on a cluster without it the
-/// aws-iam-authenticator ConfigMap (as for every other command).
-pub fn read_object(
-    args: &ClusterArgs,
+/// Record the state a write left (known good: what `restore --latest` puts back); a failure only warns.
+fn after_write(
+    written: &ConfigMap,
+    record: &impl Fn(&ConfigMap, backup::State, bool) -> Result<std::path::PathBuf>,
+    forced: bool,
     out: Reporter,
-) -> Result<(Option<ConfigMap>, String, String)> {
-    let (rt, mut cluster) = connect(args)?;
-    let (cm, _) = fetch(args, &rt, &mut cluster, out)?;
-    Ok((cm, cluster.context, cluster.server))
+) {
+    match record(written, backup::State::After, forced) {
+        Ok(path) => out.debug(&format!("recorded the new state: {}", path.display())),
+        Err(e) => out.warn(&format!(
+            "the new state could not be recorded ({e:#}); `restore --latest` falls back to older records"
+        )),
+    }
+}
+
+/// The backups of the connected cluster in its backup directory, oldest first by recorded time. Files
+/// iamidmap did not write are named and skipped; backups of other clusters are counted and left out.
+pub fn cluster_backups(
+    args: &ClusterArgs,
+    rt: &tokio::runtime::Runtime,
+    cluster: &Cluster,
+    out: Reporter,
+) -> Result<(std::path::PathBuf, ClusterIdentity, Vec<backup::Found>)> {
+    let dir = safe_backup_dir(args, &cluster.context)?;
+    let identity = cluster_identity(rt, cluster);
+    let listing = backup::list(&dir)?;
+    for (path, why) in &listing.skipped {
+        out.warn(&format!("skipped `{}`: {why}", path.display()));
+    }
+    let (mine, others) = listing.of_cluster(&identity);
+    if others > 0 {
+        out.note(&format!(
+            "{others} backup{} in `{}` {} of another cluster (not {}) and {} not used",
+            if others == 1 { "" } else { "s" },
+            dir.display(),
+            if others == 1 { "is" } else { "are" },
+            identity.describe(),
+            if others == 1 { "is" } else { "are" },
+        ));
+    }
+    let mine = mine.into_iter().cloned().collect();
+    Ok((dir, identity, mine))
 }

@@ -8,6 +8,7 @@ mod diff;
 mod docs;
 mod doctor;
 mod get;
+mod identity;
 mod live;
 mod repair;
 mod restore;
@@ -89,79 +90,109 @@ fn place(doc: &AuthDocument, e: &Entry) -> String {
     }
 }
 
-/// The caller's canonical ARN for the lockout guard: `--as-arn`, else STS GetCallerIdentity.
-fn caller(args: &ClusterArgs, out: Reporter) -> Result<Option<String>> {
-    if let Some(arn) = &args.as_arn {
-        let (_, canonical) = crate::core::arn::canonicalize(arn.trim()).map_err(|e| {
-            Failure::error(
-                format!("--as-arn: {e}"),
-                Some("pass the ARN `aws sts get-caller-identity` shows".to_string()),
-            )
-        })?;
-        return Ok(Some(canonical));
-    }
-    let options = crate::adapters::aws::AwsOptions {
-        profile: args.profile.clone(),
-        region: args.region.clone(),
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let found = rt
-        .block_on(crate::adapters::aws::caller_arn(
-            &options,
-            std::time::Duration::from_secs(10),
-        ))
-        .and_then(|arn| {
-            crate::core::arn::canonicalize(&arn)
-                .map(|(_, canonical)| (arn.clone(), canonical))
-                .map_err(|e| e.to_string())
-        });
-    match found {
-        Ok((arn, canonical)) => {
-            out.debug(&format!(
-                "STS says you are `{arn}`, mapped as `{canonical}`"
-            ));
-            Ok(Some(canonical))
-        }
-        Err(reason) => {
-            out.debug(&format!("STS GetCallerIdentity failed: {reason}"));
-            out.warn("the lockout guard does not know who you are, so it cannot protect your own access; pass --as-arn ARN (the ARN `aws sts get-caller-identity` shows)");
-            Ok(None)
-        }
-    }
-}
-
-/// Run the lockout guard on a change. Refuses (exit 3) unless `--force`; returns whether it was forced.
+/// Run the lockout guard on a change: refuses (exit 3) what would lock anyone out unless `--force`, shows
+/// who gains access, and asks for `--allow-cross-account-admin` before making a principal of another
+/// AWS account a cluster admin without a prompt. Returns whether the guard was overruled (`--force`).
 fn guard(
-    before: &AuthDocument,
-    after: &AuthDocument,
-    caller: Option<&str>,
-    force: bool,
+    change: &crate::core::guard::Change<'_>,
+    write: &crate::cli::WriteOptions,
     out: Reporter,
 ) -> Result<bool> {
-    let violations = crate::core::guard::check(before, after, caller);
-    if violations.is_empty() {
-        return Ok(false);
+    use crate::core::guard::{self, Intent};
+    let verdict = guard::judge(change);
+    let intended = |p: &str| match &change.intent {
+        Intent::Principals(ps) => ps
+            .iter()
+            .any(|i| crate::core::gostr::fold_key(i) == crate::core::gostr::fold_key(p)),
+        Intent::Nothing | Intent::Everything => false,
+    };
+    let shown: Vec<String> = verdict
+        .gains
+        .iter()
+        .filter(|g| !intended(&g.principal) || g.cross_account_admin)
+        .map(|g| format!("  {g}"))
+        .collect();
+    if !shown.is_empty() {
+        out.note(&format!(
+            "with this change, {} gain{} access:\n{}",
+            if shown.len() == 1 {
+                "one principal"
+            } else {
+                "these principals"
+            },
+            if shown.len() == 1 { "s" } else { "" },
+            shown.join("\n")
+        ));
     }
-    let list: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
-    if force {
+    let mut forced = false;
+    if !verdict.violations.is_empty() {
+        let list: Vec<String> = verdict
+            .violations
+            .iter()
+            .map(|v| format!("  {v}"))
+            .collect();
+        if !write.force {
+            return Err(Failure::refused(
+                format!(
+                    "refused by the lockout guard ({} problem{}):\n{}",
+                    verdict.violations.len(),
+                    if verdict.violations.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                    list.join("\n")
+                ),
+                Some(refusal_hint(&verdict.violations)),
+            )
+            .into());
+        }
         out.warn(&format!(
             "--force: writing although the lockout guard refuses:\n{}",
             list.join("\n")
         ));
-        return Ok(true);
+        forced = true;
     }
-    Err(Failure::refused(
-        format!(
-            "refused by the lockout guard ({} problem{}):\n{}",
-            violations.len(),
-            if violations.len() == 1 { "" } else { "s" },
-            list.join("\n")
-        ),
-        Some("nothing was written. If this really is intended, run the command again with --force (it is recorded in the backup)".to_string()),
-    )
-    .into())
+    let foreign: Vec<&guard::Gain> = verdict.cross_account_admins().collect();
+    if !foreign.is_empty() {
+        let who: Vec<String> = foreign
+            .iter()
+            .map(|g| format!("`{}`", g.principal))
+            .collect();
+        let what = format!(
+            "this change makes {} cluster admin{} (`system:masters`) from another AWS account than the cluster's own",
+            who.join(", "),
+            if who.len() == 1 { "" } else { "s" }
+        );
+        if write.yes && !write.allow_cross_account_admin {
+            return Err(Failure::refused(
+                format!("{what}; nobody is asked with --yes, so it needs an explicit acknowledgement"),
+                Some("check the ARN and the account; if it is intended, add --allow-cross-account-admin".to_string()),
+            )
+            .into());
+        }
+        out.warn(&what);
+    }
+    Ok(forced)
+}
+
+/// What to do about a refusal: name yourself when the guard does not know who you are; otherwise
+/// `--force`, which is recorded.
+fn refusal_hint(violations: &[crate::core::guard::Violation]) -> String {
+    let mut hint = "nothing was written.".to_string();
+    if violations.iter().any(|v| v.rule == "caller-unknown") {
+        hint.push_str(" Name yourself with --as-arn ARN (the identity the cluster sees: `kubectl auth whoami`), or pass --no-caller-check if your access does not depend on these mappings.");
+    }
+    if violations.iter().any(|v| v.rule != "caller-unknown") {
+        hint.push_str(" If this really is intended, run the command again with --force (it is recorded in the backup).");
+    }
+    hint
+}
+
+/// The `binaryData` bytes of an object (the API server counts them against the same 1 MiB).
+fn binary_bytes(cm: Option<&k8s_openapi::api::core::v1::ConfigMap>) -> usize {
+    cm.and_then(|c| c.binary_data.as_ref())
+        .map_or(0, |b| b.values().map(|v| v.0.len()).sum())
 }
 
 /// Apply the edits `plan` returns to a file (`-f`) or to the live ConfigMap, through the lockout guard.
@@ -182,14 +213,21 @@ fn edit(
         return Ok(crate::cli::diagnostics::EXIT_OK);
     }
     let new = apply_all(doc.clone(), &plans, out)?;
-    let me = caller(cluster, out)?;
+    let me = identity::for_file(cluster, out)?;
+    let change = crate::core::guard::Change {
+        before: &doc,
+        after: &new,
+        caller: &me,
+        intent: crate::core::guard::intent_of(&doc, &plans),
+        binary_bytes: 0,
+    };
     if write_opts.dry_run {
         // Show the change, then what the guard thinks of it.
         let code = write::write_file(&input, &new.text, write_opts, out)?;
-        guard(&doc, &new, me.as_deref(), write_opts.force, out)?;
+        guard(&change, write_opts, out)?;
         return Ok(code);
     }
-    guard(&doc, &new, me.as_deref(), write_opts.force, out)?;
+    guard(&change, write_opts, out)?;
     let code = write::write_file(&input, &new.text, write_opts, out)?;
     if code == crate::cli::diagnostics::EXIT_OK
         && let Some(next) = rollout_hint(&new, Some(&input.name))

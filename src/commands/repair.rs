@@ -5,13 +5,20 @@ use super::live;
 use crate::cli::diagnostics::{Failure, Reporter};
 use crate::cli::{ClusterArgs, RepairArgs};
 use crate::core::document::AuthDocument;
+use crate::core::guard::{self, CallerCheck, Intent};
 use crate::core::repair;
 use anyhow::Result;
 
-/// The document with every fix applied, and how many fixes there were.
+/// The document with every fix applied, and how many fixes there were. A fix that would change what any
+/// principal resolves to (a stripped role path that then shadows a working `mapUsers` entry, say) or
+/// that the guard refuses for another reason is not applied, and says why.
 pub fn fix_document(mut doc: AuthDocument, out: Reporter) -> Result<(AuthDocument, usize)> {
     let mut applied = 0;
-    while let Some(fix) = repair::plan_fixes(&doc).into_iter().next() {
+    let mut declined: Vec<(String, String)> = vec![];
+    while let Some(fix) = repair::plan_fixes(&doc)
+        .into_iter()
+        .find(|f| !declined.contains(&(f.rule.to_string(), f.description.clone())))
+    {
         let outcome = doc.apply(&fix.plan).map_err(|e| {
             Failure::error(
                 format!(
@@ -21,10 +28,33 @@ pub fn fix_document(mut doc: AuthDocument, out: Reporter) -> Result<(AuthDocumen
                 None,
             )
         })?;
-        out.note(&format!("fix {}: {}", fix.rule, fix.description));
-        doc = doc
+        let next = doc
             .reparse(outcome.text)
             .map_err(|e| Failure::error(e.to_string(), None))?;
+        let verdict = guard::judge(&guard::Change {
+            before: &doc,
+            after: &next,
+            caller: &CallerCheck::Waived,
+            intent: Intent::Nothing,
+            binary_bytes: 0,
+        });
+        if !verdict.violations.is_empty() {
+            out.warn(&format!(
+                "not fixing {} ({}): {}; change it by hand if that is intended",
+                fix.rule,
+                fix.description,
+                verdict
+                    .violations
+                    .iter()
+                    .map(|v| format!("{} {}", v.subject, v.consequence))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+            declined.push((fix.rule.to_string(), fix.description.clone()));
+            continue;
+        }
+        out.note(&format!("fix {}: {}", fix.rule, fix.description));
+        doc = next;
         applied += 1;
         if applied > 100 {
             return Err(Failure::error(
@@ -45,8 +75,9 @@ pub fn repair(args: RepairArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
             out.note("nothing to repair");
             return Ok(None);
         }
-        Ok(Some(live::NewData::Replace(
-            fixed.facts.data_strings.iter().cloned().collect(),
-        )))
+        Ok(Some(live::Planned {
+            data: live::NewData::Replace(fixed.facts.data_strings.iter().cloned().collect()),
+            intent: Intent::Nothing,
+        }))
     })
 }

@@ -1,29 +1,101 @@
 //! `iamidmap restore`: put a backup (or a manifest file) back into the cluster through the same pipeline as
-//! every write: diff, lockout guard, confirmation, a backup of what it replaces, replace with the
-//! resourceVersion read. Works when the live ConfigMap is unparseable or missing.
+//! every write: diff, lockout guard (who would lose access, and who gains it), confirmation, a backup of
+//! what it replaces, replace with the resourceVersion read. Works when the live ConfigMap is unparseable or
+//! missing. Only the identity mappings are put back unless `--all-keys`; a backup of another cluster is
+//! refused unless `--allow-other-cluster`.
 
 use super::{live, load};
-use crate::adapters::backup;
+use crate::adapters::backup::{self, State};
 use crate::cli::diagnostics::{Failure, Reporter};
 use crate::cli::{ClusterArgs, RestoreArgs};
+use crate::core::document::live as live_doc;
+use crate::core::guard::Intent;
 use anyhow::Result;
+use std::collections::BTreeMap;
 
 pub fn restore(args: RestoreArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
     let RestoreArgs {
         source,
-        latest,
+        latest: _,
+        before,
+        all_keys,
+        allow_other_cluster,
         write,
     } = args;
-    let path = match (source, latest) {
-        (Some(p), _) => p,
-        (None, _) => {
-            let dir = live::backup_dir(cluster)?;
-            backup::list(&dir)?.pop().map(|b| b.path).ok_or_else(|| {
-                Failure::error(format!("there is no backup in `{}`", dir.display()), None)
-            })?
+    let (rt, mut conn) = live::connect(cluster)?;
+    let path = match source {
+        Some(p) => p,
+        None => {
+            let (dir, identity, backups) = live::cluster_backups(cluster, &rt, &conn, out)?;
+            let newest_before = backups.iter().rev().find(|b| b.state == State::Before);
+            let pick = if before {
+                newest_before
+            } else {
+                backups
+                    .iter()
+                    .rev()
+                    .find(|b| b.state.known_good())
+                    .or_else(|| {
+                        if newest_before.is_some() {
+                            out.note("no state after a write is recorded for this cluster; using the newest state recorded before a write");
+                        }
+                        newest_before
+                    })
+            };
+            let Some(pick) = pick else {
+                return Err(Failure::error(
+                    format!(
+                        "there is no {}backup of this cluster ({}) in `{}`",
+                        if before { "before-write " } else { "" },
+                        identity.describe(),
+                        dir.display()
+                    ),
+                    Some(
+                        "`iamidmap backup list` shows what there is; --backup-dir points elsewhere"
+                            .to_string(),
+                    ),
+                )
+                .into());
+            };
+            out.note(&format!(
+                "restoring the {} recorded at {} by `{}`: {}",
+                match pick.state {
+                    State::Before => "state before a write",
+                    State::After => "state a write left",
+                    State::Snapshot => "snapshot",
+                },
+                pick.time,
+                pick.command,
+                pick.path.display()
+            ));
+            pick.path.clone()
         }
     };
     let (input, doc) = load(&path, cluster.kind)?;
+    // A backup names its cluster: putting another cluster's mappings here is refused unless asked for.
+    if let Some(found) = backup::read_header(&path, &input.text) {
+        let identity = live::cluster_identity(&rt, &conn);
+        if !found.cluster.same_as(&identity) {
+            let what = format!(
+                "`{}` is a backup of another cluster ({}, context `{}`), not of context `{}` ({})",
+                input.name,
+                found.cluster.describe(),
+                found.context,
+                conn.context,
+                identity.describe()
+            );
+            if !allow_other_cluster {
+                return Err(Failure::refused(
+                    what,
+                    Some("pick a backup of this cluster (`iamidmap backup list`), or pass --allow-other-cluster if this cluster really is to get that one's mappings".to_string()),
+                )
+                .into());
+            }
+            out.warn(&format!(
+                "{what}; restoring it as --allow-other-cluster says"
+            ));
+        }
+    }
     if !doc.facts.duplicate_keys.is_empty() {
         return Err(Failure::error(
             format!(
@@ -34,15 +106,64 @@ pub fn restore(args: RestoreArgs, cluster: &ClusterArgs, out: Reporter) -> Resul
         )
         .into());
     }
-    let data: std::collections::BTreeMap<String, String> =
-        doc.facts.data_strings.iter().cloned().collect();
-    out.note(&format!(
-        "restoring the data of {} ({} key{})",
-        input.name,
-        data.len(),
-        if data.len() == 1 { "" } else { "s" }
-    ));
-    live::change(cluster, &write, out, |_| {
-        Ok(Some(live::NewData::Replace(data.clone())))
+    let backup_data: BTreeMap<String, String> = doc.facts.data_strings.iter().cloned().collect();
+    let backup_kind = doc.facts.carrier.kind;
+    let mut announced = false;
+    live::change_on(&rt, &mut conn, cluster, &write, out, |current| {
+        let data = if all_keys {
+            backup_data.clone()
+        } else {
+            let mut keys = live_doc::mapping_keys(current.facts.carrier.kind);
+            keys.extend(live_doc::mapping_keys(backup_kind));
+            // Keys that differ from a mapping key only in case are mappings too (written wrongly):
+            // they are replaced, never kept beside the right ones.
+            let mapping = |k: &str| keys.iter().any(|m| m.eq_ignore_ascii_case(k));
+            let mut data: BTreeMap<String, String> = current
+                .facts
+                .data_strings
+                .iter()
+                .filter(|(k, _)| !mapping(k))
+                .cloned()
+                .collect();
+            let kept: Vec<String> = data.keys().map(|k| format!("`{k}`")).collect();
+            let left: Vec<String> = backup_data
+                .keys()
+                .filter(|k| !mapping(k) && !data.contains_key(*k))
+                .map(|k| format!("`{k}`"))
+                .collect();
+            data.extend(
+                backup_data
+                    .iter()
+                    .filter(|(k, _)| mapping(k))
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+            if !announced {
+                announced = true;
+                let mut said = vec![];
+                if !kept.is_empty() {
+                    said.push(format!(
+                        "the live data keys {} stay as they are",
+                        kept.join(", ")
+                    ));
+                }
+                if !left.is_empty() {
+                    said.push(format!(
+                        "the backup's other keys {} are not put back",
+                        left.join(", ")
+                    ));
+                }
+                if !said.is_empty() {
+                    out.note(&format!(
+                        "restoring the identity mappings only: {} (--all-keys restores the whole data)",
+                        said.join("; ")
+                    ));
+                }
+            }
+            data
+        };
+        Ok(Some(live::Planned {
+            data: live::NewData::Replace(data),
+            intent: Intent::Everything,
+        }))
     })
 }

@@ -61,7 +61,7 @@ pub fn validate(
             }
             let all: Vec<Finding> = results.iter().flat_map(|(_, f)| f.clone()).collect();
             s.push_str(&render::summary_text(results.len(), lint::summarize(&all)));
-            s
+            render::terminal_safe(&s).into_owned()
         }
         ReportFormat::Json => render::findings_json(&results),
         ReportFormat::Sarif => render::findings_sarif(&results),
@@ -94,13 +94,20 @@ fn fix_file(
         out.note(&format!("{}: nothing to fix", input.name));
         return Ok(input.text.clone());
     }
-    let me = super::caller(cluster, out)?;
+    let me = super::identity::for_file(cluster, out)?;
+    let change = crate::core::guard::Change {
+        before: &doc,
+        after: &fixed,
+        caller: &me,
+        intent: crate::core::guard::Intent::Nothing,
+        binary_bytes: 0,
+    };
     if write.dry_run {
         super::write::write_file(input, &fixed.text, write, out)?;
-        super::guard(&doc, &fixed, me.as_deref(), write.force, out)?;
+        super::guard(&change, write, out)?;
         return Ok(input.text.clone());
     }
-    super::guard(&doc, &fixed, me.as_deref(), write.force, out)?;
+    super::guard(&change, write, out)?;
     super::write::write_file(input, &fixed.text, write, out)?;
     Ok(fixed.text)
 }

@@ -47,32 +47,11 @@ pub(super) fn identity_of(
     verifier: &Verifier,
     sts_endpoint: Option<&str>,
 ) -> Result<Identity, TokenError> {
-    let presigned = verifier.check(token_text, now())?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| TokenError::Sts(e.to_string()))?;
-    let (status, body) = rt
-        .block_on(sts::get(
-            &presigned.url,
-            &presigned.host,
-            &verifier.cluster_id,
-            sts_endpoint,
-        ))
-        .map_err(|e| {
-            TokenError::Sts(format!(
-                "error during GET: {e} on {} endpoint",
-                presigned.sts_region
-            ))
-        })?;
-    if status != 200 {
-        return Err(token::sts_status_error(
-            status,
-            &body,
-            &presigned.sts_region,
-        ));
-    }
-    token::identity_from_sts_response(&body, &presigned)
+    rt.block_on(sts::identity(token_text, verifier, now(), sts_endpoint))
 }
 
 /// What one backend of the chain holds: this document (its own backend), the `--aws-auth` file for
@@ -247,7 +226,10 @@ pub fn verify(args: VerifyArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
             "{}",
             serde_saphyr::to_string(&review.token_review()).unwrap_or_default()
         ),
-        ReviewFormat::Text => print!("{}", summary(&review, where_, chained)),
+        ReviewFormat::Text => print!(
+            "{}",
+            crate::cli::render::terminal_safe(&summary(&review, where_, chained))
+        ),
     }
     Ok(if review.authenticated {
         EXIT_OK
@@ -260,7 +242,10 @@ fn offline_report(text: &str, verifier: &Verifier, output: ReviewFormat) -> Resu
     match verifier.check(text, now()) {
         Err(e) => {
             match output {
-                ReviewFormat::Text => println!("valid: no\nerror: {e}"),
+                ReviewFormat::Text => println!(
+                    "valid: no\nerror: {}",
+                    crate::cli::render::terminal_safe(&e.to_string())
+                ),
                 _ => println!(
                     "{}",
                     serde_json::json!({"valid": false, "error": e.to_string()})

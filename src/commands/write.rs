@@ -20,7 +20,7 @@ pub fn write_file(
     }
     let diff = render::unified_diff(&input.name, &input.text, new_text);
     if opts.dry_run {
-        print!("{diff}");
+        print!("{}", render::terminal_safe(&diff));
         out.note("dry run: nothing was written");
         return Ok(EXIT_OK);
     }
@@ -42,7 +42,7 @@ pub fn write_file(
             )
             .into());
         }
-        eprint!("{diff}");
+        eprint!("{}", render::terminal_safe(&diff));
         let go = dialoguer::Confirm::new()
             .with_prompt(format!("Write these changes to {}?", input.name))
             .default(false)
@@ -51,8 +51,26 @@ pub fn write_file(
             return Err(Failure::refused("aborted; nothing was written", None).into());
         }
     }
-    fs::write_atomic(path, new_text)?;
-    out.note(&format!("wrote {}", input.name));
+    let written = fs::write_atomic(path, new_text)?;
+    if written.through_link {
+        out.note(&format!(
+            "wrote {} (through the symbolic link: `{}` was replaced, the link stays)",
+            input.name,
+            written.target.display()
+        ));
+    } else {
+        out.note(&format!("wrote {}", input.name));
+    }
+    if written.other_hard_links > 0 {
+        out.warn(&format!(
+            "`{}` had {} other hard link{}: the file was replaced (a new file, written atomically), so {} still {} the old content",
+            written.target.display(),
+            written.other_hard_links,
+            if written.other_hard_links == 1 { "" } else { "s" },
+            if written.other_hard_links == 1 { "that name" } else { "those names" },
+            if written.other_hard_links == 1 { "shows" } else { "show" },
+        ));
+    }
     Ok(EXIT_OK)
 }
 
@@ -65,7 +83,7 @@ pub fn confirm(diff: &str, question: &str) -> Result<()> {
         )
         .into());
     }
-    eprint!("{diff}");
+    eprint!("{}", render::terminal_safe(diff));
     let go = dialoguer::Confirm::new()
         .with_prompt(question)
         .default(false)

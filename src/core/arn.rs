@@ -279,6 +279,134 @@ pub enum NormalizeError {
     Unsupported { arn: String, what: String },
     #[error("`{arn}` has no role or user name")]
     NoName { arn: String },
+    #[error("`{shown}` contains {what}; IAM ARNs are printable ASCII without spaces")]
+    Characters { shown: String, what: String },
+    #[error(
+        "`{arn}` has region `{region}`; IAM ARNs have an empty region (`arn:aws:iam::<account-id>:…`)"
+    )]
+    Region { arn: String, region: String },
+    #[error("`{arn}`: the {what} `{name}` is not valid in IAM ({rule})")]
+    Name {
+        arn: String,
+        what: &'static str,
+        name: String,
+        rule: String,
+    },
+}
+
+/// The longest role or user name IAM accepts, and the longest path.
+pub const MAX_NAME: usize = 64;
+pub const MAX_PATH: usize = 512;
+
+/// A string for an error message with every character that is not printable ASCII shown as an escape.
+fn visible(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                vec![c]
+            } else {
+                c.escape_unicode().collect()
+            }
+        })
+        .collect()
+}
+
+/// Check an ARN given for a new mapping against IAM's rules before anything is read or written: printable
+/// ASCII without spaces, no region for IAM, role and user names of `[A-Za-z0-9+=,.@_-]` up to 64
+/// characters, paths of printable ASCII up to 512. (The authenticator would store anything; IAM can never
+/// issue such an ARN, so a mapping of it only misleads.)
+pub fn check_writable(arn: &str) -> Result<(), NormalizeError> {
+    let arn = arn.trim();
+    if let Some(c) = arn.chars().find(|c| !c.is_ascii_graphic()) {
+        let what = match c {
+            ' ' => "a space".to_string(),
+            c if c.is_control() => format!("the control character {}", c.escape_unicode()),
+            c => format!("the non-ASCII character `{c}` ({})", c.escape_unicode()),
+        };
+        return Err(NormalizeError::Characters {
+            shown: visible(arn),
+            what,
+        });
+    }
+    let Ok(parts) = parse(arn) else {
+        return Ok(()); // normalize_for_write names the problem
+    };
+    let pieces: Vec<&str> = parts.resource.split('/').collect();
+    let name_rule = |what: &'static str, name: &str| -> Result<(), NormalizeError> {
+        let bad = |rule: String| NormalizeError::Name {
+            arn: arn.to_string(),
+            what,
+            name: name.to_string(),
+            rule,
+        };
+        if name.len() > MAX_NAME {
+            return Err(bad(format!(
+                "{} characters; at most {MAX_NAME}",
+                name.len()
+            )));
+        }
+        if let Some(c) = name
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "+=,.@_-".contains(*c)))
+        {
+            return Err(bad(format!(
+                "`{c}` is not allowed; names use letters, digits and `+=,.@_-`"
+            )));
+        }
+        Ok(())
+    };
+    match (parts.service, pieces[0]) {
+        ("iam", kind @ ("role" | "user")) if pieces.len() >= 2 => {
+            if !parts.region.is_empty() {
+                return Err(NormalizeError::Region {
+                    arn: arn.to_string(),
+                    region: parts.region.to_string(),
+                });
+            }
+            let what = if kind == "role" {
+                "role name"
+            } else {
+                "user name"
+            };
+            name_rule(what, pieces[pieces.len() - 1])?;
+            let path =
+                &parts.resource[kind.len()..parts.resource.len() - pieces[pieces.len() - 1].len()];
+            if path.len() > MAX_PATH {
+                return Err(NormalizeError::Name {
+                    arn: arn.to_string(),
+                    what: "path",
+                    name: path.to_string(),
+                    rule: format!("{} characters; at most {MAX_PATH}", path.len()),
+                });
+            }
+            if pieces[1..pieces.len() - 1].iter().any(|p| p.is_empty()) {
+                return Err(NormalizeError::Name {
+                    arn: arn.to_string(),
+                    what: "path",
+                    name: path.to_string(),
+                    rule: "a path has no empty parts (`//`)".to_string(),
+                });
+            }
+        }
+        ("sts", "assumed-role") if pieces.len() >= 3 => {
+            name_rule("role name", pieces[pieces.len() - 2])?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The ARN the authenticator matches for a caller known by this ARN: canonical (an assumed-role session
+/// becomes its role) and, for roles, without a path, since STS never shows a role's path in the session
+/// ARN the authenticator canonicalizes (`role/teams/platform/Admin` and the IAM Identity Center form
+/// `role/aws-reserved/sso.amazonaws.com/REGION/AWSReservedSSO_…` are matched as `role/<name>`). IAM
+/// users keep their path, as GetCallerIdentity shows it.
+pub fn caller_arn(arn: &str) -> Result<String, CanonicalizeError> {
+    let (kind, canonical) = canonicalize(arn.trim())?;
+    match kind {
+        PrincipalType::Role | PrincipalType::AssumedRole => strip_path(&canonical),
+        _ => Ok(canonical),
+    }
 }
 
 /// An ARN ready to be written into a mapping, with what was changed on the way.

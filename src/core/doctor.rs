@@ -128,6 +128,52 @@ pub fn exec_plugin(command: &str, args: &[String], env: &[(String, String)]) -> 
     }
 }
 
+/// Whether a flag names a secret (`--token`, `--client-secret`, `--password`, `--api-key`…).
+fn secret_flag(flag: &str) -> bool {
+    let name = flag.trim_start_matches('-').to_ascii_lowercase();
+    flag.starts_with('-')
+        && [
+            "token",
+            "secret",
+            "password",
+            "passwd",
+            "credential",
+            "apikey",
+            "api-key",
+            "api_key",
+            "private-key",
+        ]
+        .iter()
+        .any(|s| name.contains(s))
+}
+
+/// Command-line arguments for showing or storing: the values of secret-like flags (`--token X`,
+/// `--client-secret=X`) and anything that is itself a bearer token become `REDACTED`.
+pub fn redact_args(args: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut hide_next = false;
+    for a in args {
+        if hide_next {
+            out.push("REDACTED".to_string());
+            hide_next = false;
+            continue;
+        }
+        if let Some((flag, _)) = a.split_once('=')
+            && secret_flag(flag)
+        {
+            out.push(format!("{flag}=REDACTED"));
+        } else if secret_flag(a) {
+            out.push(a.clone());
+            hide_next = true;
+        } else if a.starts_with("k8s-aws-v1.") {
+            out.push("REDACTED".to_string());
+        } else {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
 /// The partition a region is in (for host verification of the token).
 pub fn partition_of_region(region: &str) -> &'static str {
     if region.starts_with("cn-") {

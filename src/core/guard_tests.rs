@@ -1,26 +1,45 @@
-//! The lockout scenarios of the safety issue, each refused for the right reason, and harmless changes passing.
+//! The guard's decision table: each row a change (before, after, caller, intent) and exactly the rules it
+//! must break, for every lockout path the safety reviews found, and harmless changes passing.
 
 use super::*;
 
 const BASE: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n    - rolearn: arn:aws:iam::111122223333:role/fargate\n      username: system:node:{{SessionName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n        - system:node-proxier\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin:{{SessionName}}\n      groups:\n        - system:masters\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups:\n        - developers\n";
 
 const ME: &str = "arn:aws:iam::111122223333:role/Admin";
+const DEV: &str = "arn:aws:iam::111122223333:role/Dev";
 
 fn doc(text: &str) -> AuthDocument {
     AuthDocument::parse("t.yaml", text.to_string()).unwrap()
 }
 
-fn rules(after: &str, caller: Option<&str>) -> Vec<&'static str> {
-    check(&doc(BASE), &doc(after), caller)
-        .iter()
-        .map(|v| v.rule)
-        .collect()
+fn judged(
+    before: &str,
+    after: &str,
+    caller: CallerCheck,
+    intent: Intent,
+    binary: usize,
+) -> Verdict {
+    let (b, a) = (doc(before), doc(after));
+    judge(&Change {
+        before: &b,
+        after: &a,
+        caller: &caller,
+        intent,
+        binary_bytes: binary,
+    })
 }
 
-fn without(entry_start: &str, lines: usize) -> String {
+fn rules_of(v: &Verdict) -> Vec<&'static str> {
+    let mut r: Vec<&'static str> = v.violations.iter().map(|v| v.rule).collect();
+    r.sort_unstable();
+    r.dedup();
+    r
+}
+
+fn without(text: &str, entry_start: &str, lines: usize) -> String {
     let mut out = vec![];
     let mut skip = 0;
-    for l in BASE.lines() {
+    for l in text.lines() {
         if l.contains(entry_start) {
             skip = lines;
         }
@@ -33,104 +52,266 @@ fn without(entry_start: &str, lines: usize) -> String {
     out.join("\n") + "\n"
 }
 
-#[test]
-fn removing_yourself_is_refused() {
-    let r = rules(&without("role/Admin", 4), Some(ME));
-    assert!(r.contains(&"caller-loses-access"), "{r:?}");
-    assert!(r.contains(&"last-system-masters"), "{r:?}");
+fn known(arn: &str) -> CallerCheck {
+    CallerCheck::Known(arn.to_string())
 }
 
-#[test]
-fn losing_system_masters_or_being_renamed_is_refused() {
-    let after = BASE.replace("        - system:masters\n", "        - viewers\n");
-    let r = rules(&after, Some(ME));
-    assert_eq!(r, vec!["caller-loses-access", "last-system-masters"]);
-    let after = BASE.replace("username: admin:{{SessionName}}", "username: someone-else");
-    assert_eq!(rules(&after, Some(ME)), vec!["caller-loses-access"]);
+fn only(arn: &str) -> Intent {
+    Intent::Principals(vec![arn.to_string()])
 }
 
-#[test]
-fn deleting_the_last_admin_is_refused_even_when_the_caller_is_unknown() {
-    assert_eq!(
-        rules(&without("role/Admin", 4), None),
-        vec!["last-system-masters"]
-    );
+/// A document with these `mapRoles` and `mapUsers` values (indented already).
+fn with_lists(roles: &str, users: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n{roles}  mapUsers: |\n{users}"
+    )
 }
 
-#[test]
-fn node_and_fargate_roles_keep_access() {
-    assert_eq!(
-        rules(&without("role/eks-node", 5), Some(ME)),
-        vec!["node-role-loses-access"]
-    );
-    assert_eq!(
-        rules(&without("role/fargate", 6), Some(ME)),
-        vec!["node-role-loses-access"]
-    );
-    let regrouped = BASE.replacen(
-        "        - system:bootstrappers\n        - system:nodes\n",
-        "        - system:nodes\n",
-        1,
-    );
-    assert_eq!(rules(&regrouped, Some(ME)), vec!["node-role-loses-access"]);
+const NODE: &str = "    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n";
+
+struct Row {
+    name: &'static str,
+    before: String,
+    after: String,
+    caller: CallerCheck,
+    intent: Intent,
+    expect: Vec<&'static str>,
 }
 
-#[test]
-fn documents_the_authenticator_would_drop_are_refused() {
-    let broken = BASE.replace("      username: dev\n", "     username: dev\n");
-    let r = rules(&broken, Some(ME));
-    assert!(
-        r.contains(&"drops-entries") && r.contains(&"node-role-loses-access"),
-        "{r:?}"
-    );
-    let wrong_case = BASE.replace("mapRoles: |", "maproles: |");
-    assert!(rules(&wrong_case, Some(ME)).contains(&"drops-entries"));
-    let folded = BASE.replacen("        - system:nodes\n", "         - system:nodes\n", 1);
-    let r = rules(&folded, Some(ME));
-    assert!(
-        r.contains(&"drops-entries") && r.contains(&"node-role-loses-access"),
-        "{r:?}"
-    );
-    let unquoted = BASE.replace("username: dev", "username: {{SessionName}}");
-    assert!(rules(&unquoted, Some(ME)).contains(&"drops-entries"));
+fn row(
+    name: &'static str,
+    before: impl Into<String>,
+    after: impl Into<String>,
+    caller: CallerCheck,
+    intent: Intent,
+    expect: &[&'static str],
+) -> Row {
+    let mut expect = expect.to_vec();
+    expect.sort_unstable();
+    Row {
+        name,
+        before: before.into(),
+        after: after.into(),
+        caller,
+        intent,
+        expect,
+    }
 }
 
-#[test]
-fn a_later_duplicate_that_shadows_the_caller_is_refused() {
-    let shadow = format!(
-        "{BASE}    - rolearn: arn:aws:iam::111122223333:role/admin\n      username: admin:{{{{SessionName}}}}\n      groups:\n        - viewers\n"
-    );
-    let r = rules(&shadow, Some(ME));
-    assert!(
-        r.contains(&"caller-loses-access") && r.contains(&"last-system-masters"),
-        "{r:?}"
-    );
-}
-
-#[test]
-fn the_size_limit_is_enforced() {
-    let big = format!("{BASE}  padding: \"{}\"\n", "x".repeat(SIZE_LIMIT));
-    assert_eq!(rules(&big, Some(ME)), vec!["size-limit"]);
-}
-
-#[test]
-fn harmless_changes_pass() {
-    let added = format!(
+fn table() -> Vec<Row> {
+    let admin_removed = without(BASE, "role/Admin", 4);
+    let dev_removed = without(BASE, "role/Dev", 4);
+    let ops_added = format!(
         "{BASE}    - rolearn: arn:aws:iam::111122223333:role/Ops\n      username: ops\n      groups:\n        - ops\n"
     );
-    assert!(rules(&added, Some(ME)).is_empty());
-    assert!(rules(&without("role/Dev", 4), Some(ME)).is_empty());
-    let more_groups = BASE.replace(
-        "        - system:masters\n",
-        "        - system:masters\n        - auditors\n",
+    // Admins only in mapUsers; a dead SSO admin (role path) left in mapRoles.
+    let users_admin = with_lists(
+        &format!(
+            "{NODE}    - rolearn: arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123\n      username: sso-admin\n      groups:\n        - system:masters\n"
+        ),
+        "    - userarn: arn:aws:iam::111122223333:user/ops/alice\n      username: alice\n      groups:\n        - system:masters\n",
     );
-    assert!(rules(&more_groups, Some(ME)).is_empty());
-    // Pre-existing problems do not block unrelated changes.
+    let users_admin_gone = users_admin.replace(
+        "    - userarn: arn:aws:iam::111122223333:user/ops/alice\n      username: alice\n      groups:\n        - system:masters\n",
+        "    []\n",
+    );
+    let alice = "arn:aws:iam::111122223333:user/ops/alice";
+    // Two mapUsers entries that differ only in case are both kept and matched at random.
+    let random = users_admin.clone()
+        + "    - userarn: arn:aws:iam::111122223333:user/ops/Alice\n      username: alice\n      groups:\n        - viewers\n";
+    // Corpus 012: the SSO role is mapped in mapUsers (working) and, with its path, in mapRoles (dead).
+    let sso = "arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123";
+    let demote_before = with_lists(
+        &format!(
+            "{NODE}    - rolearn: arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123\n      username: dev-user\n      groups:\n        - developers\n"
+        ),
+        &format!(
+            "    - userarn: {sso}\n      username: admin\n      groups:\n        - system:masters\n"
+        ),
+    );
+    let demote_after = demote_before.replace(
+        "role/aws-reserved/sso.amazonaws.com/AWSReservedSSO",
+        "role/AWSReservedSSO",
+    );
+    // One list fixed, the other broken.
+    let half = |bad_users: bool| {
+        with_lists(
+            &if bad_users {
+                NODE.to_string()
+            } else {
+                NODE.replace("      username: system:node", "     username: system:node")
+            },
+            &if bad_users {
+                "    - userarn: arn:aws:iam::111122223333:user/bob\n     username: bob\n"
+                    .to_string()
+            } else {
+                "    - userarn: arn:aws:iam::111122223333:user/bob\n      username: bob\n"
+                    .to_string()
+            },
+        )
+    };
+    let accounts = |list: &str| format!("{BASE}  mapAccounts: |\n{list}");
+    let windows = with_lists(
+        "    - rolearn: arn:aws:iam::111122223333:role/win\n      username: system:node:{{EC2PrivateDNSName}}\n      groups:\n        - eks:kube-proxy-windows\n        - system:bootstrappers\n        - system:nodes\n",
+        "    []\n",
+    );
+    let kops = with_lists(
+        "    - rolearn: arn:aws:iam::111122223333:role/nodes.k8s.local\n      username: aws:{{AccountID}}:instance:{{SessionName}}\n      groups:\n        - system:bootstrappers\n        - aws:instances\n",
+        "    []\n",
+    );
+    let bootstrap_only = with_lists(
+        "    - rolearn: arn:aws:iam::111122223333:role/joiner\n      username: joiner\n      groups:\n        - system:bootstrappers\n",
+        "    []\n",
+    );
+    vec![
+        row("deleting yourself", BASE, admin_removed.clone(), known(ME), only(ME), &["caller-loses-access", "last-system-masters"]),
+        row("demoting yourself", BASE, BASE.replace("        - system:masters\n", "        - viewers\n"), known(ME), only(ME), &["caller-loses-access", "last-system-masters"]),
+        row("renaming yourself", BASE, BASE.replace("username: admin:{{SessionName}}", "username: someone-else"), known(ME), only(ME), &["caller-loses-access"]),
+        row("a shadowing duplicate of yourself", BASE, format!("{BASE}    - rolearn: arn:aws:iam::111122223333:role/admin\n      username: admin:{{{{SessionName}}}}\n      groups:\n        - viewers\n"), known(ME), only(ME), &["caller-loses-access", "last-system-masters"]),
+        row("removing someone, caller unknown", BASE, dev_removed.clone(), CallerCheck::Unknown, only(DEV), &["caller-unknown"]),
+        row("removing someone, caller waived", BASE, dev_removed.clone(), CallerCheck::Waived, only(DEV), &[]),
+        row("removing someone, caller outside aws-auth", BASE, dev_removed.clone(), CallerCheck::External("kubernetes-admin".into()), only(DEV), &[]),
+        row("removing someone else, caller known", BASE, dev_removed.clone(), known(ME), only(DEV), &[]),
+        row("adding, caller unknown", BASE, ops_added.clone(), CallerCheck::Unknown, only("arn:aws:iam::111122223333:role/Ops"), &[]),
+        row("the last admin, caller unknown", BASE, admin_removed.clone(), CallerCheck::Unknown, only(ME), &["caller-unknown", "last-system-masters"]),
+        row("the only working admin is in mapUsers; the dead SSO one does not count", users_admin.clone(), users_admin_gone, known(ME), only(alice), &["last-system-masters"]),
+        row("removing yourself when mapUsers maps you", users_admin.clone(), users_admin.replace("        - system:masters\n", "        - viewers\n").replacen("        - viewers\n", "        - system:masters\n", 1), known(alice), only(alice), &["caller-loses-access", "last-system-masters"]),
+        row("a case variant makes the only admin random", users_admin.clone(), random.clone(), known(ME), only("arn:aws:iam::111122223333:user/ops/Alice"), &["last-system-masters", "random-answer"]),
+        row("a case variant makes your own lookup random", users_admin.clone(), random, known(alice), only("arn:aws:iam::111122223333:user/ops/Alice"), &["last-system-masters", "random-answer"]),
+        row("a fix that lets a dead mapRoles entry shadow the working mapUsers admin", demote_before.clone(), demote_after.clone(), CallerCheck::Waived, Intent::Nothing, &["collateral-change", "last-system-masters"]),
+        row("the same change named by the command", demote_before, demote_after, CallerCheck::Waived, only(sso), &["last-system-masters"]),
+        row("one list fixed, the other broken", half(true), half(false), known(ME), Intent::Everything, &["drops-entries", "node-role-loses-access"]),
+        row("removing the node role", BASE, without(BASE, "role/eks-node", 5), known(ME), only("arn:aws:iam::111122223333:role/eks-node"), &["node-role-loses-access"]),
+        row("removing the Fargate role", BASE, without(BASE, "role/fargate", 6), known(ME), only("arn:aws:iam::111122223333:role/fargate"), &["node-role-loses-access"]),
+        row("a node role losing system:bootstrappers", BASE, BASE.replacen("        - system:bootstrappers\n        - system:nodes\n", "        - system:nodes\n", 1), known(ME), Intent::Everything, &["node-role-loses-access"]),
+        row("a node role's username changed", BASE, BASE.replacen("system:node:{{EC2PrivateDNSName}}", "node", 1), known(ME), Intent::Everything, &["node-role-loses-access"]),
+        row("a Fargate role's username changed", BASE, BASE.replace("system:node:{{SessionName}}", "system:node:{{EC2PrivateDNSName}}"), known(ME), Intent::Everything, &["node-role-loses-access"]),
+        row("Fargate losing system:node-proxier", BASE, BASE.replace("        - system:node-proxier\n", ""), known(ME), Intent::Everything, &["node-role-loses-access"]),
+        row("Windows nodes losing eks:kube-proxy-windows", windows.clone(), windows.replace("        - eks:kube-proxy-windows\n", ""), known(ME), Intent::Everything, &["node-role-loses-access"]),
+        row("kops nodes losing aws:instances", kops.clone(), kops.replace("        - aws:instances\n", ""), known(ME), Intent::Everything, &["node-role-loses-access"]),
+        row("a bootstrap-only role removed", bootstrap_only.clone(), bootstrap_only.replace("    - rolearn: arn:aws:iam::111122223333:role/joiner\n      username: joiner\n      groups:\n        - system:bootstrappers\n", "    []\n"), known(ME), Intent::Everything, &["node-role-loses-access"]),
+        row("a YAML error drops the whole list (IM010)", BASE, BASE.replace("      username: dev\n", "     username: dev\n"), known(ME), Intent::Everything, &["caller-loses-access", "drops-entries", "last-system-masters", "node-role-loses-access"]),
+        row("a wrong-case key", BASE, BASE.replace("mapRoles: |", "maproles: |"), known(ME), Intent::Everything, &["caller-loses-access", "drops-entries", "last-system-masters", "node-role-loses-access"]),
+        row("a duplicate key (IM007)", BASE, format!("{BASE}  mapRoles: |\n    []\n"), CallerCheck::Waived, Intent::Everything, &["drops-entries", "last-system-masters", "node-role-loses-access"]),
+        row("an entry the authenticator drops (IM013)", BASE, BASE.replace("    - rolearn: arn:aws:iam::111122223333:role/Dev\n", "    - role_arn: arn:aws:iam::111122223333:role/Dev\n"), known(ME), only(DEV), &["drops-entries"]),
+        row("a field the authenticator empties (IM014)", BASE, BASE.replace("      username: dev\n      groups:\n        - developers\n", "      username: dev\n      groups: developers\n"), known(ME), only(DEV), &["drops-entries"]),
+        row("a value that is not a string (IM008)", BASE, format!("{BASE}  mapUsers:\n    - userarn: arn:aws:iam::111122223333:user/bob\n"), known(ME), Intent::Everything, &["drops-entries"]),
+        row("an unquoted template", BASE, BASE.replace("username: dev", "username: {{SessionName}}"), known(ME), Intent::Everything, &["caller-loses-access", "drops-entries", "last-system-masters", "node-role-loses-access"]),
+        row("your account removed from mapAccounts", accounts("    - \"444455556666\"\n"), accounts("    []\n"), known("arn:aws:iam::444455556666:role/Anyone"), Intent::Principals(vec![]), &["caller-loses-access"]),
+        row("an account removed, caller unknown", accounts("    - \"444455556666\"\n"), accounts("    []\n"), CallerCheck::Unknown, Intent::Principals(vec![]), &["caller-unknown"]),
+        row("an edit that also changes someone not named", BASE, BASE.replace("        - developers\n", "        - viewers\n"), known(ME), only("arn:aws:iam::111122223333:role/Ops"), &["collateral-change"]),
+        row("a fix that grants more (listed as a gain)", BASE, BASE.replace("        - developers\n", "        - developers\n        - auditors\n"), known(ME), Intent::Nothing, &[]),
+        row("harmless: adding a role", BASE, ops_added, known(ME), only("arn:aws:iam::111122223333:role/Ops"), &[]),
+        row("harmless: more groups for yourself", BASE, BASE.replace("        - system:masters\n", "        - system:masters\n        - auditors\n"), known(ME), only(ME), &[]),
+    ]
+}
+
+#[test]
+fn decision_table() {
+    let mut failures = vec![];
+    for r in table() {
+        let v = judged(&r.before, &r.after, r.caller.clone(), r.intent.clone(), 0);
+        let got = rules_of(&v);
+        if got != r.expect {
+            failures.push(format!(
+                "{}: expected {:?}, got {:?}\n  {}",
+                r.name,
+                r.expect,
+                got,
+                v.violations
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_size_limit_counts_values_and_binary_data() {
+    let big = format!("{BASE}  padding: \"{}\"\n", "x".repeat(SIZE_LIMIT));
+    let v = judged(BASE, &big, known(ME), Intent::Everything, 0);
+    assert_eq!(rules_of(&v), vec!["size-limit"]);
+    // Under the limit by data alone, over it with binaryData.
+    let data = doc(BASE).facts.data_bytes;
+    let v = judged(
+        BASE,
+        BASE,
+        known(ME),
+        Intent::Everything,
+        SIZE_LIMIT - data + 1,
+    );
+    assert_eq!(rules_of(&v), vec!["size-limit"]);
+    let v = judged(BASE, BASE, known(ME), Intent::Everything, SIZE_LIMIT - data);
+    assert!(rules_of(&v).is_empty());
+}
+
+#[test]
+fn pre_existing_problems_do_not_block_unrelated_changes() {
     let pre = BASE.replace(
         "    - rolearn: arn:aws:iam::111122223333:role/Dev\n",
         "    - role_arn: arn:aws:iam::111122223333:role/Dev\n",
     );
     let pre_plus =
         format!("{pre}    - rolearn: arn:aws:iam::111122223333:role/Ops\n      username: ops\n");
-    assert!(check(&doc(&pre), &doc(&pre_plus), Some(ME)).is_empty());
+    let v = judged(
+        &pre,
+        &pre_plus,
+        known(ME),
+        only("arn:aws:iam::111122223333:role/Ops"),
+        0,
+    );
+    assert!(v.violations.is_empty(), "{:?}", v.violations);
+}
+
+#[test]
+fn gains_are_listed_and_foreign_admins_flagged() {
+    let foreign = format!(
+        "{BASE}    - rolearn: arn:aws:iam::999988887777:role/Intruder\n      username: x\n      groups:\n        - system:masters\n"
+    );
+    let v = judged(BASE, &foreign, known(ME), Intent::Everything, 0);
+    assert!(v.violations.is_empty());
+    assert_eq!(v.gains.len(), 1);
+    let g = &v.gains[0];
+    assert_eq!(g.principal, "arn:aws:iam::999988887777:role/Intruder");
+    assert!(g.cross_account_admin);
+    assert_eq!(g.before, None);
+    // The same account as the node roles is not foreign; more groups for a mapped principal is a gain.
+    let home = BASE.replace(
+        "        - developers\n",
+        "        - developers\n        - system:masters\n",
+    );
+    let v = judged(BASE, &home, known(ME), Intent::Everything, 0);
+    assert_eq!(v.gains.len(), 1);
+    assert!(!v.gains[0].cross_account_admin);
+    assert_eq!(v.gains[0].before, Some(vec!["developers".to_string()]));
+    assert!(v.gains[0].to_string().contains("`system:masters`"));
+}
+
+#[test]
+fn intent_of_edits_names_the_principals_touched() {
+    use crate::core::document::{EditPlan, NewEntry};
+    use crate::core::mapping::ListKind;
+    let d = doc(BASE);
+    let plans = vec![
+        EditPlan::RemoveEntry {
+            list: ListKind::Roles,
+            index: 3,
+        },
+        EditPlan::AddEntry(NewEntry {
+            list: ListKind::Roles,
+            arn: "arn:aws:iam::111122223333:role/teams/Ops".into(),
+            username: None,
+            groups: vec!["ops".into()],
+        }),
+    ];
+    assert_eq!(
+        intent_of(&d, &plans),
+        Intent::Principals(vec![
+            DEV.to_string(),
+            "arn:aws:iam::111122223333:role/Ops".to_string()
+        ])
+    );
 }

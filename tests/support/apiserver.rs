@@ -50,10 +50,27 @@ pub struct Faults {
     pub create_race: bool,
     /// Every request answers 401 (the credentials are refused).
     pub unauthorized: bool,
+    /// SelfSubjectReview is not served (404), as on clusters before Kubernetes 1.27.
+    pub no_self_subject_review: bool,
+}
+
+/// How the server authenticates `k8s-aws-v1.` bearer tokens, as EKS does: the token checked and resolved
+/// through STS (the project's own token core and STS call, against the local STS), then mapped through the
+/// server's own `kube-system/aws-auth`. A token that does not authenticate gets 401 on every request; a
+/// SelfSubjectReview answers the mapped user with `extra.arn` and `extra.canonicalArn`, as EKS does.
+#[derive(Debug, Clone)]
+pub struct AwsAuthenticator {
+    pub cluster_id: String,
+    pub sts_url: String,
 }
 
 #[derive(Default)]
 struct State {
+    authenticator: Option<AwsAuthenticator>,
+    /// Tokens already resolved through STS (a token names one identity for its whole life).
+    identities: BTreeMap<String, Option<iamidmap::core::token::Identity>>,
+    /// Makes this server's object UIDs its own (two test clusters never share a `kube-system` UID).
+    salt: u32,
     /// The user a SelfSubjectReview reports (what the authenticator mapped the caller to); `None`: the
     /// kubeconfig's admin, or the impersonated user.
     whoami: Option<Value>,
@@ -254,7 +271,7 @@ impl State {
                 self.uid += 1;
                 meta.insert(
                     "uid".into(),
-                    json!(format!("00000000-0000-4000-8000-{:012}", self.uid)),
+                    json!(format!("{:08x}-0000-4000-8000-{:012}", self.salt, self.uid)),
                 );
                 meta.insert("creationTimestamp".into(), json!("2026-01-01T00:00:00Z"));
             }
@@ -268,9 +285,16 @@ impl State {
         query: &str,
         ctype: Option<&str>,
         body: &[u8],
-        impersonated: Option<(String, Vec<String>)>,
+        who: Who,
     ) -> (u16, Value) {
+        let Who {
+            impersonated,
+            authenticated,
+        } = who;
         if self.faults.unauthorized && !path.starts_with("/_test/") {
+            return status(401, "Unauthorized", "Unauthorized".into(), None);
+        }
+        if matches!(authenticated, Some(None)) && !path.starts_with("/_test/") {
             return status(401, "Unauthorized", "Unauthorized".into(), None);
         }
         match (method, path) {
@@ -289,11 +313,22 @@ impl State {
             }
             // `kubectl auth whoami`: who the authenticator made of the caller.
             ("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews") => {
+                if self.faults.no_self_subject_review {
+                    return status(
+                        404,
+                        "NotFound",
+                        "the server could not find the requested resource".into(),
+                        None,
+                    );
+                }
                 let user = match (&impersonated, &self.whoami) {
                     (Some((name, groups)), _) => {
                         let mut groups = groups.clone();
                         groups.push("system:authenticated".into());
                         json!({"username": name, "groups": groups})
+                    }
+                    (None, _) if matches!(authenticated, Some(Some(_))) => {
+                        authenticated.clone().flatten().expect("matched")
                     }
                     (None, Some(who)) => who.clone(),
                     (None, None) => {
@@ -648,6 +683,89 @@ fn reason_phrase(code: u16) -> &'static str {
     }
 }
 
+/// Who a request comes from: the impersonation headers, and what an IAM token authenticated as (`None`:
+/// not an IAM token or no authenticator; `Some(None)`: refused).
+struct Who {
+    impersonated: Option<(String, Vec<String>)>,
+    authenticated: Option<Option<Value>>,
+}
+
+/// Authenticate an IAM token as EKS does (`None`: no authenticator configured; `Some(None)`: 401).
+fn authenticate(state: &Arc<Mutex<State>>, token: &str) -> Option<Option<Value>> {
+    let (authenticator, cached, data) = {
+        let s = state.lock().unwrap();
+        let data: BTreeMap<String, String> = s
+            .objects
+            .get("configmaps/kube-system/aws-auth")
+            .and_then(|cm| serde_json::from_value(cm["data"].clone()).ok())
+            .unwrap_or_default();
+        (
+            s.authenticator.clone()?,
+            s.identities.get(token).cloned(),
+            data,
+        )
+    };
+    let identity = match cached {
+        Some(id) => id,
+        None => {
+            // Outside the lock: the STS call takes a while, and other requests go on meanwhile.
+            let verifier = iamidmap::core::token::Verifier {
+                cluster_id: authenticator.cluster_id.clone(),
+                partition: "aws".into(),
+                region: "us-east-1".into(),
+            };
+            let now = jiff::Timestamp::now().as_second();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let id = rt
+                .block_on(iamidmap::adapters::sts::identity(
+                    token,
+                    &verifier,
+                    now,
+                    Some(&authenticator.sts_url),
+                ))
+                .ok();
+            state
+                .lock()
+                .unwrap()
+                .identities
+                .insert(token.to_string(), id.clone());
+            id
+        }
+    };
+    let Some(identity) = identity else {
+        return Some(None);
+    };
+    let doc = iamidmap::core::document::live::document(
+        "configmap kube-system/aws-auth",
+        "kube-system",
+        "aws-auth",
+        &data,
+        None,
+    )
+    .ok()?;
+    let mapping = doc.effective();
+    let review = iamidmap::core::review::chain(
+        &identity,
+        &[iamidmap::core::review::Backend {
+            mode: iamidmap::core::mapping::backend::BackendMode::EksConfigMap,
+            mapping: Ok(&mapping),
+        }],
+        None,
+        &[],
+    );
+    if !review.authenticated {
+        return Some(None);
+    }
+    let mut user = review.token_review()["status"]["user"].clone();
+    if let Some(groups) = user["groups"].as_array_mut() {
+        groups.push(json!("system:authenticated"));
+    }
+    Some(Some(user))
+}
+
 fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
@@ -731,13 +849,20 @@ fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) {
                     .collect();
                 (u, groups)
             });
+            let authenticated = header("authorization")
+                .and_then(|a| a.strip_prefix("Bearer ").map(str::to_string))
+                .filter(|t| t.starts_with(iamidmap::core::token::PREFIX))
+                .and_then(|token| authenticate(&state, &token));
             state.lock().unwrap().handle(
                 &method,
                 &path,
                 &query,
                 ctype.as_deref(),
                 &body,
-                impersonated,
+                Who {
+                    impersonated,
+                    authenticated,
+                },
             )
         };
         if path.starts_with("/_test/") {
@@ -786,7 +911,18 @@ impl ApiServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
-        let state = Arc::new(Mutex::new(State::default()));
+        // Like a real cluster: the namespaces exist from the start, each with its own UID.
+        let mut initial = State {
+            salt: port as u32 ^ std::process::id().rotate_left(16),
+            ..State::default()
+        };
+        for ns in ["default", "kube-system", "kube-public"] {
+            let t = parse_target(&format!("/api/v1/namespaces/{ns}")).unwrap();
+            let mut obj = json!({"metadata": {}});
+            initial.stamp(&mut obj, &t, ns, None);
+            initial.objects.insert(key(&t, ns), obj);
+        }
+        let state = Arc::new(Mutex::new(initial));
         let stop = Arc::new(AtomicBool::new(false));
         let (st, sp) = (state.clone(), stop.clone());
         std::thread::spawn(move || {
@@ -856,6 +992,11 @@ impl ApiServer {
     /// the identity the test's token maps to.
     pub fn set_whoami(&self, user: Value) {
         self.state.lock().unwrap().whoami = Some(user);
+    }
+
+    /// Authenticate `k8s-aws-v1.` tokens from now on, as EKS does (see [`AwsAuthenticator`]).
+    pub fn authenticate_with(&self, authenticator: AwsAuthenticator) {
+        self.state.lock().unwrap().authenticator = Some(authenticator);
     }
 
     /// Any stored object by its key (`configmaps/<namespace>/<name>`).

@@ -7,15 +7,32 @@ signature is recomputed from the headers actually received (host and x-k8s-aws-i
 another cluster fails), with the secret of moto's IAM access keys or STS assumed roles (whose session token
 must match), and X-Amz-Date must be at most 15 minutes old. The answer is STS's JSON. Everything else goes
 to moto untouched. Prints the port on the first line of stdout.
+
+A second listener is an HTTPS proxy for tools that talk to the production STS host themselves (the AWS
+CLI's `aws eks get-token --role-arn` calls AssumeRole before it presigns): it accepts CONNECT only to the AWS
+STS/IAM host names below, terminates TLS with a certificate of a CA made for this run, and hands the
+decrypted requests to the wrapper above, so nothing leaves 127.0.0.1. The second line of stdout is
+`proxy PORT CA_FILE`: set HTTPS_PROXY=http://127.0.0.1:PORT and AWS_CA_BUNDLE=CA_FILE for the tool.
 """
 
 import datetime
 import hashlib
 import hmac
 import json
+import os
+import select
+import socket
+import ssl
 import sys
+import tempfile
+import threading
 import urllib.parse
 import uuid
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from moto.iam.models import iam_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -126,9 +143,146 @@ def app(environ, start_response):
     return moto_app(environ, start_response)
 
 
+PROXIED_HOSTS = [
+    "sts.amazonaws.com",
+    "sts.us-east-1.amazonaws.com",
+    "sts.us-east-2.amazonaws.com",
+    "sts.us-west-2.amazonaws.com",
+    "sts.eu-west-1.amazonaws.com",
+    "iam.amazonaws.com",
+]
+
+
+def make_certificates(directory):
+    """A CA for this run and one server certificate for every proxied host; returns (ca, cert, key) paths."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "iamidmap test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, PROXIED_HOSTS[0])]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(h) for h in PROXIED_HOSTS]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = [os.path.join(directory, n) for n in ("ca.pem", "server.pem", "server.key")]
+    with open(paths[0], "wb") as f:
+        f.write(ca.public_bytes(serialization.Encoding.PEM))
+    with open(paths[1], "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(paths[2], "wb") as f:
+        f.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+    return paths
+
+
+def relay(tls, backend):
+    """Copy bytes both ways until either side closes (TLS may hold decrypted bytes select cannot see)."""
+    try:
+        while True:
+            ready, _, _ = select.select([tls, backend], [], [], 60)
+            if not ready:
+                return
+            for sock in ready:
+                data = sock.recv(65536)
+                if not data:
+                    return
+                if sock is tls:
+                    while tls.pending():
+                        data += tls.recv(tls.pending())
+                    backend.sendall(data)
+                else:
+                    tls.sendall(data)
+    except (OSError, ssl.SSLError):
+        return
+    finally:
+        for sock in (tls, backend):
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+
+def serve_proxy_connection(conn, context, backend_port):
+    try:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = conn.recv(4096)
+            if not chunk:
+                conn.close()
+                return
+            head += chunk
+        method, target = head.split(b"\r\n")[0].decode().split(" ")[:2]
+        host = target.rsplit(":", 1)[0]
+        if method != "CONNECT" or host not in PROXIED_HOSTS:
+            conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            conn.close()
+            return
+        conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        tls = context.wrap_socket(conn, server_side=True)
+        backend = socket.create_connection(("127.0.0.1", backend_port))
+        relay(tls, backend)
+    except (OSError, ssl.SSLError, ValueError):
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+
+def start_proxy(backend_port):
+    directory = tempfile.mkdtemp(prefix="iamidmap-sts-proxy-")
+    ca, cert, key = make_certificates(directory)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+
+    def accept():
+        while True:
+            conn, _ = listener.accept()
+            threading.Thread(target=serve_proxy_connection, args=(conn, context, backend_port), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return listener.getsockname()[1], ca
+
+
 def main():
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print(server.server_port, flush=True)
+    proxy_port, ca = start_proxy(server.server_port)
+    print(f"proxy {proxy_port} {ca}", flush=True)
     server.serve_forever()
 
 

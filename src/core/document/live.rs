@@ -110,6 +110,18 @@ pub fn document(
 
 /// The data values a document's mappings live in, as strings for the API object (absent keys are not
 /// listed): aws-auth's three keys, or the authenticator ConfigMap's `config.yaml`.
+/// The data keys that hold a carrier's identity mappings (what `restore` puts back by default; every
+/// other data key is left as it is).
+pub fn mapping_keys(kind: CarrierKind) -> Vec<&'static str> {
+    if kind.structured() {
+        return vec![super::structured::CONFIG_KEY];
+    }
+    crate::core::mapping::DataKey::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect()
+}
+
 pub fn map_values(doc: &AuthDocument) -> BTreeMap<String, String> {
     if doc.facts.carrier.kind.structured() {
         return doc

@@ -198,7 +198,7 @@ pub struct Facts {
     /// Other data keys (kept, ignored by the authenticator).
     pub other_data_keys: Vec<String>,
     pub has_last_applied: bool,
-    /// Size of the data as the API server counts it (keys and values, in bytes).
+    /// Size of the data as the API server counts it against its 1 MiB limit (the values' bytes).
     pub data_bytes: usize,
     /// Number of YAML documents in the file.
     pub documents: usize,
@@ -422,7 +422,8 @@ impl AuthDocument {
             }
             for (k, v) in data.entries() {
                 let Some(key) = k.as_str() else { continue };
-                facts.data_bytes += key.len() + v.as_str().map_or(0, str::len);
+                // As the API server counts its 1 MiB limit: the values' bytes (keys do not count).
+                facts.data_bytes += v.as_str().map_or(0, str::len);
                 if let NodeKind::Scalar { value, style, tag } = &v.kind
                     && matches!(
                         yaml::resolve(value, *style, tag.as_deref()),
