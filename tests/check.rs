@@ -412,6 +412,56 @@ impl Cluster {
     }
 }
 
+/// Safety item 10: two clusters whose contexts have the same name share a backup directory. A backup of
+/// cluster A that already held a role's ARN must not make `check` on cluster B say that the role was
+/// recreated after B's mapping was written.
+#[test]
+fn check_ignores_backups_of_other_clusters() {
+    let Some(iam) = Iam::start() else { return };
+    let (a, b) = (Cluster::new(), Cluster::new());
+    let fresh = "arn:aws:iam::123456789012:role/Fresh";
+    // A maps the role before it exists (its backups hold the ARN from then on).
+    a.cmd(&iam, &iam.moto.url)
+        .args([
+            "create",
+            "--yes",
+            "--skip-iam-check",
+            "--arn",
+            fresh,
+            "--group",
+            "viewers",
+        ])
+        .assert()
+        .code(0);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    iam.role("Fresh", "/", TRUST_EC2);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // B maps it after it was made.
+    b.server.seed_aws_auth(&std::collections::BTreeMap::from([(
+        "mapRoles".to_string(),
+        format!("- rolearn: {fresh}\n  username: fresh\n  groups:\n    - viewers\n"),
+    )]));
+    let out = iam
+        .cmd(&iam.moto.url)
+        .env("KUBECONFIG", &b.kubeconfig)
+        .arg("--backup-dir")
+        .arg(a.dir.path().join("backups"))
+        .args(["check", "-o", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !found(&report).iter().any(|(rule, _)| rule == "IM044"),
+        "{:#}",
+        report["findings"]
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("of another cluster"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn check_live_reads_rbac_and_finds_recreated_principals() {
     let Some(iam) = Iam::start() else { return };

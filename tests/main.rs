@@ -9,6 +9,7 @@ mod docs;
 mod doctor;
 mod fixtures;
 mod fuzz_regressions;
+mod guard_table;
 mod live;
 mod oracle;
 mod props;

@@ -385,6 +385,9 @@ pub fn run_exec_plugin(exec: &kube::config::ExecConfig) -> Result<ExecOutput, St
             .find(|l| !l.trim().is_empty())
             .unwrap_or("")
             .trim();
+        // The plugin may echo its arguments: secrets given on its command line are not repeated.
+        let args = exec.args.clone().unwrap_or_default();
+        let last = crate::core::doctor::redact_secrets_in(last, &args);
         return Err(format!(
             "the kubeconfig's exec plugin `{command}` failed (exit {}): {last}; `iamidmap doctor` walks through the setup",
             out.status.code().unwrap_or(-1)

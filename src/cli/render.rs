@@ -280,46 +280,17 @@ pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
-/// Whether a character must not reach a terminal raw: C0 controls but newline and tab (ESC starts
-/// escape sequences, CR rewrites the line, BEL rings), DEL, C1 controls (CSI is U+009B), bidi controls
-/// (they reorder what follows), line and paragraph separators, and zero-width characters (they hide
-/// differences between names).
-fn unsafe_for_terminal(c: char) -> bool {
-    matches!(c,
-        '\u{0}'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
-        | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}'
-        | '\u{061c}' | '\u{feff}')
-}
-
 /// Untrusted text made safe for a terminal: every character a ConfigMap could use to move the cursor,
 /// recolour, hide or reorder output is shown as an escape (`\u{1b}`), so what is printed is what is there.
 /// JSON, SARIF and GitHub output escape on their own and do not go through this.
 pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(unsafe_for_terminal) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if unsafe_for_terminal(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
+    crate::core::text::escape_hidden(text)
 }
 
-/// One untrusted value on one line (a table cell, a name in a sentence): [`terminal_safe`], and line
-/// breaks shown as `\n` so that a value cannot fake a line of its own.
+/// One untrusted value on one line (a table cell): [`terminal_safe`], and line breaks shown as `\n` so
+/// that a value cannot fake a line of its own.
 pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains(['\n', '\t']) {
-        return terminal_safe(text);
-    }
-    std::borrow::Cow::Owned(
-        terminal_safe(text)
-            .replace('\n', "\\n")
-            .replace('\t', "\\t"),
-    )
+    crate::core::text::one_line(text)
 }
 
 #[cfg(test)]

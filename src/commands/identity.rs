@@ -97,7 +97,15 @@ pub fn for_cluster(
             "caller: requests impersonate another user, so the cluster is not asked who you are",
         );
     } else {
-        match rt.block_on(cluster.whoami()) {
+        // A transient failure (a 5xx, a dropped connection) is asked again, not taken for "unknown".
+        let mut answer = rt.block_on(cluster.whoami());
+        for _ in 0..2 {
+            match &answer {
+                Err(e) if e.is_transient() => answer = rt.block_on(cluster.whoami()),
+                _ => break,
+            }
+        }
+        match answer {
             Ok(Some(who)) => {
                 if let Some(a) = who.canonical_arn.as_deref().or(who.arn.as_deref())
                     && let Ok(canonical) = arn::caller_arn(a)

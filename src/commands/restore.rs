@@ -97,12 +97,28 @@ pub fn restore(args: RestoreArgs, cluster: &ClusterArgs, out: Reporter) -> Resul
         }
     }
     if !doc.facts.duplicate_keys.is_empty() {
-        return Err(Failure::error(
+        return Err(Failure::refused(
             format!(
                 "`{}` has duplicate keys; it is ambiguous what to restore",
                 input.name
             ),
             Some(format!("`iamidmap validate -f {}` shows them", input.name)),
+        )
+        .into());
+    }
+    // A value that is not a string cannot be put into a ConfigMap; leaving it out would drop it silently.
+    if let Some(slot) = doc.slots.iter().find(|s| s.wrong_type.is_some()) {
+        return Err(Failure::refused(
+            format!(
+                "`{}`: `{}` is not a string, so it cannot be restored into a ConfigMap (the API server refuses such a value) and leaving it out would drop it",
+                input.name,
+                slot.key.as_str()
+            ),
+            Some(format!(
+                "write it as a block string (`{}: |` followed by the list), then restore again; `iamidmap validate -f {}` shows where",
+                slot.key.as_str(),
+                input.name
+            )),
         )
         .into());
     }

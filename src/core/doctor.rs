@@ -174,6 +174,21 @@ pub fn redact_args(args: &[String]) -> Vec<String> {
     out
 }
 
+/// A text (a plugin's error message) with the values of the secret-like arguments in `args` replaced by
+/// `REDACTED`.
+pub fn redact_secrets_in(text: &str, args: &[String]) -> String {
+    let mut out = text.to_string();
+    for (given, shown) in args.iter().zip(redact_args(args)) {
+        if *given != shown {
+            let secret = given.split_once('=').map_or(given.as_str(), |(_, v)| v);
+            if secret.len() >= 4 {
+                out = out.replace(secret, "REDACTED");
+            }
+        }
+    }
+    out
+}
+
 /// The partition a region is in (for host verification of the token).
 pub fn partition_of_region(region: &str) -> &'static str {
     if region.starts_with("cn-") {
@@ -265,6 +280,44 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn secret_arguments_are_redacted() {
+        let args = s(&[
+            "eks",
+            "get-token",
+            "--cluster-name",
+            "prod",
+            "--token",
+            "abcd1234",
+            "--client-secret=xyz98765",
+            "--role-arn",
+            "arn:aws:iam::1:role/R",
+            "k8s-aws-v1.aHR0cHM",
+        ]);
+        assert_eq!(
+            redact_args(&args),
+            s(&[
+                "eks",
+                "get-token",
+                "--cluster-name",
+                "prod",
+                "--token",
+                "REDACTED",
+                "--client-secret=REDACTED",
+                "--role-arn",
+                "arn:aws:iam::1:role/R",
+                "REDACTED",
+            ])
+        );
+        assert_eq!(
+            redact_secrets_in(
+                "Unknown options: --token,abcd1234,--client-secret=xyz98765",
+                &args
+            ),
+            "Unknown options: --token,REDACTED,--client-secret=REDACTED"
+        );
     }
 
     #[test]

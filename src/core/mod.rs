@@ -12,5 +12,6 @@ pub mod plan;
 pub mod presign;
 pub mod repair;
 pub mod review;
+pub mod text;
 pub mod token;
 pub mod yaml;

@@ -44,6 +44,8 @@ pub struct Faults {
     pub drop_after_write: usize,
     /// After every GET of a ConfigMap, the object is changed (a concurrent writer between read and write).
     pub conflict_storm: bool,
+    /// The same for the next N GETs of a ConfigMap only (a burst of conflicts that ends).
+    pub conflict_next: usize,
     /// `verb resource` pairs answered 403 (e.g. `update configmaps`).
     pub forbidden: Vec<String>,
     /// When a GET finds no aws-auth, another writer creates it right after answering 404 (a create race).
@@ -465,7 +467,11 @@ impl State {
             }
             ("GET", Some(name)) => match self.objects.get(&key(&t, &name)).cloned() {
                 Some(obj) => {
-                    if self.faults.conflict_storm && t.resource == "configmaps" {
+                    let burst = self.faults.conflict_next > 0 && t.resource == "configmaps";
+                    if burst {
+                        self.faults.conflict_next -= 1;
+                    }
+                    if (self.faults.conflict_storm || burst) && t.resource == "configmaps" {
                         let k = key(&t, &name);
                         let rv = self.next_rv();
                         let o = self.objects.get_mut(&k).unwrap();
@@ -656,15 +662,32 @@ fn check_data(obj: &Value) -> Result<(), String> {
     if obj["kind"] != "ConfigMap" && !obj.get("data").is_some_and(Value::is_object) {
         return Ok(());
     }
+    let mut total = 0;
     if let Some(data) = obj.get("data").and_then(Value::as_object) {
         for (k, v) in data {
-            if !v.is_string() {
+            let Some(v) = v.as_str() else {
                 return Err(format!(
                     "ConfigMap \"{}\" is invalid: data[{k}]: Invalid value: must be a string",
                     obj["metadata"]["name"].as_str().unwrap_or("")
                 ));
-            }
+            };
+            total += v.len();
         }
+    }
+    // As the API server counts its limit: the bytes of every `data` and `binaryData` value.
+    if let Some(binary) = obj.get("binaryData").and_then(Value::as_object) {
+        use base64::Engine;
+        for v in binary.values() {
+            total += base64::engine::general_purpose::STANDARD
+                .decode(v.as_str().unwrap_or_default())
+                .map_or(0, |b| b.len());
+        }
+    }
+    if total > 1024 * 1024 {
+        return Err(format!(
+            "ConfigMap \"{}\" is invalid: []: Too long: may not be more than 1048576 bytes",
+            obj["metadata"]["name"].as_str().unwrap_or("")
+        ));
     }
     Ok(())
 }

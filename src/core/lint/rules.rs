@@ -855,6 +855,37 @@ fn key_spelling_folds(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+fn hidden_characters(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    use crate::core::text;
+    for (e, key) in entries(ctx) {
+        let mut values: Vec<(&str, &str, crate::core::yaml::Span)> = vec![];
+        if let Some(f) = e.field(e.list.arn_field()) {
+            values.push(("the ARN", e.arn.as_str(), f.value_span));
+        }
+        if let Some(f) = e.field("username") {
+            values.push(("the username", e.username.as_str(), f.value_span));
+        }
+        for (g, span) in e.groups.iter().zip(&e.group_spans) {
+            values.push(("a group", g.as_str(), *span));
+        }
+        for (what, value, span) in values {
+            if !value.chars().any(text::is_hidden) {
+                continue;
+            }
+            let shown: String = value.chars().filter(|c| !text::is_hidden(*c)).collect();
+            out.push(ctx.at(
+                rule("IM060"),
+                ctx.inner(key, span),
+                format!(
+                    "{what} `{}` holds control, bidi or invisible characters: a terminal or browser shows something like `{shown}`, while the authenticator uses the characters as they are",
+                    text::one_line(value)
+                ),
+                "write it in plain text; if you did not write this entry, find out who did, since hidden characters can disguise a grant".into(),
+            ));
+        }
+    }
+}
+
 fn encoded_value(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for (e, key) in entries(ctx) {
         for (span, tag, shown) in &e.tagged {
@@ -1886,5 +1917,14 @@ pub static RULES: &[Rule] = &[
         "A value written with an explicit tag that changes what it reads as (`!!binary`, a custom tag): the authenticator uses the decoded value, which a reviewer does not see.",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [!!binary c3lzdGVtOm1hc3RlcnM=]\n",
         "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [system:masters]\n"
+    ),
+    r!(
+        "IM060",
+        "hidden-characters",
+        Error,
+        hidden_characters,
+        "An ARN, username or group with control, escape, bidi or zero-width characters: what a terminal or a review shows is not what the authenticator uses (a `system:masters` grant can be made to look like something else).",
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::999988887777:user/x\n      username: \"\\r\\e[2Kviewer\\e[8m\"\n      groups: [system:masters]\n",
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/x\n      username: viewer\n      groups: [viewers]\n"
     ),
 ];
