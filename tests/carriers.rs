@@ -351,12 +351,16 @@ fn structured_edits_are_surgical_and_guarded() {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_kubectl,
+    ignore = "kubectl is not on PATH (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn a_kops_cluster_without_aws_auth_is_managed_through_the_authenticator_configmap() {
     let live = Live::new();
     let manifest = support::fixtures_dir().join("authenticator-configmap.yaml");
     let kubectl = support::kubectl();
     let kc = |args: &[&str]| {
-        let out = std::process::Command::new(kubectl.as_ref().unwrap())
+        let out = support::command(kubectl.as_ref().unwrap())
             .env("KUBECONFIG", &live.kubeconfig)
             .arg("--cache-dir")
             .arg(live.dir.path().join("kube-cache"))

@@ -11,19 +11,48 @@ use std::path::PathBuf;
 
 const ACCOUNT: &str = "123456789012";
 
+/// moto with its request authentication on (as IAM: a call signed with a key moto did not issue, or with
+/// the wrong secret, fails), and the credentials of `checker`, a user allowed everything, for every call.
 struct Iam {
     moto: Moto,
     exe: PathBuf,
+    key: (String, String),
 }
 
 impl Iam {
     fn start() -> Option<Iam> {
         let moto = support::moto()?;
         let exe = support::aws_cli()?;
-        Some(Iam { moto, exe })
+        let open = |args: &[&str]| support::aws_json(&exe, Some(&moto.url), args, None);
+        open(&["iam", "create-user", "--user-name", "checker"]);
+        open(&[
+            "iam",
+            "put-user-policy",
+            "--user-name",
+            "checker",
+            "--policy-name",
+            "all",
+            "--policy-document",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        ]);
+        let k = open(&["iam", "create-access-key", "--user-name", "checker"]);
+        let key = (
+            k["AccessKey"]["AccessKeyId"].as_str().unwrap().to_string(),
+            k["AccessKey"]["SecretAccessKey"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+        support::moto_require_auth(&moto.url);
+        Some(Iam { moto, exe, key })
     }
     fn aws(&self, args: &[&str]) -> Value {
-        support::aws_json(&self.exe, Some(&self.moto.url), args, None)
+        support::aws_json(
+            &self.exe,
+            Some(&self.moto.url),
+            args,
+            Some((&self.key.0, &self.key.1, None)),
+        )
     }
     fn role(&self, name: &str, path: &str, trust: &str) {
         self.aws(&[
@@ -46,7 +75,9 @@ impl Iam {
     /// The binary, with AWS pointed at `url` (moto or a proxy in front of it).
     fn cmd(&self, url: &str) -> assert_cmd::Command {
         let mut cmd = bin();
-        cmd.env("AWS_ENDPOINT_URL", url);
+        support::aws_endpoint(&mut cmd, url);
+        cmd.env("AWS_ACCESS_KEY_ID", &self.key.0)
+            .env("AWS_SECRET_ACCESS_KEY", &self.key.1);
         cmd
     }
 }
@@ -255,6 +286,10 @@ fn scrub(text: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn check_a_file_against_iam_and_rbac_manifests() {
     let Some(iam) = Iam::start() else { return };
     let manifest = principals(&iam);
@@ -346,6 +381,10 @@ fn check_a_file_against_iam_and_rbac_manifests() {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn check_arn_explains_one_principal() {
     let Some(iam) = Iam::start() else { return };
     let manifest = principals(&iam);
@@ -412,10 +451,35 @@ impl Cluster {
     }
 }
 
+/// The double is as strict as IAM: a call signed with the wrong secret is refused, and `check` says IAM
+/// was not checked (instead of reporting every principal missing).
+#[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
+fn a_wrong_secret_is_refused_by_the_iam_double() {
+    let Some(iam) = Iam::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("aws-auth.yaml");
+    std::fs::write(&file, MANIFEST).unwrap();
+    iam.cmd(&iam.moto.url)
+        .env("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+        .args(["check", "-f"])
+        .arg(&file)
+        .assert()
+        .stderr(predicate::str::contains("IAM not checked"))
+        .stderr(predicate::str::contains("signature").or(predicate::str::contains("Signature")));
+}
+
 /// Safety item 10: two clusters whose contexts have the same name share a backup directory. A backup of
 /// cluster A that already held a role's ARN must not make `check` on cluster B say that the role was
 /// recreated after B's mapping was written.
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn check_ignores_backups_of_other_clusters() {
     let Some(iam) = Iam::start() else { return };
     let (a, b) = (Cluster::new(), Cluster::new());
@@ -463,6 +527,10 @@ fn check_ignores_backups_of_other_clusters() {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn check_live_reads_rbac_and_finds_recreated_principals() {
     let Some(iam) = Iam::start() else { return };
     let cluster = Cluster::new();
@@ -553,6 +621,10 @@ fn check_live_reads_rbac_and_finds_recreated_principals() {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn create_warns_about_missing_principals_and_unbound_groups() {
     let Some(iam) = Iam::start() else { return };
     let manifest = principals(&iam);
@@ -655,6 +727,10 @@ fn create_warns_about_missing_principals_and_unbound_groups() {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn iam_throttling_is_retried_and_errors_are_reported_per_principal() {
     let Some(iam) = Iam::start() else { return };
     principals(&iam);

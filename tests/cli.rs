@@ -665,6 +665,10 @@ fn validate_takes_files_as_pre_commit_passes_them() {
 
 /// Installed as `kubectl-iamidmap`, the binary is found by the real kubectl's plugin discovery.
 #[test]
+#[cfg_attr(
+    iamidmap_skip_kubectl,
+    ignore = "kubectl is not on PATH (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn works_as_a_kubectl_plugin() {
     let Some(kubectl) = support::kubectl() else {
         return;
@@ -677,7 +681,7 @@ fn works_as_a_kubectl_plugin() {
         dir.path().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let list = std::process::Command::new(&kubectl)
+    let list = support::command(&kubectl)
         .env("PATH", &path)
         .args(["plugin", "list"])
         .output()
@@ -687,7 +691,7 @@ fn works_as_a_kubectl_plugin() {
         "{}",
         String::from_utf8_lossy(&list.stderr)
     );
-    let out = std::process::Command::new(&kubectl)
+    let out = support::command(&kubectl)
         .env("PATH", &path)
         .args(["iamidmap", "get", "-o", "json", "-f"])
         .arg(support::fixtures_dir().join("commented.yaml"))

@@ -24,14 +24,24 @@ fn ci_runs_the_readme_test_command() {
     let root = support::manifest_dir();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    // The second command of the first code block.
     let command = readme
-        .lines()
-        .find(|l| l.trim_start().starts_with("cargo test"))
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|block| block.lines().nth(1))
         .expect("README.md gives the test command")
         .trim();
     assert!(
         ci.lines().any(|l| l.trim() == command),
         ".ci/run does not run `{command}`"
+    );
+    // And that command runs the suite.
+    let script = std::fs::read_to_string(root.join(command)).unwrap();
+    assert!(
+        script
+            .lines()
+            .any(|l| l.trim() == "exec cargo test --locked \"$@\""),
+        "{command} does not run cargo test"
     );
 }
 

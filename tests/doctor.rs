@@ -2,7 +2,7 @@
 //! the test API server with aws-auth and RBAC. Five cases: healthy, unmapped (the ConfigMap has the role
 //! with a path), mapped without RBAC, an expired token, a missing exec binary.
 
-use crate::support::apiserver::{ApiServer, Faults};
+use crate::support::apiserver::{ApiServer, AwsAuthenticator, Faults};
 use crate::support::{self, LocalSts, bin};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -20,7 +20,12 @@ impl World {
     fn start() -> Option<World> {
         let sts = support::local_sts()?;
         let aws = support::aws_cli()?;
-        let server = ApiServer::start();
+        let server = ApiServer::start_tls();
+        // The cluster authenticates tokens as EKS does: STS (the local one), then aws-auth.
+        server.authenticate_with(AwsAuthenticator {
+            cluster_id: "prod".into(),
+            sts_url: sts.url.clone(),
+        });
         let dir = tempfile::tempdir().unwrap();
         let iam = |args: &[&str]| support::aws_json(&aws, Some(&sts.url), args, None);
         iam(&[
@@ -90,7 +95,7 @@ impl World {
         }
         let kc = json!({
             "apiVersion": "v1", "kind": "Config", "current-context": "prod",
-            "clusters": [{"name": "prod", "cluster": {"server": self.server.url()}}],
+            "clusters": [{"name": "prod", "cluster": self.server.cluster_entry()}],
             "contexts": [{"name": "prod", "context": {"cluster": "prod", "user": "alice"}}],
             "users": [{"name": "alice", "user": {"exec": {
                 "apiVersion": "client.authentication.k8s.io/v1beta1", "command": command, "args": args,
@@ -108,11 +113,11 @@ impl World {
     fn doctor(&self, kubeconfig: &Path, extra: &[&str]) -> (i32, String, Value) {
         let run = |output: &str| {
             // The plugin inherits the environment, as under kubectl: without this, the isolation's
-            // unreachable AWS_ENDPOINT_URL would become the host of the presigned URL. Nothing here calls
+            // unreachable AWS endpoints would become the host of the presigned URL. Nothing here calls
             // AWS: `aws eks get-token` presigns offline and doctor's STS call goes to --sts-endpoint.
-            bin()
-                .env_remove("AWS_ENDPOINT_URL")
-                .env("KUBECONFIG", kubeconfig)
+            let mut cmd = bin();
+            support::no_aws_endpoints(&mut cmd);
+            cmd.env("KUBECONFIG", kubeconfig)
                 .current_dir(self.dir.path())
                 .args(["doctor", "--sts-endpoint", &self.sts.url, "-o", output])
                 .args(extra)
@@ -166,6 +171,10 @@ const GET_TOKEN: [&str; 6] = [
 const ALICE: &str = "    - userarn: arn:aws:iam::123456789012:user/devs/alice\n      username: alice\n      groups: [developers]\n";
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn doctor_healthy_user() {
     let Some(w) = World::start() else { return };
     w.map("", ALICE);
@@ -210,6 +219,10 @@ fn doctor_healthy_user() {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn doctor_unmapped_role_with_a_path_in_the_configmap() {
     let Some(w) = World::start() else { return };
     // The ConfigMap has the role with a path: it never matches the assumed role.
@@ -268,6 +281,10 @@ fn doctor_unmapped_role_with_a_path_in_the_configmap() {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn doctor_mapped_user_without_rbac() {
     let Some(w) = World::start() else { return };
     w.map(
@@ -305,6 +322,14 @@ fn doctor_mapped_user_without_rbac() {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
+#[cfg_attr(
+    iamidmap_skip_kubectl,
+    ignore = "kubectl is not on PATH (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn doctor_compares_the_mapping_with_the_clusters_answer() {
     let Some(w) = World::start() else { return };
     w.map("", ALICE);
@@ -339,8 +364,18 @@ fn doctor_compares_the_mapping_with_the_clusters_answer() {
     );
     // The test API server answers SelfSubjectReview as a real one: kubectl agrees.
     if let Some(kubectl) = support::kubectl() {
-        let out = std::process::Command::new(kubectl)
-            .env("KUBECONFIG", w.server.kubeconfig(w.dir.path()))
+        // With the same kubeconfig (kubectl runs the same exec plugin, offline).
+        let mut cmd = support::command(kubectl);
+        for k in [
+            "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_STS",
+            "AWS_ENDPOINT_URL_IAM",
+            "AWS_ENDPOINT_URL_EKS",
+        ] {
+            cmd.env_remove(k);
+        }
+        let out = cmd
+            .env("KUBECONFIG", &kc)
             .args(["auth", "whoami", "-o", "json"])
             .output()
             .unwrap();
@@ -351,6 +386,10 @@ fn doctor_compares_the_mapping_with_the_clusters_answer() {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn doctor_expired_token() {
     let Some(w) = World::start() else { return };
     w.map("", ALICE);
@@ -395,6 +434,10 @@ fn doctor_expired_token() {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn doctor_missing_exec_binary() {
     let Some(w) = World::start() else { return };
     let kc = w.kubeconfig("aws-iam-authenticator", &["token", "-i", "prod"]);
@@ -412,6 +455,10 @@ fn doctor_missing_exec_binary() {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn doctor_follows_the_authenticator_configs_backend_chain() {
     let Some(w) = World::start() else { return };
     // A self-managed cluster: the authenticator's config searches MountedFile, then EKSConfigMap.

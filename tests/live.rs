@@ -16,8 +16,9 @@ pub(crate) struct Live {
 }
 
 impl Live {
+    /// A cluster behind HTTPS with a CA of its own (the kubeconfig carries it), and a static token.
     pub(crate) fn new() -> Live {
-        let server = ApiServer::start();
+        let server = ApiServer::start_tls();
         let dir = tempfile::tempdir().unwrap();
         let kubeconfig = server.kubeconfig(dir.path());
         Live {
@@ -134,7 +135,7 @@ fn check_backup(path: &Path, state: &str) {
     );
     assert!(text.contains("# context: test\n"));
     // The cluster is named by its API server (never with credentials) and its kube-system UID.
-    assert!(text.contains("\n# server: http://127.0.0.1:"), "{text}");
+    assert!(text.contains("\n# server: https://127.0.0.1:"), "{text}");
     assert!(text.contains("\n# cluster-uid: "), "{text}");
     let body: String = text
         .lines()
@@ -340,6 +341,20 @@ fn get_is_one_request_and_create_is_six() {
 #[test]
 fn impersonation_headers_are_sent() {
     let live = Live::new();
+    // Impersonation changes what is authorized: alice may not read the ConfigMap until she is granted it.
+    live.run(&[
+        "get",
+        "--as",
+        "alice",
+        "--as-group",
+        "platform",
+        "--as-group",
+        "oncall",
+    ])
+    .code(2)
+    .stderr(predicate::str::contains("forbidden"));
+    live.server.grant("alice", "get configmaps");
+    live.server.clear_log();
     live.run(&[
         "get",
         "--as",
@@ -508,8 +523,8 @@ fn concurrent_writers(n: usize) -> (usize, usize, std::time::Duration, usize, us
     let start = std::time::Instant::now();
     let children: Vec<_> = (0..n)
         .map(|i| {
-            let mut cmd = std::process::Command::new(&exe);
-            support::isolate_aws_std(&mut cmd);
+            let mut cmd = support::command(&exe);
+            support::hermetic(&mut cmd);
             cmd.env("KUBECONFIG", &live.kubeconfig)
                 .env_remove("RUST_BACKTRACE")
                 .arg("--backup-dir")
@@ -667,6 +682,10 @@ fn a_one_mib_configmap_is_edited_and_the_limit_is_kept() {
 
 /// kubectl as the referee: it must read what iamidmap writes, and iamidmap must read what kubectl writes.
 #[test]
+#[cfg_attr(
+    iamidmap_skip_kubectl,
+    ignore = "kubectl is not on PATH (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn kubectl_and_iamidmap_agree() {
     let Some(kubectl) = support::kubectl() else {
         return;
@@ -674,7 +693,7 @@ fn kubectl_and_iamidmap_agree() {
     let live = Live::new();
     let cache = live.dir.path().join("kube-cache");
     let kc = |args: &[&str]| {
-        let out = std::process::Command::new(&kubectl)
+        let out = support::command(&kubectl)
             .env("KUBECONFIG", &live.kubeconfig)
             .arg("--cache-dir")
             .arg(&cache)
@@ -746,7 +765,7 @@ fn kubectl_and_iamidmap_agree() {
     let editor = live.dir.path().join("editor.sh");
     std::fs::write(&editor, "#!/bin/sh\nif grep -q '^# \\* ' \"$1\"; then : > \"$1\"; exit 0; fi\nsed -i 's/username: dev/username: developer/' \"$1\"\n").unwrap();
     std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let out = std::process::Command::new(&kubectl)
+    let out = support::command(&kubectl)
         .env("KUBECONFIG", &live.kubeconfig)
         .env("KUBE_EDITOR", &editor)
         .arg("--cache-dir")
@@ -867,6 +886,10 @@ fn default_backup_dir_is_per_context_under_xdg_state_home() {
 /// The kubeconfig user gets its token from an exec plugin: the real `aws eks get-token`, offline, with
 /// dummy credentials (no request leaves 127.0.0.1).
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn exec_credential_plugin_aws_eks_get_token() {
     let Some(aws) = support::aws_cli() else {
         return;
@@ -874,16 +897,25 @@ fn exec_credential_plugin_aws_eks_get_token() {
     let live = Live::new();
     let home = live.dir.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
-    let kc = live.dir.path().join("kubeconfig-exec");
-    std::fs::write(
-        &kc,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: eks\n  cluster:\n    server: {}\ncontexts:\n- name: eks\n  context:\n    cluster: eks\n    user: eks\ncurrent-context: eks\nusers:\n- name: eks\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      args: [eks, get-token, --cluster-name, prod, --region, us-east-1]\n      interactiveMode: Never\n      env:\n      - {{name: AWS_ACCESS_KEY_ID, value: AKIAIOSFODNN7EXAMPLE}}\n      - {{name: AWS_SECRET_ACCESS_KEY, value: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY}}\n      - {{name: AWS_CONFIG_FILE, value: /dev/null}}\n      - {{name: AWS_SHARED_CREDENTIALS_FILE, value: /dev/null}}\n      - {{name: AWS_EC2_METADATA_DISABLED, value: \"true\"}}\n",
-            live.server.url(),
-            aws.display()
-        ),
-    )
-    .unwrap();
+    let kc = live.server.kubeconfig_with_user(
+        &live.dir.path().join("kubeconfig-exec"),
+        "eks",
+        serde_json::json!({"exec": {
+        "apiVersion": "client.authentication.k8s.io/v1beta1", "command": aws.display().to_string(),
+        "args": ["eks", "get-token", "--cluster-name", "prod", "--region", "us-east-1"],
+        "interactiveMode": "Never",
+        "env": [
+            {"name": "AWS_ACCESS_KEY_ID", "value": "AKIAIOSFODNN7EXAMPLE"},
+            {"name": "AWS_SECRET_ACCESS_KEY", "value": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+            {"name": "AWS_CONFIG_FILE", "value": "/dev/null"},
+            {"name": "AWS_SHARED_CREDENTIALS_FILE", "value": "/dev/null"},
+            {"name": "AWS_EC2_METADATA_DISABLED", "value": "true"},
+        ]}}),
+    );
+    // The dummy key is nobody's, so no STS could resolve the token: the server is told whom EKS would
+    // say it is (tests/safety.rs resolves real tokens through the local STS).
+    live.server
+        .set_whoami(serde_json::json!({"username": "eks-user", "groups": ["system:masters", "system:authenticated"]}));
     bin()
         .env("HOME", &home)
         .args(["get", "--kubeconfig"])
@@ -910,8 +942,8 @@ fn the_prompt_shows_the_diff_and_respects_no() {
         exe.display(),
         live.backups().display()
     );
-    let mut script = std::process::Command::new("script");
-    support::isolate_aws_std(&mut script);
+    let mut script = support::command("script");
+    support::hermetic(&mut script);
     let out = script
         .args(["-qec", &cmd, "/dev/null"])
         .env("KUBECONFIG", &live.kubeconfig)
@@ -969,6 +1001,26 @@ fn unauthorized_and_timeouts_are_explained() {
 #[test]
 fn another_namespace_and_name() {
     let live = Live::new();
+    // A namespace that does not exist is said so, and nothing is created (as the real server refuses).
+    live.run(&[
+        "--namespace",
+        "spark",
+        "create",
+        "--yes",
+        "--arn",
+        ADMIN,
+        "--group",
+        "g",
+    ])
+    .code(2)
+    .stderr(predicate::str::contains(
+        "the namespace `spark` does not exist",
+    ))
+    .stderr(predicate::str::contains("kube-system"));
+    live.server.seed(
+        "/api/v1/namespaces/auth",
+        serde_json::json!({"metadata": {}}),
+    );
     live.run(&[
         "--namespace",
         "auth",
@@ -1005,6 +1057,10 @@ fn another_namespace_and_name() {
 
 /// The RBAC endpoints the IAM/RBAC checks will use answer kubectl like a real server.
 #[test]
+#[cfg_attr(
+    iamidmap_skip_kubectl,
+    ignore = "kubectl is not on PATH (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn kubectl_manages_rbac_objects_on_the_test_server() {
     let Some(kubectl) = support::kubectl() else {
         return;
@@ -1013,7 +1069,7 @@ fn kubectl_manages_rbac_objects_on_the_test_server() {
     let manifest = live.dir.path().join("rbac.yaml");
     std::fs::write(&manifest, "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: aws-auth-editor\nrules:\n- apiGroups: [\"\"]\n  resources: [configmaps]\n  resourceNames: [aws-auth]\n  verbs: [get, update, patch]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: platform-aws-auth-editor\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: aws-auth-editor\nsubjects:\n- kind: Group\n  name: platform-admins\n  apiGroup: rbac.authorization.k8s.io\n").unwrap();
     let kc = |args: &[&str]| {
-        std::process::Command::new(&kubectl)
+        support::command(&kubectl)
             .env("KUBECONFIG", &live.kubeconfig)
             .arg("--cache-dir")
             .arg(live.dir.path().join("cache"))
@@ -1043,6 +1099,188 @@ fn kubectl_manages_rbac_objects_on_the_test_server() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The test API server refuses what a real one refuses, judged by the real kubectl (and the kube client for
+/// delete preconditions): no token or a wrong one (401), a namespace that does not exist (404), a body that
+/// names another object (400), a resourceVersion on create, an immutable ConfigMap changed, an unknown
+/// field under fieldValidation=Strict, an impersonated user without rights (403), a stale precondition.
+#[test]
+#[cfg_attr(
+    iamidmap_skip_kubectl,
+    ignore = "kubectl is not on PATH (IAMIDMAP_ALLOW_SKIP=1)"
+)]
+fn the_test_server_refuses_what_a_real_one_refuses() {
+    let Some(kubectl) = support::kubectl() else {
+        return;
+    };
+    let live = Live::new();
+    let file = |name: &str, text: &str| {
+        let p = live.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let kc = |args: &[&str]| {
+        let out = support::command(&kubectl)
+            .env("KUBECONFIG", &live.kubeconfig)
+            .arg("--cache-dir")
+            .arg(live.dir.path().join("cache"))
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let refused = |args: &[&str], says: &str| {
+        let (ok, err) = kc(args);
+        assert!(!ok && err.contains(says), "{args:?}: {err}");
+    };
+    refused(
+        &["get", "configmaps", "-n", "kube-system", "--token", "wrong"],
+        "You must be logged in to the server",
+    );
+    let cm = |name: &str, ns: &str| {
+        file(
+            &format!("{name}.json"),
+            &format!(
+                r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"{name}","namespace":"{ns}"}},"data":{{"a":"b"}}}}"#
+            ),
+        )
+    };
+    refused(
+        &[
+            "create",
+            "--raw",
+            "/api/v1/namespaces/nowhere/configmaps",
+            "-f",
+            &cm("x", "nowhere"),
+        ],
+        "namespaces \"nowhere\" not found",
+    );
+    // The server speaks JSON; protobuf (what `kubectl create configmap` sends) is refused as unsupported.
+    refused(
+        &[
+            "create",
+            "configmap",
+            "p",
+            "-n",
+            "kube-system",
+            "--from-literal=a=b",
+        ],
+        "the body of the request was in an unknown format",
+    );
+    let other = file(
+        "other-name.json",
+        r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b","namespace":"kube-system"},"data":{"a":"b"}}"#,
+    );
+    assert!(
+        kc(&[
+            "create",
+            "--raw",
+            "/api/v1/namespaces/kube-system/configmaps",
+            "-f",
+            &cm("a", "kube-system")
+        ])
+        .0
+    );
+    refused(
+        &[
+            "replace",
+            "--raw",
+            "/api/v1/namespaces/kube-system/configmaps/a",
+            "-f",
+            &other,
+        ],
+        "does not match the name on the URL",
+    );
+    let with_rv = file(
+        "with-rv.json",
+        r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"kube-system","resourceVersion":"7"},"data":{"a":"b"}}"#,
+    );
+    refused(
+        &[
+            "create",
+            "--raw",
+            "/api/v1/namespaces/kube-system/configmaps",
+            "-f",
+            &with_rv,
+        ],
+        "resourceVersion should not be set",
+    );
+    let unknown = file(
+        "unknown-field.json",
+        r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d","namespace":"kube-system"},"data":{"a":"b"},"dta":{}}"#,
+    );
+    refused(
+        &[
+            "create",
+            "--raw",
+            "/api/v1/namespaces/kube-system/configmaps?fieldValidation=Strict",
+            "-f",
+            &unknown,
+        ],
+        "unknown field \"dta\"",
+    );
+    assert!(
+        kc(&[
+            "patch",
+            "configmap",
+            "a",
+            "-n",
+            "kube-system",
+            "-p",
+            r#"{"immutable":true}"#
+        ])
+        .0
+    );
+    refused(
+        &[
+            "patch",
+            "configmap",
+            "a",
+            "-n",
+            "kube-system",
+            "-p",
+            r#"{"data":{"a":"changed"}}"#,
+        ],
+        "field is immutable",
+    );
+    refused(
+        &["get", "configmaps", "-n", "kube-system", "--as", "bob"],
+        "Forbidden",
+    );
+    // A delete whose precondition names another version is refused (the kube client sends it).
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let config = kube::Config::from_custom_kubeconfig(
+            kube::config::Kubeconfig::read_from(&live.kubeconfig).unwrap(),
+            &kube::config::KubeConfigOptions::default(),
+        )
+        .await
+        .unwrap();
+        let client = kube::Client::try_from(config).unwrap();
+        let api: kube::Api<k8s_openapi::api::core::v1::ConfigMap> =
+            kube::Api::namespaced(client, "kube-system");
+        let params = kube::api::DeleteParams {
+            preconditions: Some(kube::api::Preconditions {
+                resource_version: Some("1".into()),
+                uid: None,
+            }),
+            ..Default::default()
+        };
+        let err = api.delete("a", &params).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("does not match the ResourceVersion in record"),
+            "{err}"
+        );
+    });
 }
 
 const GUARDED: &str = "- rolearn: arn:aws:iam::111122223333:role/eks-node\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n    - system:bootstrappers\n    - system:nodes\n- rolearn: arn:aws:iam::111122223333:role/fargate\n  username: system:node:{{SessionName}}\n  groups:\n    - system:bootstrappers\n    - system:nodes\n    - system:node-proxier\n- rolearn: arn:aws:iam::111122223333:role/Admin\n  username: admin:{{SessionName}}\n  groups:\n    - system:masters\n- rolearn: arn:aws:iam::111122223333:role/Dev\n  username: dev\n  groups:\n    - developers\n";
@@ -1451,6 +1689,10 @@ fn break_glass_runbook() {
 /// credentials are, and protects that access. The role and the session are made with the real AWS CLI, as an
 /// operator would. (On a cluster, the cluster is asked: tests/safety.rs.)
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn on_files_the_guard_finds_the_caller_with_the_shells_sts_identity() {
     let (Some(moto), Some(aws)) = (support::moto(), support::aws_cli()) else {
         return;
@@ -1488,9 +1730,9 @@ fn on_files_the_guard_finds_the_caller_with_the_shells_sts_identity() {
     .unwrap();
     let before = std::fs::read_to_string(&file).unwrap();
     let as_jane = |args: &[&str]| {
-        bin()
-            .env("AWS_ENDPOINT_URL", &moto.url)
-            .env("AWS_ACCESS_KEY_ID", key)
+        let mut cmd = bin();
+        support::aws_endpoint(&mut cmd, &moto.url);
+        cmd.env("AWS_ACCESS_KEY_ID", key)
             .env("AWS_SECRET_ACCESS_KEY", secret)
             .env("AWS_SESSION_TOKEN", token)
             .args(args)
@@ -1661,16 +1903,13 @@ fn create_runs_the_exec_plugin_once() {
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let kubeconfig = live.dir.path().join("kubeconfig-exec");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster:\n    server: {}\ncontexts:\n- name: t\n  context:\n    cluster: t\n    user: t\ncurrent-context: t\nusers:\n- name: t\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: Never\n",
-            live.server.url(),
-            plugin.display()
-        ),
-    )
-    .unwrap();
+    live.server.accept_token("exec-token");
+    let kubeconfig = live.server.kubeconfig_with_user(
+        &live.dir.path().join("kubeconfig-exec"),
+        "t",
+        serde_json::json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": plugin.display().to_string(), "interactiveMode": "Never"}}),
+    );
     live.cmd()
         .env("KUBECONFIG", &kubeconfig)
         .args([

@@ -21,7 +21,7 @@ const NODE_NAME: &str = "ip-10-0-0-1.ec2.internal";
 pub fn oracle_bin() -> Option<String> {
     let build = crate::support::manifest_dir().join("../shared/oracle-go/build.sh");
     if !build.is_file() {
-        crate::support::skip_or_fail("oracle-go", "../shared/oracle-go is not beside the project");
+        crate::support::missing("oracle-go", "../shared/oracle-go is not beside the project");
         return None;
     }
     let out = Command::new("bash")
@@ -272,7 +272,7 @@ struct Oracle {
 
 impl Oracle {
     fn start(bin: &str) -> Oracle {
-        let mut child = Command::new(bin)
+        let mut child = crate::support::command(bin)
             .arg("batch")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -307,6 +307,10 @@ fn cases() -> u64 {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_oracle,
+    ignore = "../shared/oracle-go is not beside the project"
+)]
 fn generated_documents_agree_with_upstream() {
     let Some(bin) = oracle_bin() else { return };
     let mut oracle = Oracle::start(&bin);
@@ -466,6 +470,10 @@ fn probe_arns(parse: &Value) -> Vec<String> {
 /// The fixtures and the corpus through the binary: `get -o json` against `oracle-go parse`, and
 /// `verify --arn` against `oracle-go map` for every mapped ARN and its variants.
 #[test]
+#[cfg_attr(
+    iamidmap_skip_oracle,
+    ignore = "../shared/oracle-go is not beside the project"
+)]
 fn files_agree_with_upstream_through_the_binary() {
     let Some(bin) = oracle_bin() else { return };
     let mut files: Vec<std::path::PathBuf> =
@@ -492,7 +500,7 @@ fn files_agree_with_upstream_through_the_binary() {
         }
         let name = path.display().to_string();
         let parse: Value = serde_json::from_slice(
-            &Command::new(&bin)
+            &crate::support::command(&bin)
                 .args(["parse", &name])
                 .output()
                 .unwrap()
@@ -532,7 +540,7 @@ fn files_agree_with_upstream_through_the_binary() {
             }
         }
         let arns = probe_arns(&parse);
-        let mapped = Command::new(&bin)
+        let mapped = crate::support::command(&bin)
             .args(["map", "--node-name", NODE_NAME, &name])
             .args(&arns)
             .output()

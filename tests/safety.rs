@@ -55,7 +55,7 @@ impl IamCluster {
         });
         let kc = json!({
             "apiVersion": "v1", "kind": "Config", "current-context": "prod",
-            "clusters": [{"name": "prod", "cluster": {"server": live.server.url()}}],
+            "clusters": [{"name": "prod", "cluster": live.server.cluster_entry()}],
             "contexts": [{"name": "prod", "context": {"cluster": "prod", "user": "admin"}}],
             "users": [{"name": "admin", "user": {"exec": {
                 "apiVersion": "client.authentication.k8s.io/v1beta1", "command": aws.to_str().unwrap(),
@@ -81,16 +81,23 @@ impl IamCluster {
     /// The binary as `ops` in the shell, against this cluster; STS calls go to the local STS.
     fn cmd(&self) -> assert_cmd::Command {
         let mut cmd = self.live.cmd();
+        support::aws_endpoint(&mut cmd, &self.sts.url);
         cmd.env("AWS_ACCESS_KEY_ID", &self.ops.0)
-            .env("AWS_SECRET_ACCESS_KEY", &self.ops.1)
-            .env("AWS_ENDPOINT_URL", &self.sts.url)
-            .env("AWS_ENDPOINT_URL_STS", &self.sts.url);
+            .env("AWS_SECRET_ACCESS_KEY", &self.ops.1);
         cmd
     }
 }
 
 /// Item 1: the guard protects the identity the cluster sees (the kubeconfig's role), not the shell's.
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
+#[cfg_attr(
+    iamidmap_skip_kubectl,
+    ignore = "kubectl is not on PATH (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn the_guard_protects_the_identity_the_cluster_sees() {
     let Some(c) = IamCluster::start() else { return };
     let before = c.live.server.aws_auth().unwrap();
@@ -108,7 +115,7 @@ fn the_guard_protects_the_identity_the_cluster_sees() {
     assert_eq!(c.live.server.aws_auth().unwrap(), before);
     // The real kubectl, with the same kubeconfig, still gets in.
     if let Some(kubectl) = support::kubectl() {
-        let out = std::process::Command::new(kubectl)
+        let out = support::command(kubectl)
             .env("KUBECONFIG", &c.live.kubeconfig)
             .args([
                 "get",
@@ -896,16 +903,17 @@ fn rustix_euid_is_root() -> bool {
 /// Item 13: a password in the server URL never reaches a backup or the output; doctor redacts the
 /// values of token-like plugin arguments.
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn credentials_never_reach_backups_or_hints() {
     let live = Live::new();
     live.server.seed_aws_auth(&BTreeMap::from([(
         "mapRoles".to_string(),
         LIVE_ROLES.to_string(),
     )]));
-    let url = live
-        .server
-        .url()
-        .replace("http://", "http://ops:s3cr3t-pw@");
+    let url = live.server.url().replace("://", "://ops:s3cr3t-pw@");
     let kc = std::fs::read_to_string(&live.kubeconfig)
         .unwrap()
         .replace(&live.server.url(), &url);
@@ -945,7 +953,7 @@ fn credentials_never_reach_backups_or_hints() {
     };
     let kc = json!({
         "apiVersion": "v1", "kind": "Config", "current-context": "c",
-        "clusters": [{"name": "c", "cluster": {"server": live.server.url()}}],
+        "clusters": [{"name": "c", "cluster": live.server.cluster_entry()}],
         "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
         "users": [{"name": "u", "user": {"exec": {
             "apiVersion": "client.authentication.k8s.io/v1beta1", "command": aws.to_str().unwrap(),
@@ -1081,7 +1089,7 @@ fn reads_are_bounded() {
         .stderr(predicate::str::contains("`/dev/zero` is larger than 8 MiB"))
         .stderr(predicate::str::contains("kubectl get configmap aws-auth"));
     let zero = std::fs::File::open("/dev/zero").unwrap();
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("iamidmap"))
+    let out = support::command(assert_cmd::cargo::cargo_bin("iamidmap"))
         .args(["validate", "-f", "-"])
         .stdin(zero)
         .output()

@@ -101,6 +101,10 @@ fn mapping(dir: &std::path::Path) -> PathBuf {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn tokens_from_the_aws_cli_are_verified_with_the_right_identity() {
     let Some(aws) = Aws::start() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -167,6 +171,10 @@ fn tokens_from_the_aws_cli_are_verified_with_the_right_identity() {
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn bad_tokens_are_denied_with_the_right_message() {
     let Some(aws) = Aws::start() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -209,7 +217,7 @@ fn bad_tokens_are_denied_with_the_right_message() {
     let script = format!(
         "import base64, datetime\nfrom unittest import mock\nimport botocore.auth, botocore.credentials\nfrom botocore.awsrequest import AWSRequest\nold = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - datetime.timedelta(minutes=20)\nreq = AWSRequest(method='GET', url='https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15', headers={{'x-k8s-aws-id': 'prod'}})\nwith mock.patch('botocore.auth.get_current_datetime', return_value=old):\n    botocore.auth.SigV4QueryAuth(botocore.credentials.Credentials('{key}', '{secret}'), 'sts', 'us-east-1', expires=60).add_auth(req)\nprint('k8s-aws-v1.' + base64.urlsafe_b64encode(req.url.encode()).decode().rstrip('='))\n"
     );
-    let out = std::process::Command::new(&aws.sts.python)
+    let out = support::command(&aws.sts.python)
         .args(["-c", &script])
         .output()
         .unwrap();
@@ -224,9 +232,66 @@ fn bad_tokens_are_denied_with_the_right_message() {
         .stdout(predicate::str::contains(
             "X-Amz-Date parameter is expired (15 minute expiration)",
         ));
+    // Signed with a credential scope STS refuses (another region than the host's, another service): the
+    // local STS checks the scope as STS does.
+    let presign = |service: &str, region: &str| {
+        let script = format!(
+            "import base64\nimport botocore.auth, botocore.credentials\nfrom botocore.awsrequest import AWSRequest\nreq = AWSRequest(method='GET', url='https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15', headers={{'x-k8s-aws-id': 'prod'}})\nbotocore.auth.SigV4QueryAuth(botocore.credentials.Credentials('{key}', '{secret}'), '{service}', '{region}', expires=60).add_auth(req)\nprint('k8s-aws-v1.' + base64.urlsafe_b64encode(req.url.encode()).decode().rstrip('='))\n"
+        );
+        let out = support::command(&aws.sts.python)
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    aws.verify(&presign("sts", "us-west-2"), "prod", &map)
+        .code(1)
+        .stdout(predicate::str::contains(
+            "Credential should be scoped to a valid region",
+        ));
+    aws.verify(&presign("iam", "us-east-1"), "prod", &map)
+        .code(1)
+        .stdout(predicate::str::contains(
+            "Credential should be scoped to correct service",
+        ));
+    // Without `Accept: application/json`, STS answers XML (the authenticator always asks for JSON).
+    let good = {
+        use base64::Engine;
+        String::from_utf8(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(token.trim_start_matches("k8s-aws-v1."))
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let path = &good[good.find(".com/").unwrap() + 4..];
+    let addr = aws.sts.url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    use std::io::{Read, Write};
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: sts.us-east-1.amazonaws.com\r\nx-k8s-aws-id: prod\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.contains("<GetCallerIdentityResponse"), "{answer}");
+    assert!(
+        answer.contains("<Arn>arn:aws:iam::123456789012:user/devs/alice</Arn>"),
+        "{answer}"
+    );
 }
 
 #[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
 fn tokens_made_by_iamidmap_are_accepted() {
     let Some(aws) = Aws::start() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -261,10 +326,11 @@ fn tokens_made_by_iamidmap_are_accepted() {
         .stdout(predicate::str::contains("username: alice"));
     // --role assumes the role first (through the local STS), then signs with the session.
     support::create_assumable_role(&aws.exe, &aws.sts.url, "eks-admins");
-    let out = bin()
+    let mut cmd = bin();
+    support::aws_endpoint(&mut cmd, &aws.sts.url);
+    let out = cmd
         .env("AWS_ACCESS_KEY_ID", &key)
         .env("AWS_SECRET_ACCESS_KEY", &secret)
-        .env("AWS_ENDPOINT_URL", &aws.sts.url)
         .args([
             "token",
             "-i",

@@ -45,6 +45,8 @@ pub enum KubeError {
     Server { code: u16, message: String },
     #[error("cannot reach the API server: {0}")]
     Transport(String),
+    #[error("the namespace `{0}` does not exist in this cluster")]
+    NamespaceNotFound(String),
 }
 
 impl KubeError {
@@ -107,6 +109,14 @@ fn map_error(err: kube::Error, verb: &'static str, object: &str) -> KubeError {
                 object: object.to_string(),
                 message: status.message,
             },
+            404 if status.message.starts_with("namespaces \"") => KubeError::NamespaceNotFound(
+                status
+                    .message
+                    .split('"')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
             409 if status.reason == "AlreadyExists" => KubeError::AlreadyExists(status.message),
             409 => KubeError::Conflict(status.message),
             code => KubeError::Server {

@@ -54,6 +54,7 @@ pub fn failure(err: KubeError, cluster: &ClusterArgs) -> anyhow::Error {
         KubeError::Forbidden { verb, .. } => format!("check your rights with `kubectl auth can-i {verb} {object}`; editing aws-auth needs get and update on it"),
         KubeError::Unauthorized(_) => "the kubeconfig user's credentials were refused: check `aws sts get-caller-identity` and the context's user (`kubectl config view --minify`)".to_string(),
         KubeError::Timeout(_) | KubeError::Transport(_) => "check the server address of the context (`kubectl cluster-info`) and the network".to_string(),
+        KubeError::NamespaceNotFound(ns) => format!("aws-auth lives in `kube-system`; check --namespace (`{ns}` was given; eksctl's --namespace is an EMR setting, not where the mappings are), or create the namespace first with `kubectl create namespace {ns}`"),
         _ => "run the command again; if it keeps failing, check the API server (`kubectl get --raw /readyz`)".to_string(),
     };
     Failure::error(err.to_string(), Some(hint)).into()

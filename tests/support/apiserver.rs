@@ -1,13 +1,20 @@
-//! A faithful-enough Kubernetes API server for tests, on 127.0.0.1:0. HTTP/1.1 with keep-alive, written on
-//! std::net so that faults (latency, 5xx, dropped connections, conflict storms) are easy to inject.
+//! A faithful-enough Kubernetes API server for tests, on 127.0.0.1:0: HTTP/1.1 with keep-alive and chunked
+//! bodies, plain or HTTPS with a CA made per server (`start_tls`; the kubeconfig carries the CA), written
+//! on std::net so that faults (latency, 5xx, dropped connections, conflict storms) are easy to inject.
 //!
 //! Serves discovery (`/version`, `/api`, `/apis`, `/api/v1`, the RBAC group), a small OpenAPI v3 document
 //! (enough for kubectl's default validation, spec/testinfra.md §4.4), core/v1 ConfigMaps and Namespaces and
 //! rbac.authorization.k8s.io/v1 Roles, ClusterRoles, RoleBindings and ClusterRoleBindings: get, list,
-//! create, replace, merge/strategic/JSON patch, apply patch, delete. Every write bumps `resourceVersion`; a
-//! stale one gets 409. Errors are Kubernetes `Status` bodies. Every request is logged with its impersonation
-//! headers. Known gaps (as in testinfra.md §4.5): server-side apply is a plain merge, strategic merge is a JSON
-//! merge patch, no watch, no field validation, no authn/authz beyond injected 403s.
+//! create, replace, merge/strategic/JSON patch, apply patch, delete. As a real server it refuses: requests
+//! without a known bearer token (401; static tokens, or IAM tokens verified through STS and mapped through
+//! its own aws-auth, as EKS does), writes into a namespace that does not exist (404), a body naming another
+//! object or namespace than the URL (400), a resourceVersion on create, changes to an immutable ConfigMap,
+//! more than 1 MiB of `data` + `binaryData`, unknown fields under `fieldValidation=Strict`, stale delete
+//! preconditions, protobuf bodies (415: it speaks JSON), and impersonated users without a grant (403).
+//! Every write bumps `resourceVersion`; a stale one gets 409. Errors are Kubernetes `Status` bodies. Every
+//! request is logged with its impersonation headers. Known gaps (as in testinfra.md §4.5): server-side apply
+//! is a plain merge, strategic merge is a JSON merge patch, no watch, and authenticated users other than
+//! impersonated ones are admins (RBAC is stored, not enforced).
 
 #![allow(dead_code)]
 
@@ -68,6 +75,11 @@ pub struct AwsAuthenticator {
 
 #[derive(Default)]
 struct State {
+    /// Static bearer tokens the server accepts (`test-token`, the kubeconfig's), each an admin.
+    tokens: std::collections::BTreeSet<String>,
+    /// What impersonated users may do (`verb resource`, e.g. `get configmaps`); `system:masters` may do
+    /// anything. Anyone else impersonated gets 403.
+    grants: BTreeMap<String, Vec<String>>,
     authenticator: Option<AwsAuthenticator>,
     /// Tokens already resolved through STS (a token names one identity for its whole life).
     identities: BTreeMap<String, Option<iamidmap::core::token::Identity>>,
@@ -87,6 +99,46 @@ pub struct ApiServer {
     pub port: u16,
     state: Arc<Mutex<State>>,
     stop: Arc<AtomicBool>,
+    /// With TLS: the PEM of the CA that signed the server's certificate (for the kubeconfig).
+    ca_pem: Option<String>,
+}
+
+/// A CA made for one server, and a certificate for 127.0.0.1 and localhost signed by it.
+fn tls_config() -> (Arc<rustls::ServerConfig>, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, KeyUsagePurpose};
+    let ca_key = KeyPair::generate().expect("a CA key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "iamidmap test cluster CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = ca_params.self_signed(&ca_key).expect("a CA certificate");
+    let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+    let key = KeyPair::generate().expect("a server key");
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+        .expect("server params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "kube-apiserver");
+    let cert = params
+        .signed_by(&key, &issuer)
+        .expect("a server certificate");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone(), ca.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .expect("a TLS server config");
+    (Arc::new(config), ca.pem())
 }
 
 /// What a path names: the resource (plural), its API prefix, namespace and name.
@@ -183,6 +235,18 @@ fn status(code: u16, reason: &str, message: String, t: Option<&Target>) -> (u16,
         code,
         json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                "message": message, "reason": reason, "details": details, "code": code}),
+    )
+}
+
+/// A 422 Invalid as the real server words it: the message, and one cause per field (kubectl prints them).
+fn invalid(t: &Target, name: &str, field: &str, detail: &str) -> (u16, Value) {
+    (
+        422,
+        json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+               "message": format!("{} \"{name}\" is invalid: {field}: {detail}", t.kind),
+               "reason": "Invalid", "code": 422,
+               "details": {"name": name, "kind": t.kind,
+                           "causes": [{"reason": "FieldValueForbidden", "message": detail, "field": field}]}}),
     )
 }
 
@@ -292,12 +356,83 @@ impl State {
         let Who {
             impersonated,
             authenticated,
+            bearer,
         } = who;
-        if self.faults.unauthorized && !path.starts_with("/_test/") {
+        let test_path = path.starts_with("/_test/");
+        if self.faults.unauthorized && !test_path {
             return status(401, "Unauthorized", "Unauthorized".into(), None);
         }
-        if matches!(authenticated, Some(None)) && !path.starts_with("/_test/") {
+        // Authentication, as EKS: no anonymous access; a static token the server knows, an IAM token the
+        // authenticator maps (or, for tests that simulate another backend such as access entries, a
+        // whoami set by the test), anything else 401.
+        let iam = bearer
+            .as_deref()
+            .is_some_and(|t| t.starts_with(iamidmap::core::token::PREFIX));
+        let user: Option<Value> = match (&bearer, &authenticated) {
+            (Some(t), _) if self.tokens.contains(t) => Some(
+                json!({"username": "kubernetes-admin", "groups": ["system:masters", "system:authenticated"]}),
+            ),
+            (Some(_), Some(Some(u))) => Some(u.clone()),
+            (Some(_), _) if iam && self.whoami.is_some() => self.whoami.clone(),
+            _ => None,
+        };
+        if user.is_none() && !test_path {
             return status(401, "Unauthorized", "Unauthorized".into(), None);
+        }
+        let user = user.unwrap_or_default();
+        let is_admin = |u: &Value| {
+            u["groups"]
+                .as_array()
+                .is_some_and(|g| g.iter().any(|g| g == "system:masters"))
+        };
+        // Impersonation: only an admin may impersonate, and the request is then authorized as the
+        // impersonated user.
+        if let Some((name, groups)) = &impersonated
+            && !test_path
+        {
+            if !is_admin(&user) {
+                return status(
+                    403,
+                    "Forbidden",
+                    format!(
+                        "users \"{name}\" is forbidden: User \"{}\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope",
+                        user["username"].as_str().unwrap_or_default()
+                    ),
+                    None,
+                );
+            }
+            if !groups.iter().any(|g| g == "system:masters")
+                && path != "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+                && !is_discovery(path)
+            {
+                let verb_resource = parse_target(path).map(|t| {
+                    let verb = match (method, t.name.is_some()) {
+                        ("GET", true) => "get",
+                        ("GET", false) => "list",
+                        ("POST", _) => "create",
+                        ("PUT", _) => "update",
+                        ("PATCH", _) => "patch",
+                        ("DELETE", _) => "delete",
+                        _ => "unknown",
+                    };
+                    format!("{verb} {}", t.resource)
+                });
+                let granted = verb_resource
+                    .as_ref()
+                    .is_some_and(|vr| self.grants.get(name).is_some_and(|g| g.contains(vr)));
+                if !granted {
+                    return status(
+                        403,
+                        "Forbidden",
+                        format!(
+                            "{} is forbidden: User \"{name}\" cannot {}",
+                            path,
+                            verb_resource.unwrap_or_default()
+                        ),
+                        None,
+                    );
+                }
+            }
         }
         match (method, path) {
             // Test-only endpoints (not logged): the request log as JSON, and clearing it.
@@ -329,13 +464,7 @@ impl State {
                         groups.push("system:authenticated".into());
                         json!({"username": name, "groups": groups})
                     }
-                    (None, _) if matches!(authenticated, Some(Some(_))) => {
-                        authenticated.clone().flatten().expect("matched")
-                    }
-                    (None, Some(who)) => who.clone(),
-                    (None, None) => {
-                        json!({"username": "kubernetes-admin", "groups": ["system:masters", "system:authenticated"]})
-                    }
+                    (None, _) => user.clone(),
                 };
                 return (
                     201,
@@ -445,6 +574,42 @@ impl State {
             return status(403, "Forbidden", msg, Some(&t));
         }
         let parse_body = || serde_json::from_slice::<Value>(body).map_err(|e| e.to_string());
+        // As the real server: a fieldValidation directive must be known; Strict refuses unknown fields.
+        let directive = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("fieldValidation="))
+            .map(str::to_string);
+        if let Some(d) = &directive
+            && !matches!(d.as_str(), "Ignore" | "Warn" | "Strict" | "")
+        {
+            return status(
+                400,
+                "BadRequest",
+                format!("invalid fieldValidation directive: {d}"),
+                Some(&t),
+            );
+        }
+        if matches!(method, "POST" | "PUT" | "PATCH")
+            && ctype.is_some_and(|c| c.contains("protobuf") || c.contains("cbor"))
+        {
+            return status(
+                415,
+                "UnsupportedMediaType",
+                format!(
+                    "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml ({})",
+                    ctype.unwrap_or_default()
+                ),
+                Some(&t),
+            );
+        }
+        if matches!(method, "POST" | "PUT" | "PATCH") {
+            let body_value = parse_body();
+            if let Ok(obj) = &body_value
+                && let Err(e) = check_write(self, &t, obj, directive.as_deref())
+            {
+                return e;
+            }
+        }
         match (method, t.name.clone()) {
             ("GET", None) => {
                 let prefix = format!("{}/{}/", t.resource, t.namespace.as_deref().unwrap_or(""));
@@ -571,6 +736,14 @@ impl State {
                 if let Err(e) = check_data(&obj) {
                     return status(422, "Invalid", e, Some(&t));
                 }
+                if let Err(field) = check_immutable(&existing, &obj) {
+                    return invalid(
+                        &t,
+                        &name,
+                        field,
+                        "Forbidden: field is immutable when `immutable` is set",
+                    );
+                }
                 self.stamp(&mut obj, &t, &name, Some(&existing));
                 self.objects.insert(k, obj.clone());
                 (200, obj)
@@ -613,24 +786,67 @@ impl State {
                 if let Err(e) = check_data(&obj) {
                     return status(422, "Invalid", e, Some(&t));
                 }
-                let _ = query;
+                if let Err(field) = check_immutable(&existing, &obj) {
+                    return invalid(
+                        &t,
+                        &name,
+                        field,
+                        "Forbidden: field is immutable when `immutable` is set",
+                    );
+                }
                 let had = self.objects.get(&k).cloned();
                 self.stamp(&mut obj, &t, &name, had.as_ref());
                 self.objects.insert(k, obj.clone());
                 (200, obj)
             }
-            ("DELETE", Some(name)) => match self.objects.remove(&key(&t, &name)) {
-                Some(_) => (
-                    200,
-                    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": {"name": name, "kind": t.resource}}),
-                ),
-                None => status(
-                    404,
-                    "NotFound",
-                    format!("{} \"{name}\" not found", t.resource),
-                    Some(&t),
-                ),
-            },
+            ("DELETE", Some(name)) => {
+                // DeleteOptions preconditions: the object must still be the one the caller saw.
+                if let (Ok(opts), Some(existing)) =
+                    (parse_body(), self.objects.get(&key(&t, &name)))
+                {
+                    let pre = &opts["preconditions"];
+                    let meta = &existing["metadata"];
+                    if let Some(uid) = pre["uid"].as_str()
+                        && Some(uid) != meta["uid"].as_str()
+                    {
+                        return status(
+                            409,
+                            "Conflict",
+                            format!(
+                                "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                                meta["uid"].as_str().unwrap_or_default()
+                            ),
+                            Some(&t),
+                        );
+                    }
+                    if let Some(rv) = pre["resourceVersion"].as_str()
+                        && Some(rv) != meta["resourceVersion"].as_str()
+                    {
+                        return status(
+                            409,
+                            "Conflict",
+                            format!(
+                                "Operation cannot be fulfilled on {} \"{name}\": the ResourceVersion in the precondition ({rv}) does not match the ResourceVersion in record ({}). The object might have been modified",
+                                t.resource,
+                                meta["resourceVersion"].as_str().unwrap_or_default()
+                            ),
+                            Some(&t),
+                        );
+                    }
+                }
+                match self.objects.remove(&key(&t, &name)) {
+                    Some(_) => (
+                        200,
+                        json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": {"name": name, "kind": t.resource}}),
+                    ),
+                    None => status(
+                        404,
+                        "NotFound",
+                        format!("{} \"{name}\" not found", t.resource),
+                        Some(&t),
+                    ),
+                }
+            }
             _ => status(
                 405,
                 "MethodNotAllowed",
@@ -639,6 +855,17 @@ impl State {
             ),
         }
     }
+}
+
+/// Discovery and OpenAPI paths (every authenticated user may read them, as with RBAC's
+/// `system:discovery`).
+fn is_discovery(path: &str) -> bool {
+    path == "/version"
+        || path == "/api"
+        || path == "/apis"
+        || path == "/api/v1"
+        || path == "/apis/rbac.authorization.k8s.io/v1"
+        || path.starts_with("/openapi/")
 }
 
 fn conflict(t: &Target, name: &str) -> (u16, Value) {
@@ -655,6 +882,103 @@ fn conflict(t: &Target, name: &str) -> (u16, Value) {
         ),
         Some(&tn),
     )
+}
+
+/// What the real API server checks of every object written: the namespace exists, the body names the
+/// object and namespace of the URL, no resourceVersion on create, and (fieldValidation=Strict) no unknown
+/// fields of a ConfigMap.
+fn check_write(
+    state: &State,
+    t: &Target,
+    obj: &Value,
+    directive: Option<&str>,
+) -> Result<(), (u16, Value)> {
+    let meta = &obj["metadata"];
+    if let Some(ns) = &t.namespace
+        && !state.objects.contains_key(&format!("namespaces//{ns}"))
+    {
+        return Err(status(
+            404,
+            "NotFound",
+            format!("namespaces \"{ns}\" not found"),
+            None,
+        ));
+    }
+    if let (Some(url_ns), Some(body_ns)) = (&t.namespace, meta["namespace"].as_str())
+        && url_ns != body_ns
+    {
+        return Err(status(
+            400,
+            "BadRequest",
+            "the namespace of the provided object does not match the namespace sent on the request"
+                .into(),
+            Some(t),
+        ));
+    }
+    if let (Some(url_name), Some(body_name)) = (&t.name, meta["name"].as_str())
+        && url_name != body_name
+    {
+        return Err(status(
+            400,
+            "BadRequest",
+            format!(
+                "the name of the object ({body_name}) does not match the name on the URL ({url_name})"
+            ),
+            Some(t),
+        ));
+    }
+    if t.name.is_none()
+        && meta["resourceVersion"]
+            .as_str()
+            .is_some_and(|rv| !rv.is_empty())
+    {
+        return Err(status(
+            500,
+            "InternalError",
+            "Internal error occurred: resourceVersion should not be set on objects to be created"
+                .into(),
+            Some(t),
+        ));
+    }
+    if directive == Some("Strict") && t.resource == "configmaps" {
+        let known = [
+            "apiVersion",
+            "kind",
+            "metadata",
+            "data",
+            "binaryData",
+            "immutable",
+        ];
+        if let Some(unknown) = obj
+            .as_object()
+            .and_then(|o| o.keys().find(|k| !known.contains(&k.as_str())))
+        {
+            return Err(status(
+                400,
+                "BadRequest",
+                format!("strict decoding error: unknown field \"{unknown}\""),
+                Some(t),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An immutable ConfigMap keeps its data, and stays immutable: the field that would change, if any.
+fn check_immutable(existing: &Value, new: &Value) -> Result<(), &'static str> {
+    if existing["immutable"] != json!(true) {
+        return Ok(());
+    }
+    if new["immutable"] != json!(true) {
+        return Err("immutable");
+    }
+    if existing["data"] != new["data"] {
+        return Err("data");
+    }
+    if existing["binaryData"] != new["binaryData"] {
+        return Err("binaryData");
+    }
+    Ok(())
 }
 
 /// ConfigMap data values must be strings, as the real API server validates.
@@ -697,9 +1021,11 @@ fn reason_phrase(code: u16) -> &'static str {
         200 => "OK",
         201 => "Created",
         400 => "Bad Request",
+        401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        415 => "Unsupported Media Type",
         409 => "Conflict",
         422 => "Unprocessable Entity",
         _ => "Internal Server Error",
@@ -711,11 +1037,13 @@ fn reason_phrase(code: u16) -> &'static str {
 struct Who {
     impersonated: Option<(String, Vec<String>)>,
     authenticated: Option<Option<Value>>,
+    /// The bearer token sent, if any.
+    bearer: Option<String>,
 }
 
 /// Authenticate an IAM token as EKS does (`None`: no authenticator configured; `Some(None)`: 401).
 fn authenticate(state: &Arc<Mutex<State>>, token: &str) -> Option<Option<Value>> {
-    let (authenticator, cached, data) = {
+    let (authenticator, cached, data, answer) = {
         let s = state.lock().unwrap();
         let data: BTreeMap<String, String> = s
             .objects
@@ -726,6 +1054,7 @@ fn authenticate(state: &Arc<Mutex<State>>, token: &str) -> Option<Option<Value>>
             s.authenticator.clone()?,
             s.identities.get(token).cloned(),
             data,
+            s.whoami.clone(),
         )
     };
     let identity = match cached {
@@ -761,6 +1090,10 @@ fn authenticate(state: &Arc<Mutex<State>>, token: &str) -> Option<Option<Value>>
     let Some(identity) = identity else {
         return Some(None);
     };
+    // A test that simulates another backend (an EKS access entry) says whom the token maps to.
+    if let Some(answer) = answer {
+        return Some(Some(answer));
+    }
     let doc = iamidmap::core::document::live::document(
         "configmap kube-system/aws-auth",
         "kube-system",
@@ -789,10 +1122,25 @@ fn authenticate(state: &Arc<Mutex<State>>, token: &str) -> Option<Option<Value>>
     Some(Some(user))
 }
 
-fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
-    let mut writer = stream;
+/// A client connection: plain TCP or TLS over it.
+trait Conn: Read + Write {
+    fn close(&mut self);
+}
+
+impl Conn for TcpStream {
+    fn close(&mut self) {
+        let _ = self.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+impl Conn for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    fn close(&mut self) {
+        let _ = self.sock.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+fn serve_connection(stream: impl Conn, state: Arc<Mutex<State>>) {
+    let mut reader = BufReader::new(stream);
     loop {
         let mut request_line = String::new();
         if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
@@ -823,13 +1171,46 @@ fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.clone())
         };
-        let len: usize = header("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0u8; len];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+        // A body with Content-Length, or chunked (what client-go sends for `--raw` and streamed bodies).
+        let chunked =
+            header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked"));
+        let body = if chunked {
+            let mut body = vec![];
+            loop {
+                let mut size_line = String::new();
+                if reader.read_line(&mut size_line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let size =
+                    usize::from_str_radix(size_line.trim().split(';').next().unwrap_or(""), 16)
+                        .unwrap_or(0);
+                if size == 0 {
+                    // Trailers (if any) end with an empty line.
+                    loop {
+                        let mut l = String::new();
+                        if reader.read_line(&mut l).unwrap_or(0) == 0 || l.trim().is_empty() {
+                            break;
+                        }
+                    }
+                    break;
+                }
+                let mut chunk = vec![0u8; size + 2];
+                if reader.read_exact(&mut chunk).is_err() {
+                    return;
+                }
+                body.extend_from_slice(&chunk[..size]);
+            }
+            body
+        } else {
+            let len: usize = header("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0u8; len];
+            if reader.read_exact(&mut body).is_err() {
+                return;
+            }
+            body
+        };
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
         let (path, query) = (path.to_string(), query.to_string());
         let ctype = header("content-type");
@@ -885,6 +1266,8 @@ fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) {
                 Who {
                     impersonated,
                     authenticated,
+                    bearer: header("authorization")
+                        .and_then(|a| a.strip_prefix("Bearer ").map(str::to_string)),
                 },
             )
         };
@@ -907,7 +1290,7 @@ fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) {
             });
         }
         if drop_before || drop_after {
-            let _ = writer.shutdown(std::net::Shutdown::Both);
+            reader.get_mut().close();
             return;
         }
         let body = serde_json::to_vec(&value).unwrap();
@@ -918,6 +1301,7 @@ fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) {
             jiff::Timestamp::now().strftime("%a, %d %b %Y %H:%M:%S GMT"),
             body.len()
         );
+        let writer = reader.get_mut();
         if writer
             .write_all(head.as_bytes())
             .and_then(|_| writer.write_all(&body))
@@ -930,13 +1314,24 @@ fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) {
 }
 
 impl ApiServer {
+    /// A plain-HTTP server (for the standalone server of benches/compare.sh and hand-made kubeconfigs).
     pub fn start() -> ApiServer {
+        Self::launch(None)
+    }
+
+    /// An HTTPS server with a CA of its own, as a real API server: the kubeconfig it writes carries the CA.
+    pub fn start_tls() -> ApiServer {
+        Self::launch(Some(tls_config()))
+    }
+
+    fn launch(tls: Option<(Arc<rustls::ServerConfig>, String)>) -> ApiServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
         // Like a real cluster: the namespaces exist from the start, each with its own UID.
         let mut initial = State {
             salt: port as u32 ^ std::process::id().rotate_left(16),
+            tokens: ["test-token".to_string()].into_iter().collect(),
             ..State::default()
         };
         for ns in ["default", "kube-system", "kube-public"] {
@@ -948,37 +1343,90 @@ impl ApiServer {
         let state = Arc::new(Mutex::new(initial));
         let stop = Arc::new(AtomicBool::new(false));
         let (st, sp) = (state.clone(), stop.clone());
+        let config = tls.as_ref().map(|(c, _)| c.clone());
         std::thread::spawn(move || {
             while !sp.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let _ = stream.set_nonblocking(false);
+                        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
                         let st = st.clone();
-                        std::thread::spawn(move || serve_connection(stream, st));
+                        let config = config.clone();
+                        std::thread::spawn(move || match config {
+                            None => serve_connection(stream, st),
+                            Some(config) => {
+                                let Ok(conn) = rustls::ServerConnection::new(config) else {
+                                    return;
+                                };
+                                serve_connection(rustls::StreamOwned::new(conn, stream), st)
+                            }
+                        });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(2)),
                 }
             }
         });
-        ApiServer { port, state, stop }
+        ApiServer {
+            port,
+            state,
+            stop,
+            ca_pem: tls.map(|(_, pem)| pem),
+        }
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// The kubeconfig `cluster` entry for this server: its URL, and its CA when it speaks TLS.
+    pub fn cluster_entry(&self) -> Value {
+        use base64::Engine;
+        match &self.ca_pem {
+            Some(pem) => json!({"server": self.url(),
+                "certificate-authority-data": base64::engine::general_purpose::STANDARD.encode(pem)}),
+            None => json!({"server": self.url()}),
+        }
+    }
+
+    /// The CA's PEM (with TLS).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// A kubeconfig for this server (context `test`, a static token).
     pub fn kubeconfig(&self, dir: &std::path::Path) -> std::path::PathBuf {
         let path = dir.join("kubeconfig");
-        std::fs::write(
-            &path,
-            format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\ncontexts:\n- name: test\n  context:\n    cluster: test\n    user: test\ncurrent-context: test\nusers:\n- name: test\n  user:\n    token: test-token\n",
-                self.url()
-            ),
-        )
-        .unwrap();
+        let kc = json!({
+            "apiVersion": "v1", "kind": "Config", "current-context": "test",
+            "clusters": [{"name": "test", "cluster": self.cluster_entry()}],
+            "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test"}}],
+            "users": [{"name": "test", "user": {"token": "test-token"}}],
+        });
+        std::fs::write(&path, serde_json::to_string_pretty(&kc).unwrap()).unwrap();
         path
+    }
+
+    /// A kubeconfig for this server whose user is `user` (a kubeconfig `user` object: an exec plugin, a
+    /// token), context `name`.
+    pub fn kubeconfig_with_user(
+        &self,
+        path: &std::path::Path,
+        name: &str,
+        user: Value,
+    ) -> std::path::PathBuf {
+        let kc = json!({
+            "apiVersion": "v1", "kind": "Config", "current-context": name,
+            "clusters": [{"name": name, "cluster": self.cluster_entry()}],
+            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+            "users": [{"name": name, "user": user}],
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&kc).unwrap()).unwrap();
+        path.to_path_buf()
     }
 
     /// Put the aws-auth ConfigMap in place with these data values.
@@ -1011,10 +1459,26 @@ impl ApiServer {
             .cloned()
     }
 
-    /// What SelfSubjectReview answers from now on (`{"username", "groups", "extra"}`), as EKS would for
-    /// the identity the test's token maps to.
+    /// Whom an IAM token that passes STS maps to from now on (`{"username", "groups", "extra"}`), as EKS
+    /// would answer through another backend (an access entry); without an authenticator, any IAM token.
     pub fn set_whoami(&self, user: Value) {
         self.state.lock().unwrap().whoami = Some(user);
+    }
+
+    /// Accept another static bearer token (an admin).
+    pub fn accept_token(&self, token: &str) {
+        self.state.lock().unwrap().tokens.insert(token.to_string());
+    }
+
+    /// Let an impersonated user do `verb resource` (e.g. `get configmaps`).
+    pub fn grant(&self, user: &str, verb_resource: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .grants
+            .entry(user.to_string())
+            .or_default()
+            .push(verb_resource.to_string());
     }
 
     /// Authenticate `k8s-aws-v1.` tokens from now on, as EKS does (see [`AwsAuthenticator`]).

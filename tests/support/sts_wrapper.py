@@ -72,9 +72,23 @@ def hmac_sha256(key, msg):
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
 
-def error(start_response, code, message, status="403 Forbidden"):
-    body = json.dumps({"Error": {"Type": "Sender", "Code": code, "Message": message}, "RequestId": str(uuid.uuid4())})
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+def wants_json(environ):
+    """STS answers JSON only when asked (Accept: application/json, as the authenticator asks); else XML."""
+    return "application/json" in environ.get("HTTP_ACCEPT", "")
+
+
+def error(start_response, code, message, status="403 Forbidden", environ=None):
+    request_id = str(uuid.uuid4())
+    if environ is not None and not wants_json(environ):
+        body = (
+            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+            f"<Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+        content_type = "text/xml"
+    else:
+        body = json.dumps({"Error": {"Type": "Sender", "Code": code, "Message": message}, "RequestId": request_id})
+        content_type = "application/json"
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
     return [body.encode()]
 
 
@@ -87,16 +101,32 @@ def presigned_get_caller_identity(environ, start_response):
         amz_date = params["X-Amz-Date"]
         signed_at = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
     except (KeyError, ValueError):
-        return error(start_response, "IncompleteSignature", "Request is missing Authentication Token", "400 Bad Request")
+        return error(start_response, "IncompleteSignature", "Request is missing Authentication Token", "400 Bad Request", environ=environ)
+    # The credential scope must name STS and the region of the host the request was signed for (the
+    # global endpoint is us-east-1).
+    host = environ.get("HTTP_HOST", "").split(":")[0]
+    if service != "sts":
+        return error(
+            start_response, "SignatureDoesNotMatch", f"Credential should be scoped to correct service: 'sts'.", environ=environ
+        )
+    labels = host.split(".")
+    host_region = "us-east-1" if host == "sts.amazonaws.com" else (labels[1] if len(labels) > 3 and labels[0].startswith("sts") else None)
+    if host_region is not None and region != host_region:
+        return error(
+            start_response,
+            "SignatureDoesNotMatch",
+            f"Credential should be scoped to a valid region, not '{region}'.",
+            environ=environ,
+        )
     now = datetime.datetime.now(datetime.timezone.utc)
     if now > signed_at + datetime.timedelta(minutes=15):
-        return error(start_response, "SignatureDoesNotMatch", f"Signature expired: {amz_date} is now earlier than the allowed time")
+        return error(start_response, "SignatureDoesNotMatch", f"Signature expired: {amz_date} is now earlier than the allowed time", environ=environ)
     found = find_key(akid)
     if found is None:
-        return error(start_response, "InvalidClientTokenId", "The security token included in the request is invalid.")
+        return error(start_response, "InvalidClientTokenId", "The security token included in the request is invalid.", environ=environ)
     secret, session_token, arn, user_id, account = found
     if session_token is not None and params.get("X-Amz-Security-Token") != session_token:
-        return error(start_response, "InvalidClientTokenId", "The security token included in the request is invalid.")
+        return error(start_response, "InvalidClientTokenId", "The security token included in the request is invalid.", environ=environ)
     query = "&".join(f"{enc(k)}={enc(v)}" for k, v in sorted((k, v) for k, v in pairs if k != "X-Amz-Signature"))
     header_values = {"host": environ.get("HTTP_HOST", "")}
     for h in signed_headers:
@@ -119,16 +149,27 @@ def presigned_get_caller_identity(environ, start_response):
             start_response,
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided.",
+            environ=environ,
         )
-    body = json.dumps(
-        {
-            "GetCallerIdentityResponse": {
-                "GetCallerIdentityResult": {"Arn": arn, "UserId": user_id, "Account": account},
-                "ResponseMetadata": {"RequestId": str(uuid.uuid4())},
+    request_id = str(uuid.uuid4())
+    if wants_json(environ):
+        body = json.dumps(
+            {
+                "GetCallerIdentityResponse": {
+                    "GetCallerIdentityResult": {"Arn": arn, "UserId": user_id, "Account": account},
+                    "ResponseMetadata": {"RequestId": request_id},
+                }
             }
-        }
-    )
-    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        )
+        content_type = "application/json"
+    else:
+        body = (
+            '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
+            f"<Arn>{arn}</Arn><UserId>{user_id}</UserId><Account>{account}</Account></GetCallerIdentityResult>"
+            f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+        )
+        content_type = "text/xml"
+    start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
     return [body.encode()]
 
 
