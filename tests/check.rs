@@ -348,6 +348,7 @@ fn check_a_file_against_iam_and_rbac_manifests() {
         json!(["arn:aws:iam::123456789012:user/bob"])
     );
     let table = run(&[]);
+    let _guard = support::described("`check` of a file against IAM (moto) and RBAC manifests, as a table: every finding names the principal, what IAM or RBAC says, and the fix.").bind_to_scope();
     insta::assert_snapshot!(
         "check_table",
         scrub(&support::transcript(
@@ -421,7 +422,9 @@ fn check_arn_explains_one_principal() {
     ] {
         all.push_str(&explain(arn));
     }
-    insta::assert_snapshot!("check_explain", all);
+    support::described("`check --arn` for mapped, unmapped, path-mismatched and variant principals: what the authenticator answers, which entry, what IAM and RBAC say. An unmapped principal exits 1.").bind(|| {
+        insta::assert_snapshot!("check_explain", all);
+    });
     assert!(all.contains("exit: 1\n"), "an unmapped principal exits 1");
 }
 

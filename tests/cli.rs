@@ -547,7 +547,9 @@ fn transcripts_of_common_runs() {
             &support::run_in(&f, &args),
         ));
     }
-    insta::assert_snapshot!(report);
+    support::described("The commands of the README's tour on the project's fixtures: each command's exit code, stdout and stderr as a user sees them. Check that every refusal names the reason and the next command, and that dry runs write nothing.").bind(|| {
+        insta::assert_snapshot!(report);
+    });
 }
 
 #[test]

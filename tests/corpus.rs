@@ -15,12 +15,25 @@ fn every_corpus_file_reports_and_round_trips() {
     };
     let names = support::files_in(&dir);
     assert!(names.len() >= 90, "the corpus has {} files", names.len());
-    for name in names {
+    let traits = support::traits_md().unwrap_or_default();
+    let verdicts = verdicts(&traits);
+    // One assertion per file (insta's glob: every file is checked and every failure reported).
+    insta::glob!("../../shared/corpus/aws-auth", "*.yaml", |path| {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let report = support::file_report(&dir, &name);
-        insta::with_settings!({snapshot_path => "snapshots/corpus", prepend_module_to_snapshot => false}, {
-            insta::assert_snapshot!(name.clone(), report);
+        let about = traits
+            .lines()
+            .find(|l| l.starts_with(&format!("- **{name}**")))
+            .map(|l| l.trim_start_matches("- ").to_string())
+            .unwrap_or_default();
+        let description = format!(
+            "What a user sees for corpus file {name}: `get` (table and JSON), `validate`, then create and delete of a new role giving the original bytes back. TRAITS.md category: {}. {about} Check that `get` and `validate` say what the authenticator (and kubectl) would do with it, and that the round trip is byte-identical or refused with the reason.",
+            verdicts.get(&name).map_or("(none)", String::as_str)
+        );
+        support::snapshot_settings("snapshots/corpus", &description).bind(|| {
+            insta::assert_snapshot!(report);
         });
-    }
+    });
 }
 
 /// The rule IDs that express each TRAITS.md category (any one of them, at warning or above).

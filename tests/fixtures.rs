@@ -6,12 +6,28 @@ use crate::support;
 #[test]
 fn every_fixture_reports_and_round_trips() {
     let dir = support::fixtures_dir();
-    for name in support::files_in(&dir) {
+    // One assertion per fixture (insta's glob: every file is checked and every failure reported).
+    insta::glob!("fixtures", "*.*", |path| {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let report = support::file_report(&dir, &name);
-        insta::with_settings!({snapshot_path => "snapshots/fixtures", prepend_module_to_snapshot => false}, {
-            insta::assert_snapshot!(name.clone(), report);
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let purpose: Vec<&str> = text
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .map(|l| l.trim_start_matches('#').trim())
+            .collect();
+        let rules = EXPECTED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(String::new(), |(_, r)| r.join(", "));
+        let description = format!(
+            "What a user sees for fixture {name}: `get` (table and JSON), `validate`, then create and delete of a new role giving the original bytes back. {} Expected findings (warning or error): [{rules}]. Check that the output says what the authenticator (and kubectl) would do with it.",
+            purpose.join(" ")
+        );
+        support::snapshot_settings("snapshots/fixtures", &description).bind(|| {
+            insta::assert_snapshot!(report);
         });
-    }
+    });
 }
 
 /// Each fixture and the rules it must trigger; `[]` means no finding of warning or error.

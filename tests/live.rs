@@ -1617,7 +1617,9 @@ fn diff_outputs() {
         "wanted.yaml",
         "--exit-code",
     ]));
-    insta::assert_snapshot!(report);
+    support::described("`diff` between the live ConfigMap, files and backups: the semantic change (who gains or loses what) and the unified diff of the values; `--exit-code` exits 1 when they differ.").bind(|| {
+        insta::assert_snapshot!(report);
+    });
 }
 
 /// docs/break-glass.md, step by step: a typo drops every role; validate shows it, diff against the last

@@ -162,7 +162,7 @@ fn our_outcomes(o: &Ours, arn_text: &str) -> (Option<Value>, BTreeSet<String>) {
 }
 
 /// Compare one oracle answer with ours; a description of each disagreement.
-fn compare(resp: &Value, data: &serde_json::Map<String, Value>) -> Vec<String> {
+pub(crate) fn compare(resp: &Value, data: &serde_json::Map<String, Value>) -> Vec<String> {
     let mut out = vec![];
     let o = ours(data);
     let parse = &resp["parse"];
@@ -265,13 +265,13 @@ fn compare(resp: &Value, data: &serde_json::Map<String, Value>) -> Vec<String> {
     out
 }
 
-struct Oracle {
+pub(crate) struct Oracle {
     child: std::process::Child,
     reader: BufReader<std::process::ChildStdout>,
 }
 
 impl Oracle {
-    fn start(bin: &str) -> Oracle {
+    pub(crate) fn start(bin: &str) -> Oracle {
         let mut child = crate::support::command(bin)
             .arg("batch")
             .stdin(Stdio::piped())
@@ -282,7 +282,7 @@ impl Oracle {
         Oracle { child, reader }
     }
 
-    fn ask(&mut self, req: &Value) -> Value {
+    pub(crate) fn ask(&mut self, req: &Value) -> Value {
         let stdin = self.child.stdin.as_mut().unwrap();
         writeln!(stdin, "{req}").unwrap();
         stdin.flush().unwrap();

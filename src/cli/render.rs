@@ -9,7 +9,11 @@ use serde::Serialize;
 #[serde(untagged)]
 pub enum MappingRow {
     Role {
+        /// Absent for an `sso` entry, which matches by permission set instead of by ARN.
+        #[serde(skip_serializing_if = "String::is_empty")]
         rolearn: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sso: Option<SsoRow>,
         username: String,
         groups: Vec<String>,
         #[serde(skip)]
@@ -27,6 +31,19 @@ pub enum MappingRow {
         #[serde(skip)]
         line: usize,
     },
+}
+
+/// An `sso` entry's matcher, as written (`permissionSetName`, `accountID`, `partition`), with the ArnLike
+/// pattern the authenticator matches it by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SsoRow {
+    pub permission_set_name: String,
+    #[serde(rename = "accountID")]
+    pub account_id: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub partition: String,
+    pub arn_like: String,
 }
 
 fn trim_lines(s: &str) -> String {
@@ -53,15 +70,19 @@ pub fn mappings_table(rows: &[MappingRow], with_lines: bool) -> String {
         let (arn, user, groups, account, kind, line) = match row {
             MappingRow::Role {
                 rolearn,
+                sso,
                 username,
                 groups,
                 line,
             } => (
-                rolearn.as_str(),
+                match sso {
+                    Some(s) if rolearn.is_empty() => s.arn_like.as_str(),
+                    _ => rolearn.as_str(),
+                },
                 username.as_str(),
                 groups.join(","),
                 "",
-                "role",
+                if sso.is_some() { "role (sso)" } else { "role" },
                 line,
             ),
             MappingRow::User {
@@ -351,6 +372,7 @@ mod tests {
     #[test]
     fn yaml_output_quotes_yaml11_ambiguous_strings() {
         let rows = vec![MappingRow::Role {
+            sso: None,
             rolearn: "arn:aws:iam::1:role/a".into(),
             username: "on".into(),
             groups: vec!["yes".into(), "0755".into()],

@@ -31,6 +31,21 @@ pub fn rows(doc: &AuthDocument, filter: &Filter) -> Vec<MappingRow> {
         rows.push(match e.list {
             ListKind::Roles => MappingRow::Role {
                 rolearn: e.arn.clone(),
+                sso: e.sso.as_ref().map(|m| render::SsoRow {
+                    permission_set_name: m.permission_set_name.clone(),
+                    account_id: m.account_id.clone(),
+                    partition: m.partition.clone(),
+                    arn_like: format!(
+                        "arn:{}:iam::{}:role/AWSReservedSSO_{}_*",
+                        if m.partition.is_empty() {
+                            "aws"
+                        } else {
+                            &m.partition
+                        },
+                        m.account_id,
+                        m.permission_set_name
+                    ),
+                }),
                 username: e.username.clone(),
                 groups: e.groups.clone(),
                 line,

@@ -208,6 +208,14 @@ fn edit(
         return live::edit(cluster, write_opts, out, precheck, plan);
     };
     let (input, doc) = load(&path, cluster.kind)?;
+    // An AWSIamConfig the Cluster does not reference is ignored by EKS Anywhere: editing it changes nothing.
+    if let Some(f) = crate::core::lint::lint_only(&doc, &["IM052"]).first() {
+        return Err(Failure::error(
+            format!("{}:{}: {}", input.name, f.line, f.message),
+            Some(format!("{}; then run the command again", f.hint)),
+        )
+        .into());
+    }
     let plans = plan(&doc)?;
     if plans.is_empty() {
         return Ok(crate::cli::diagnostics::EXIT_OK);
@@ -318,6 +326,22 @@ fn mapped_entries(doc: &AuthDocument) -> impl Iterator<Item = &Entry> {
 /// Tell the user, once, that the document has entries the authenticator drops.
 fn warn_dropped(doc: &AuthDocument, out: Reporter) {
     let kind = doc.facts.carrier.kind;
+    if !doc.facts.duplicate_keys.is_empty() {
+        let mut keys: Vec<String> = doc
+            .facts
+            .duplicate_keys
+            .iter()
+            .map(|(k, _)| format!("`{k}`"))
+            .collect();
+        keys.dedup();
+        out.warn(&format!(
+            "{} {} written twice in {}: kubectl and the API server refuse this file (\"key already set in map\"), and tools that accept it keep only the last one, which is what is shown (`iamidmap validate -f {}` shows where)",
+            keys.join(", "),
+            if keys.len() == 1 { "is" } else { "are" },
+            doc.source_name,
+            doc.source_name
+        ));
+    }
     if let Some((why, _)) = &doc.facts.carrier.inner_error {
         out.warn(&format!(
             "{why} (`iamidmap validate -f {}` shows where)",
@@ -335,7 +359,7 @@ fn warn_dropped(doc: &AuthDocument, out: Reporter) {
         let wrong = doc.slots.iter().filter(|s| s.wrong_type.is_some()).count();
         if bad + wrong > 0 {
             out.warn(&format!(
-                "the {} has {} the authenticator cannot load, so its server refuses to start (`iamidmap validate -f {}` shows them); entries it cannot load are not shown",
+                "the {} has {} the authenticator cannot load, so its server refuses to start: nobody can log in through it, and none of the mappings shown take effect until it is fixed (`iamidmap validate -f {}` shows what to fix)",
                 kind.label(),
                 if bad + wrong == 1 { "a value".to_string() } else { format!("{} values", bad + wrong) },
                 doc.source_name

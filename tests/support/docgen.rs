@@ -241,6 +241,13 @@ fn entry(r: &mut Rng, ctx: &mut Ctx, users: bool, eol: &str) -> String {
         let u = r.pick(&USERNAMES).to_string();
         let v = if r.chance(8) {
             odd_value(r)
+        } else if r.chance(6) {
+            // Block scalars as some writers emit them: folded, literal with an indentation indicator,
+            // stripped or kept final newlines.
+            let header = r
+                .pick(&[">", ">-", "|", "|-", "|2", "|2-", "|+", ">+"])
+                .to_string();
+            format!("{header}{eol}    {u}")
         } else {
             scalar(r, &u)
         };

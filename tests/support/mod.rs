@@ -280,6 +280,40 @@ pub fn round_trip(dir: &Path, name: &str) -> String {
     report
 }
 
+/// insta settings for a transcript: where it is kept, what it is meant to show (the snapshot's
+/// `description`, so a reviewer knows what to check), and filters for what differs from machine to
+/// machine (OS error texts and numbers, ports, temporary paths).
+pub fn snapshot_settings(snapshot_path: &str, description: &str) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(manifest_dir().join("tests").join(snapshot_path));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_description(description);
+    settings.add_filter(r"\(os error \d+\)", "(os error [N])");
+    settings.add_filter(
+        r"Connection refused|connection refused",
+        "[connection refused]",
+    );
+    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]");
+    settings.add_filter(r"/tmp/\.tmp[A-Za-z0-9]+", "[TEMP]");
+    settings.add_filter(r"/tmp/iamidmap-test-home-[A-Za-z0-9]+", "[HOME]");
+    settings
+}
+
+/// The same filters and a description, keeping the snapshot's usual name and place.
+pub fn described(description: &str) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_description(description);
+    settings.add_filter(r"\(os error \d+\)", "(os error [N])");
+    settings.add_filter(
+        r"Connection refused|connection refused",
+        "[connection refused]",
+    );
+    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]");
+    settings.add_filter(r"/tmp/\.tmp[A-Za-z0-9]+", "[TEMP]");
+    settings.add_filter(r"/tmp/iamidmap-test-home-[A-Za-z0-9]+", "[HOME]");
+    settings
+}
+
 /// Everything a user sees for one file: get (table and JSON), validate, and the round trip.
 pub fn file_report(dir: &Path, name: &str) -> String {
     let mut report = String::new();

@@ -1489,7 +1489,7 @@ pub static RULES: &[Rule] = &[
     r!(
         "IM012",
         "comment-only-list",
-        Warning,
+        Error,
         comment_only,
         "A map key holds only comments: it maps nothing, and applying the file removes all of that key's entries from the cluster.",
         "data:\n  mapRoles: |\n    # - rolearn: arn:aws:iam::111122223333:role/eks-node\n    #   username: system:node:{{EC2PrivateDNSName}}\n",
