@@ -500,9 +500,9 @@ fn check_ignores_backups_of_other_clusters() {
         ])
         .assert()
         .code(0);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    support::next_second();
     iam.role("Fresh", "/", TRUST_EC2);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    support::next_second();
     // B maps it after it was made.
     b.server.seed_aws_auth(&std::collections::BTreeMap::from([(
         "mapRoles".to_string(),
@@ -562,7 +562,7 @@ fn check_live_reads_rbac_and_finds_recreated_principals() {
     create("arn:aws:iam::123456789012:role/Stable", "viewers");
     create("arn:aws:iam::123456789012:role/Reborn", "platform-admins");
     // The role is deleted and made again under the same name, after the mapping was written.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    support::next_second();
     iam.delete_role("Reborn");
     iam.role("Reborn", "/", TRUST_EC2);
     let out = cluster

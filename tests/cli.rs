@@ -48,20 +48,45 @@ fn validate_exit_codes_follow_fail_on() {
 
 #[test]
 fn usage_errors_exit_2() {
-    bin().args(["frobnicate"]).assert().code(2);
+    bin()
+        .args(["frobnicate"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unrecognized subcommand 'frobnicate'",
+        ));
+    // A file that exists, so that only the flags can be what is refused.
+    let (_d, path) = copy_fixture("commented.yaml");
+    let before = read(&path);
     bin()
         .args([
             "create",
-            "-f",
-            "x.yaml",
             "--arn",
             ADMIN,
             "--node-role",
             "--username",
             "u",
+            "-f",
         ])
+        .arg(&path)
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+    bin()
+        .args([
+            "--as-arn",
+            ADMIN,
+            "--no-caller-check",
+            "delete",
+            "--arn",
+            ADMIN,
+            "-f",
+        ])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+    assert_eq!(read(&path), before);
 }
 
 #[test]
@@ -108,9 +133,44 @@ fn validate_many_files_in_github_and_sarif() {
         .arg(f.join("dead-arns.yaml"))
         .output()
         .unwrap();
+    assert_eq!(out.status.code(), Some(1), "errors were found");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["version"], "2.1.0");
-    assert!(!v["runs"][0]["results"].as_array().unwrap().is_empty());
+    assert!(v["$schema"].as_str().unwrap().contains("sarif"));
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "iamidmap");
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert!(r["shortDescription"]["text"].is_string(), "{r}");
+            r["id"].as_str().unwrap()
+        })
+        .collect();
+    let results = run["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "IM016"));
+    for r in results {
+        assert!(rules.contains(&r["ruleId"].as_str().unwrap()), "{r}");
+        assert!(
+            ["error", "warning", "note"].contains(&r["level"].as_str().unwrap()),
+            "{r}"
+        );
+        assert!(
+            r["message"]["text"].as_str().is_some_and(|t| !t.is_empty()),
+            "{r}"
+        );
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert!(
+            loc["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .ends_with("dead-arns.yaml"),
+            "{r}"
+        );
+        assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1, "{r}");
+        assert!(loc["region"]["startColumn"].as_u64().unwrap() >= 1, "{r}");
+    }
 }
 
 #[test]
@@ -493,11 +553,24 @@ fn without_a_kubeconfig_live_mode_says_what_to_do() {
 
 #[test]
 fn completions_and_help() {
-    bin()
-        .args(["completions", "bash"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("iamidmap"));
+    for (shell, marker) in [
+        ("bash", "complete -F _iamidmap"),
+        ("zsh", "#compdef iamidmap"),
+        ("fish", "complete -c iamidmap"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[iamidmap]"),
+    ] {
+        let out = bin().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(marker), "{shell}: {marker} not in the script");
+        // Every subcommand is completed.
+        for sub in [
+            "get", "create", "delete", "validate", "restore", "doctor", "verify",
+        ] {
+            assert!(text.contains(sub), "{shell}: `{sub}` not completed");
+        }
+    }
     bin()
         .arg("--help")
         .assert()
@@ -609,12 +682,15 @@ fn validate_fix_repairs_files_losslessly() {
         let (_d, path) = copy_fixture(name);
         let before = read(&path);
         // A dry run shows the diff and writes nothing.
+        // (Exit 1: the report is of the file as it is, which still has the problems.)
         bin()
             .args(["validate", "--fix", "--dry-run", "--as-arn", ADMIN, "-f"])
             .arg(&path)
             .assert()
+            .code(1)
             .stdout(predicate::str::contains("(after)"))
-            .stderr(predicate::str::contains(format!("fix {rule}")));
+            .stderr(predicate::str::contains(format!("fix {rule}")))
+            .stderr(predicate::str::contains("dry run: nothing was written"));
         assert_eq!(read(&path), before, "{name}: dry run wrote");
         let out = bin()
             .args(["validate", "--fix", "--yes", "--as-arn", ADMIN, "-f"])

@@ -267,7 +267,8 @@ pub(crate) fn compare(resp: &Value, data: &serde_json::Map<String, Value>) -> Ve
 
 pub(crate) struct Oracle {
     child: std::process::Child,
-    reader: BufReader<std::process::ChildStdout>,
+    /// Lines oracle-go answers, read by a thread so that a hung oracle fails the test instead of hanging it.
+    answers: std::sync::mpsc::Receiver<String>,
 }
 
 impl Oracle {
@@ -279,15 +280,26 @@ impl Oracle {
             .spawn()
             .expect("oracle-go starts");
         let reader = BufReader::new(child.stdout.take().unwrap());
-        Oracle { child, reader }
+        let (tx, answers) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in reader.lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Oracle { child, answers }
     }
 
     pub(crate) fn ask(&mut self, req: &Value) -> Value {
         let stdin = self.child.stdin.as_mut().unwrap();
         writeln!(stdin, "{req}").unwrap();
         stdin.flush().unwrap();
-        let mut line = String::new();
-        self.reader.read_line(&mut line).expect("oracle answers");
+        let line = self
+            .answers
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("oracle-go answers within 60 s");
         serde_json::from_str(&line).expect("oracle answers JSON")
     }
 }
@@ -313,6 +325,7 @@ fn cases() -> u64 {
 )]
 fn generated_documents_agree_with_upstream() {
     let Some(bin) = oracle_bin() else { return };
+    let _heavy = crate::support::heavy();
     let mut oracle = Oracle::start(&bin);
     let base: u64 = std::env::var("IAMIDMAP_ORACLE_SEED")
         .ok()

@@ -331,6 +331,46 @@ pub fn file_report(dir: &Path, name: &str) -> String {
 pub mod apiserver;
 pub mod iam_proxy;
 
+/// Heavy tests (many processes, big documents, thousands of oracle calls) take this lock, so that on a
+/// loaded 2-core machine they do not run at the same time and starve each other's timeouts.
+pub fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    HEAVY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Wait until the wall clock has moved on to a new second (times with second precision, such as IAM's
+/// CreateDate and managedFields, then differ), instead of sleeping a fixed time.
+pub fn next_second() {
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let start = now();
+    while now() == start {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The first line a helper process prints, or a panic after `timeout` (a helper that hangs must not
+/// hang the suite).
+pub fn first_line(
+    child: &mut std::process::Child,
+    timeout: std::time::Duration,
+) -> (String, std::io::BufReader<std::process::ChildStdout>) {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut reader, &mut line);
+        let _ = tx.send((line, reader));
+    });
+    rx.recv_timeout(timeout)
+        .unwrap_or_else(|_| panic!("the helper printed nothing within {timeout:?}"))
+}
+
 /// The real kubectl: the pinned one `scripts/test` puts on PATH, or the machine's.
 pub fn kubectl() -> Option<PathBuf> {
     let found = which("kubectl");
@@ -395,13 +435,15 @@ pub fn moto() -> Option<Moto> {
         child,
         url: format!("http://127.0.0.1:{port}"),
     };
-    for _ in 0..100 {
+    // Wait for it to listen (a loaded machine may take several seconds to start Python).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return Some(moto);
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    panic!("moto_server did not start on port {port}");
+    panic!("moto_server did not start on port {port} within 60 s");
 }
 
 /// The local STS of tests/support/sts_wrapper.py (moto + presigned GetCallerIdentity), on 127.0.0.1.
@@ -455,9 +497,7 @@ pub fn local_sts() -> Option<LocalSts> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("the local STS starts");
-    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+    let (line, mut reader) = first_line(&mut child, std::time::Duration::from_secs(60));
     let port: u16 = line.trim().parse().expect("the local STS prints its port");
     let mut line = String::new();
     std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
