@@ -163,6 +163,26 @@ pub fn edit(data: &[u8]) {
         EditPlan::RemoveEntry { list, .. } => list.data_key(),
         _ => iamidmap::core::mapping::DataKey::MapAccounts,
     };
+    if let Some(slot) = doc.slot(key)
+        && after.slot(key).is_none()
+    {
+        // The key was removed (an emptied list that held nothing else): one contiguous deletion that
+        // covers the key and its value and at most the line break around them.
+        let (a, b) = (text, outcome.text.as_str());
+        assert!(b.len() < a.len(), "the removal removed nothing");
+        let removed = a.len() - b.len();
+        let line_start = a[..slot.key_span.start].rfind('\n').map_or(0, |i| i + 1);
+        let ok = (line_start.saturating_sub(2)..=slot.key_span.start).any(|s| {
+            s + removed <= (slot.value_span.end + 2).min(a.len())
+                && a.as_bytes()[..s] == b.as_bytes()[..s]
+                && a.as_bytes()[s + removed..] == b.as_bytes()[s..]
+        });
+        assert!(
+            ok,
+            "the removal touched bytes outside the key and its value"
+        );
+        return;
+    }
     if outcome.notes.is_empty()
         && let Some(slot) = doc.slot(key)
     {

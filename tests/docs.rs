@@ -43,6 +43,27 @@ fn ci_runs_the_readme_test_command() {
             .any(|l| l.trim() == "exec cargo test --locked \"$@\""),
         "{command} does not run cargo test"
     );
+    // CI skips nothing: it unsets the variable that allows skipping and requires ../shared.
+    assert!(
+        ci.lines()
+            .any(|l| l.trim() == "export IAMIDMAP_REQUIRE_SHARED=1"),
+        ".ci/run must require ../shared"
+    );
+    assert!(
+        ci.lines()
+            .any(|l| l.starts_with("unset ") && l.contains("IAMIDMAP_ALLOW_SKIP")),
+        ".ci/run must unset IAMIDMAP_ALLOW_SKIP"
+    );
+    assert!(
+        !ci.contains("IAMIDMAP_ALLOW_SKIP=1"),
+        ".ci/run must not allow skipping"
+    );
+    // The contributor guide the README points at is there and names the same command.
+    let contributing = std::fs::read_to_string(root.join("CONTRIBUTING.md")).unwrap();
+    assert!(
+        contributing.contains(command),
+        "CONTRIBUTING.md does not mention {command}"
+    );
 }
 
 #[test]

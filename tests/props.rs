@@ -318,7 +318,15 @@ fn is_pure_insertion(old: &str, new: &str) -> bool {
 proptest! {
     // 2,000 cases each; the aws-auth quarter of them (about 1,000 edited documents a run) judged by
     // upstream's own code as well.
-    #![proptest_config(ProptestConfig { cases: 2000, .. ProptestConfig::default() })]
+    // A fixed seed, so that a run is repeatable (PROPTEST_RNG_SEED=N explores other cases); cases that
+    // failed once are replayed first from proptest-regressions/props.txt.
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(
+            std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20_261_202),
+        ),
+        .. ProptestConfig::default()
+    })]
 
     #[test]
     fn add_is_a_pure_insertion_that_reads_back_and_reverts(
@@ -352,11 +360,28 @@ proptest! {
             prop_assert_eq!((&a.arn, &a.username, &a.groups), (&b.arn, &b.username, &b.groups));
         }
         let added = arn(&new);
-        if let Err(e) = upstream_agrees(&after, Some((&added, &new))) {
+        // Two users whose ARNs differ only in case are both kept upstream and matched at random (Go map
+        // order; the guard refuses such an edit): only the whole reading is compared then, not the answer.
+        let random = new.user
+            && doc.list(list).entries.iter().any(|e| e.arn != added && e.arn.eq_ignore_ascii_case(&added));
+        let check = (!random).then_some((added.as_str(), &new));
+        if let Err(e) = upstream_agrees(&after, check) {
             prop_assert!(false, "upstream reads the edited document otherwise:\n{}\n{}", out.text, e);
         }
         let back = after.apply(&EditPlan::RemoveEntry { list, index: before }).unwrap();
-        prop_assert_eq!(back.text, text);
+        if before == 0 && back.text != text {
+            // The list was empty and its key held nothing else: the delete that empties it again
+            // removes the key, and only that.
+            prop_assert!(is_pure_insertion(&back.text, &text), "not a pure deletion:\n{}\n---\n{}", text, back.text);
+            let p = back.text.bytes().zip(text.bytes()).take_while(|(a, b)| a == b).count();
+            let removed = &text[p..p + text.len() - back.text.len()];
+            prop_assert!(!removed.contains("arn"), "removed more than the empty key: {:?}", removed);
+            let reread = doc.reparse(back.text.clone()).unwrap();
+            prop_assert!(reread.slot(list.data_key()).is_none());
+            prop_assert_eq!(reread.slots.len() + 1, doc.slots.len());
+        } else {
+            prop_assert_eq!(back.text, text);
+        }
     }
 
     #[test]

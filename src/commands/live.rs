@@ -190,9 +190,10 @@ fn updated(
     new
 }
 
-/// What a change writes: the map values to merge into the object's data, or its whole data.
+/// What a change writes: the map values to merge into the object's data (`None`: remove the key), or its
+/// whole data.
 pub enum NewData {
-    Merge(BTreeMap<String, String>),
+    Merge(BTreeMap<String, Option<String>>),
     Replace(BTreeMap<String, String>),
 }
 
@@ -218,13 +219,20 @@ pub fn edit(
         }
         let new_doc = super::apply_all(doc.clone(), &plans, out)?;
         let (old_values, new_values) = (live::map_values(doc), live::map_values(&new_doc));
+        // Changed values, and the keys the edit removed (an emptied list whose key held nothing else).
+        let mut merge: BTreeMap<String, Option<String>> = old_values
+            .keys()
+            .filter(|k| !new_values.contains_key(*k))
+            .map(|k| (k.clone(), None))
+            .collect();
+        merge.extend(
+            new_values
+                .into_iter()
+                .filter(|(k, v)| old_values.get(k) != Some(v))
+                .map(|(k, v)| (k, Some(v))),
+        );
         Ok(Some(Planned {
-            data: NewData::Merge(
-                new_values
-                    .into_iter()
-                    .filter(|(k, v)| old_values.get(k) != Some(v))
-                    .collect(),
-            ),
+            data: NewData::Merge(merge),
             intent: crate::core::guard::intent_of(doc, &plans),
         }))
     })
@@ -385,7 +393,10 @@ pub fn change_on(
             NewData::Merge(values) => {
                 let mut data = old_data.clone();
                 for (k, v) in values {
-                    data.insert(k, v);
+                    match v {
+                        Some(v) => data.insert(k, v),
+                        None => data.remove(&k),
+                    };
                 }
                 data
             }

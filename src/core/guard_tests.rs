@@ -249,6 +249,25 @@ fn the_size_limit_counts_values_and_binary_data() {
 }
 
 #[test]
+fn the_size_limit_is_the_api_servers_mebibyte() {
+    // As kube-apiserver counts it (ValidateConfigMap: the values of data and binaryData, against
+    // 1,048,576 bytes): written out, so that the constant itself is checked.
+    assert_eq!(SIZE_LIMIT, 1_048_576);
+    let data = doc(BASE).facts.data_bytes;
+    let at = |total: usize| {
+        rules_of(&judged(
+            BASE,
+            BASE,
+            known(ME),
+            Intent::Everything,
+            total - data,
+        ))
+    };
+    assert!(at(1_048_576).is_empty());
+    assert_eq!(at(1_048_577), vec!["size-limit"]);
+}
+
+#[test]
 fn pre_existing_problems_do_not_block_unrelated_changes() {
     let pre = BASE.replace(
         "    - rolearn: arn:aws:iam::111122223333:role/Dev\n",

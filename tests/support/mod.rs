@@ -13,13 +13,14 @@ pub fn bin() -> assert_cmd::Command {
 /// What may pass from the developer's (or CI's) environment to a process a test starts: where programs are,
 /// the temporary directory, the locale, and the project's own switches. Everything else (a kubeconfig,
 /// `KUBERNETES_SERVICE_HOST`, AWS profiles and keys, proxies, `RUST_BACKTRACE`) is cleared.
-const ALLOWED_ENV: [&str; 6] = [
+const ALLOWED_ENV: [&str; 7] = [
     "PATH",
     "TMPDIR",
     "LANG",
     "LC_ALL",
     "CI",
     "IAMIDMAP_ALLOW_SKIP",
+    "IAMIDMAP_REQUIRE_SHARED",
 ];
 
 /// No test may reach a real AWS account: dummy credentials, no profiles, no instance metadata, and every
@@ -130,16 +131,17 @@ pub fn fixtures_dir() -> PathBuf {
     manifest_dir().join("tests/fixtures")
 }
 
-/// `../shared/corpus/aws-auth` when it is there. In CI it must be: a missing corpus fails loudly there;
-/// elsewhere the caller says so and passes (tests that read only the corpus are `ignore`d by build.rs).
+/// `../shared/corpus/aws-auth` when it is there. With `IAMIDMAP_REQUIRE_SHARED=1` (set by `.ci/run`) it must
+/// be: a missing corpus fails loudly; elsewhere the caller says so and passes (tests that read only the
+/// corpus are `ignore`d by build.rs).
 pub fn corpus_dir() -> Option<PathBuf> {
     let dir = manifest_dir().join("../shared/corpus/aws-auth");
     if dir.is_dir() {
         return Some(dir);
     }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
+    if std::env::var("IAMIDMAP_REQUIRE_SHARED").is_ok_and(|v| v == "1") {
         panic!(
-            "CI=true but the shared corpus is missing at {}",
+            "IAMIDMAP_REQUIRE_SHARED=1 but the shared corpus is missing at {}",
             dir.display()
         );
     }
@@ -181,42 +183,48 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Output {
 
 /// Which mapping the round trip adds: one of a kind the file already has, so that deleting it
 /// again must give the original bytes back.
-pub fn round_trip_args(text: &str, name: &str) -> Vec<String> {
+pub fn round_trip_args(text: &str, name: &str) -> Vec<Vec<String>> {
     use iamidmap::core::document::AuthDocument;
     use iamidmap::core::mapping::DataKey;
     let doc = AuthDocument::parse(name, text.to_string()).ok();
     let has = |k: DataKey| doc.as_ref().is_some_and(|d| d.slot(k).is_some());
+    let mapping = |arn: &str| -> Vec<String> {
+        vec![
+            "--arn".into(),
+            arn.into(),
+            "--username".into(),
+            "roundtrip".into(),
+            "--group".into(),
+            "roundtrip-group".into(),
+        ]
+    };
+    // A role always (the first role of a file that has none adds the key, and deleting it removes it),
+    // then a mapping of the kind the file already has, when it has no roles.
+    let mut runs = vec![mapping("arn:aws:iam::999988887777:role/iamidmap-roundtrip")];
     if !has(DataKey::MapRoles) && has(DataKey::MapUsers) {
-        vec![
-            "--arn".into(),
-            "arn:aws:iam::999988887777:user/iamidmap-roundtrip".into(),
-            "--username".into(),
-            "roundtrip".into(),
-            "--group".into(),
-            "roundtrip-group".into(),
-        ]
+        runs.push(mapping("arn:aws:iam::999988887777:user/iamidmap-roundtrip"));
     } else if !has(DataKey::MapRoles) && has(DataKey::MapAccounts) {
-        vec!["--account".into(), "999988887777".into()]
-    } else {
-        vec![
-            "--arn".into(),
-            "arn:aws:iam::999988887777:role/iamidmap-roundtrip".into(),
-            "--username".into(),
-            "roundtrip".into(),
-            "--group".into(),
-            "roundtrip-group".into(),
-        ]
+        runs.push(vec!["--account".into(), "999988887777".into()]);
     }
+    runs
 }
 
 /// Create a new mapping in a copy of the file, then delete it: the bytes must come back exactly.
 /// A file iamidmap refuses to edit must stay untouched and the refusal must name the file.
 pub fn round_trip(dir: &Path, name: &str) -> String {
     let original = std::fs::read(dir.join(name)).unwrap();
+    let text = String::from_utf8_lossy(&original).into_owned();
+    round_trip_args(&text, name)
+        .iter()
+        .map(|add| round_trip_one(dir, name, add))
+        .collect()
+}
+
+fn round_trip_one(dir: &Path, name: &str, add: &[String]) -> String {
+    let original = std::fs::read(dir.join(name)).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join(name), &original).unwrap();
     let text = String::from_utf8_lossy(&original).into_owned();
-    let add = round_trip_args(&text, name);
     let mut create: Vec<&str> = vec!["create", "-f", name, "--yes"];
     create.extend(add.iter().map(String::as_str));
     let created = run_in(tmp.path(), &create);
@@ -251,11 +259,11 @@ pub fn round_trip(dir: &Path, name: &str) -> String {
     report.push_str(&transcript(&delete.join(" "), &deleted));
     let after_delete = std::fs::read(tmp.path().join(name)).unwrap();
     assert_eq!(deleted.status.code(), Some(0), "{name}: delete failed");
-    let had_lists = iamidmap::core::document::AuthDocument::parse(name, text.clone())
-        .is_ok_and(|d| !d.slots.is_empty());
-    if !had_lists {
-        // The create had to add the list itself; deleting its only entry leaves it as an empty list,
-        // and nothing else may have changed.
+    let had_data_keys = iamidmap::core::document::AuthDocument::parse(name, text.clone())
+        .is_ok_and(|d| !d.slots.is_empty() || !d.facts.other_data_keys.is_empty());
+    if !had_data_keys && after_delete != original {
+        // The create had to add `data` itself; deleting its only entry leaves the key, now an empty
+        // list (a `data:` with nothing under it could not be edited again), and nothing else changed.
         let after = String::from_utf8_lossy(&after_delete).into_owned();
         let diff = similar::TextDiff::from_lines(text.as_str(), after.as_str());
         let changes: Vec<String> = diff
@@ -264,11 +272,39 @@ pub fn round_trip(dir: &Path, name: &str) -> String {
             .map(|c| format!("{}{}", c.tag(), c.value().trim_end()))
             .collect();
         assert!(
-            changes.len() == 1 && changes[0].starts_with('+') && changes[0].ends_with(": []"),
+            changes.iter().all(|c| c.starts_with('+'))
+                && changes.iter().any(|c| c.ends_with(": []")),
             "{name}: create then delete changed more than the added (now empty) list: {changes:?}"
         );
-        report.push_str("round trip: identical but for the added list, now empty\n");
+        report.push_str("round trip: identical but for the added data, now an empty list\n");
         return report;
+    }
+    if after_delete != original {
+        // A key that held an empty list and nothing else is removed by the delete that empties it
+        // again: that one line, and nothing else, may differ.
+        let after = String::from_utf8_lossy(&after_delete).into_owned();
+        let diff = similar::TextDiff::from_lines(text.as_str(), after.as_str());
+        let changes: Vec<String> = diff
+            .iter_all_changes()
+            .filter(|c| c.tag() != similar::ChangeTag::Equal)
+            .map(|c| format!("{}{}", c.tag(), c.value().trim()))
+            .collect();
+        let doc = iamidmap::core::document::AuthDocument::parse(name, text.clone()).unwrap();
+        let emptied = doc.slots.iter().find(|s| {
+            s.content.trim().is_empty()
+                && changes
+                    == [format!(
+                        "-{}",
+                        &text[s.key_span.start..].lines().next().unwrap().trim()
+                    )]
+        });
+        if let Some(slot) = emptied {
+            report.push_str(&format!(
+                "round trip: identical but for `{}`, which held an empty list and was removed\n",
+                slot.key.as_str()
+            ));
+            return report;
+        }
     }
     assert!(
         after_delete == original,

@@ -144,6 +144,45 @@ fn accounts_flow_in_single_quotes() {
     let back = doc(&out.text)
         .apply(&EditPlan::RemoveAccount { index: 0 })
         .unwrap();
+    // Emptied again, the key held nothing else: it is removed, and nothing else changes.
+    assert_eq!(back.text, "data:\n  mapRoles: |\n    - rolearn: x\n");
+    assert!(back.notes.iter().any(|n| n.contains("removed the key `mapAccounts`")));
+}
+
+#[test]
+fn an_emptied_key_that_holds_something_else_stays() {
+    // A comment on the key's line, or the only data key: emptied, not removed.
+    for text in [
+        "data:\n  mapAccounts: '[\"111122223333\"]' # ours\n  mapRoles: |\n    - rolearn: x\n",
+        "data:\n  mapAccounts: '[\"111122223333\"]'\n",
+    ] {
+        let back = doc(text)
+            .apply(&EditPlan::RemoveAccount { index: 0 })
+            .unwrap();
+        assert!(back.text.contains("mapAccounts: '[]'"), "{}", back.text);
+    }
+}
+
+#[test]
+fn the_first_role_after_a_block_at_the_end_of_the_file_keeps_its_bytes() {
+    // mapUsers ends the file without a line break: the new key goes before it, the delete removes it.
+    let text = "data:\r\n  mapUsers: |\r\n    - userarn: arn:aws:iam::111122223333:user/a\r\n      groups:\r\n        - system:masters";
+    let out = doc(text)
+        .apply(&EditPlan::AddEntry(NewEntry {
+            list: ListKind::Roles,
+            arn: "arn:aws:iam::111122223333:role/R".into(),
+            username: Some("r".into()),
+            groups: vec!["g".into()],
+        }))
+        .unwrap();
+    assert!(out.text.ends_with("      groups:\r\n        - system:masters"), "{}", out.text);
+    assert!(out.text.contains("  mapRoles: |\r\n"), "{}", out.text);
+    let back = doc(&out.text)
+        .apply(&EditPlan::RemoveEntry {
+            list: ListKind::Roles,
+            index: 0,
+        })
+        .unwrap();
     assert_eq!(back.text, text);
 }
 

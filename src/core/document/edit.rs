@@ -302,6 +302,21 @@ impl AuthDocument {
             }
         };
         let mut notes = vec![];
+        // A delete that empties a list whose key holds nothing else removes the key, so that adding an
+        // entry under a new key and deleting it again gives back the original bytes.
+        if matches!(
+            plan,
+            EditPlan::RemoveEntry { .. } | EditPlan::RemoveAccount { .. }
+        ) && matches!(new_content.trim(), "" | "[]")
+            && let Some(text) = self.remove_slot(key)
+            && self.verify(&text, &model, key, repair).is_ok()
+        {
+            notes.push(format!(
+                "removed the key `{}`, which held nothing else",
+                self.facts.carrier.kind.key_path(key)
+            ));
+            return Ok(EditOutcome { text, notes });
+        }
         let text = match self.slot(key) {
             Some(slot) => {
                 // Surgical first; if that cannot be done or does not read back as planned, re-encode
@@ -666,7 +681,14 @@ impl AuthDocument {
                 ));
             };
             let value = self.encode_value(content, c.key_col);
-            let ins = format!("{eol}{}{}: {value}", " ".repeat(c.key_col), key.as_str());
+            let pad = " ".repeat(c.key_col);
+            if let Some(line) = c.insert_before_last {
+                // The last value is a block scalar that ends the file without a line break: appending
+                // would add one to it, so the new key goes before it and its bytes stay as they were.
+                let ins = format!("{pad}{}: {value}{eol}", key.as_str());
+                return Ok(format!("{}{ins}{}", &text[..line], &text[line..]));
+            }
+            let ins = format!("{eol}{pad}{}: {value}", key.as_str());
             return Ok(format!("{}{ins}{}", &text[..at], &text[at..]));
         }
         // No data at all: add it to the object.
@@ -704,6 +726,64 @@ impl AuthDocument {
         let value = self.encode_value(content, c.object_key_col + 2);
         let ins = format!("{eol}{pad}data:{eol}{pad}  {}: {value}", key.as_str());
         Ok(format!("{}{ins}{}", &text[..at], &text[at..]))
+    }
+
+    /// The text without the data key `key` and its value, when that can be done by removing whole lines
+    /// (block style: the key alone at the start of its line, no comment on its line or after its value) or
+    /// the last member of a flow `data` with its comma, and another data key is left. `None` otherwise (the
+    /// caller then empties the value).
+    fn remove_slot(&self, key: DataKey) -> Option<String> {
+        let text = &self.text;
+        let c = &self.carrier;
+        if self.is_structured()
+            || c.data_span.is_none()
+            || self.slots.len() + self.facts.other_data_keys.len() < 2
+        {
+            return None;
+        }
+        let slot = self.slot(key)?;
+        if c.data_flow {
+            // JSON or flow style: only the last member, with the comma before it.
+            let end = slot.value_span.end;
+            let prefix = text[..slot.key_span.start].trim_end();
+            let closes = text[end..].trim_start().starts_with('}');
+            return (closes && prefix.ends_with(',') && !text[prefix.len()..end].contains('#'))
+                .then(|| format!("{}{}", &prefix[..prefix.len() - 1], &text[end..]));
+        }
+        let line_start = text[..slot.key_span.start].rfind('\n').map_or(0, |i| i + 1);
+        if !text[line_start..slot.key_span.start]
+            .bytes()
+            .all(|b| b == b' ')
+        {
+            return None;
+        }
+        let end = match slot.style {
+            Some(crate::core::yaml::Style::Literal | crate::core::yaml::Style::Folded) => {
+                literal_end(text, slot)
+            }
+            Some(_) => slot.value_span.end,
+            None => return None,
+        };
+        // Nothing but the value between the key and the end (no header comment), nothing after it on
+        // its last line.
+        let key_line = text[slot.key_span.end..].split('\n').next().unwrap_or("");
+        if key_line.contains('#') {
+            return None;
+        }
+        let rest_of_line = text[end..].split('\n').next().unwrap_or("");
+        if !rest_of_line.trim().is_empty() {
+            return None;
+        }
+        let after = end + rest_of_line.len();
+        if after < text.len() {
+            // A line break follows: remove the key's lines with it.
+            return Some(format!("{}{}", &text[..line_start], &text[after + 1..]));
+        }
+        // The key ends the file: remove the line break before it instead.
+        let before = text[..line_start]
+            .strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))?;
+        Some(format!("{before}{}", &text[after..]))
     }
 
     /// Re-read the edited text and compare with the planned model; fail closed otherwise.

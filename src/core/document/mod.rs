@@ -218,6 +218,9 @@ struct Carrier {
     data_flow: bool,
     /// Where a new data key goes (after the last data entry), and the key column.
     append_at: Option<usize>,
+    /// When the last data value is a block scalar that ends the file without a line break, a key added
+    /// after it would give it one (its value would change): the new key goes before that entry's line.
+    insert_before_last: Option<usize>,
     key_col: usize,
     /// The object mapping's span and whether it is flow (JSON).
     object_span: Span,
@@ -401,6 +404,7 @@ impl AuthDocument {
             data_span: None,
             data_flow: false,
             append_at: None,
+            insert_before_last: None,
             key_col: object_key_col + 2,
             object_span: object.span,
             object_flow,
@@ -415,7 +419,9 @@ impl AuthDocument {
             carrier.data_flow = matches!(data.kind, NodeKind::Map { flow: true, .. });
             if let Some((k, v)) = data.entries().last() {
                 carrier.key_col = k.span.col.saturating_sub(1);
-                carrier.append_at = Some(value_end(&text, v));
+                let at = value_end(&text, v);
+                carrier.append_at = Some(at);
+                carrier.insert_before_last = block_at_eof(&text, k, v, at);
             }
             if shape != Shape::BareKeys {
                 duplicates(data, &mut facts.duplicate_keys);
@@ -625,6 +631,27 @@ fn slot_offset(slot: &Slot, inner: usize) -> usize {
 
 /// The end of a value in the file, for appending after it: a literal block ends with its last
 /// content line, anything else at its own end.
+/// The start of `key`'s line when `value` is a block scalar with no line break after its end at `at`
+/// (the end of the file): text appended there would become part of the scalar.
+fn block_at_eof(text: &str, key: &Node, value: &Node, at: usize) -> Option<usize> {
+    let block = matches!(
+        value.kind,
+        NodeKind::Scalar {
+            style: Style::Literal | Style::Folded,
+            ..
+        }
+    );
+    if !block || text[at.min(text.len())..].contains('\n') {
+        return None;
+    }
+    let line_start = text[..key.span.start].rfind('\n').map_or(0, |i| i + 1);
+    // Only when the key starts its line (block style), so that a whole entry can go before it.
+    text[line_start..key.span.start]
+        .bytes()
+        .all(|b| b == b' ')
+        .then_some(line_start)
+}
+
 fn value_end(text: &str, value: &Node) -> usize {
     match &value.kind {
         NodeKind::Scalar {
