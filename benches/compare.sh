@@ -16,15 +16,9 @@ trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.05; done
 port="$(head -1 "$work/port")"
 url="http://127.0.0.1:$port"
-cat > "$work/kubeconfig" <<KC
-apiVersion: v1
-kind: Config
-clusters: [{name: t, cluster: {server: "$url"}}]
-contexts: [{name: t, context: {cluster: t, user: t}}]
-current-context: t
-users: [{name: t, user: {token: bench}}]
-KC
-export KUBECONFIG="$work/kubeconfig"
+# The server writes a kubeconfig with the bearer token it requires (second line of its output).
+for _ in $(seq 50); do [ "$(wc -l < "$work/port")" -ge 2 ] && break; sleep 0.05; done
+export KUBECONFIG="$(sed -n 2p "$work/port")"
 # Never reach AWS: dummy credentials and an endpoint where nothing listens (the guard's STS lookup and
 # create's IAM lookup fail at once; --as-arn gives the guard its caller).
 export AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 \

@@ -741,6 +741,46 @@ fn validate_takes_files_as_pre_commit_passes_them() {
     assert!(hooks.contains("entry: iamidmap validate"));
 }
 
+/// The pre-commit hooks: one that builds with cargo and one that uses an installed binary, each plain
+/// and strict, all matching the file names aws-auth manifests have in real repositories.
+#[test]
+fn pre_commit_hooks_match_real_aws_auth_file_names() {
+    let hooks =
+        std::fs::read_to_string(support::manifest_dir().join(".pre-commit-hooks.yaml")).unwrap();
+    let mut languages = vec![];
+    let mut patterns = vec![];
+    for line in hooks.lines() {
+        if let Some(l) = line.trim().strip_prefix("language: ") {
+            languages.push(l.to_string());
+        }
+        if let Some(p) = line.trim().strip_prefix("files: ") {
+            patterns.push(regex::Regex::new(p).unwrap());
+        }
+    }
+    assert_eq!(languages, ["rust", "rust", "system", "system"]);
+    assert_eq!(patterns.len(), 4);
+    for re in &patterns {
+        for name in [
+            "aws-auth.yaml",
+            "k8s/aws-auth.yml",
+            "aws-auth-prod.json",
+            "clusters/prod/aws_auth.yaml",
+            "k8s/aws-auth/configmap.yaml",
+            "aws-auth/kustomization.yml",
+        ] {
+            assert!(re.is_match(name), "{re} misses {name}");
+        }
+        for name in [
+            "README.md",
+            "aws-auth/notes.txt",
+            "not-aws-auth-at-all/x.sh",
+            "k8s/deploy.yaml",
+        ] {
+            assert!(!re.is_match(name), "{re} matches {name}");
+        }
+    }
+}
+
 /// Installed as `kubectl-iamidmap`, the binary is found by the real kubectl's plugin discovery.
 #[test]
 #[cfg_attr(
@@ -840,4 +880,261 @@ fn hostile_manifests_are_refused_quickly() {
             "{name}: the report names the file: {all}"
         );
     }
+}
+
+#[test]
+fn get_and_delete_match_an_arn_as_create_writes_it() {
+    let (_d, path) = copy_fixture("commented.yaml");
+    let original = read(&path);
+    let console = "arn:aws:iam::111122223333:role/teams/platform/Deployer";
+    let sso = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/Deployer";
+    bin()
+        .args(["create", "--yes", "--skip-iam-check", "--no-caller-check"])
+        .args([
+            "--arn",
+            console,
+            "--username",
+            "deployer",
+            "--group",
+            "deployers",
+            "-f",
+        ])
+        .arg(&path)
+        .assert()
+        .code(0);
+    // The console form finds the entry create wrote (without the path), and says why.
+    let out = bin()
+        .args(["get", "-o", "json", "--arn", console, "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        rows[0]["rolearn"],
+        "arn:aws:iam::111122223333:role/Deployer"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("is also matched as `arn:aws:iam::111122223333:role/Deployer`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The IAM Identity Center form deletes it, and the file is as it was.
+    bin()
+        .args(["delete", "--yes", "--no-caller-check", "--arn", sso, "-f"])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "removed the IAM Identity Center path",
+        ));
+    assert_eq!(read(&path), original);
+    // An ARN that is neither there nor normalizes to an entry is still not found.
+    bin()
+        .args([
+            "delete",
+            "--yes",
+            "--no-caller-check",
+            "--arn",
+            console,
+            "-f",
+        ])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no mapping with ARN"));
+}
+
+#[test]
+fn every_command_takes_dash_o_and_dash_n() {
+    let f = support::fixtures_dir().join("commented.yaml");
+    // validate: -o and --format are the same flag.
+    let a = bin()
+        .args(["validate", "-o", "json", "-f"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let b = bin()
+        .args(["validate", "--format", "json", "-f"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(a.status.code(), Some(0));
+    assert_eq!(a.stdout, b.stdout);
+    serde_json::from_slice::<serde_json::Value>(&a.stdout).expect("JSON");
+    // -n is --namespace, on every command, as with kubectl.
+    for cmd in [&["get"][..], &["validate"], &["check"]] {
+        bin()
+            .args(cmd)
+            .args(["-n", "kube-system", "-f"])
+            .arg(&f)
+            .assert()
+            .code(0);
+    }
+}
+
+#[test]
+fn delete_says_how_many_remain_in_words_that_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("three.yaml");
+    let node = "arn:aws:iam::111122223333:role/eks-node-extra";
+    let entry =
+        format!("    - rolearn: {node}\n      username: extra\n      groups:\n        - extra\n");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n{}",
+            entry.repeat(3)
+        ),
+    )
+    .unwrap();
+    bin()
+        .args(["delete", "--yes", "--no-caller-check", "--arn", node, "-f"])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(format!(
+            "2 more mappings with ARN `{node}` remain"
+        )));
+    bin()
+        .args(["delete", "--yes", "--no-caller-check", "--arn", node, "-f"])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(format!(
+            "1 more mapping with ARN `{node}` remains"
+        )));
+}
+
+#[test]
+fn cluster_errors_name_the_server_the_cause_and_the_next_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    // Nothing listens on 127.0.0.1:9 (discard) here; the exec user's plugin fails without a word.
+    std::fs::write(
+        &kc,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:9\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: abc\n- name: e\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: /bin/false\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\n- name: e\n  context: {cluster: c, user: e}\ncurrent-context: c\n",
+    )
+    .unwrap();
+    let run = |context: &str| {
+        let out = bin()
+            .args(["get", "--kubeconfig"])
+            .arg(&kc)
+            .args(["--context", context])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{context}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let unreachable = run("c");
+    assert!(
+        unreachable.contains("cannot reach the API server: https://127.0.0.1:9/")
+            && unreachable.to_lowercase().contains("connection refused"),
+        "{unreachable}"
+    );
+    let unknown = run("nope");
+    assert!(
+        unknown.contains("the kubeconfig has no context `nope`")
+            && unknown.contains("kubectl config get-contexts")
+            && !unknown.contains("set KUBECONFIG"),
+        "{unknown}"
+    );
+    let plugin = run("e");
+    assert!(
+        plugin.contains("exec plugin `/bin/false` failed (exit 1) and printed nothing")
+            && plugin.contains("run the plugin's command")
+            && !plugin.contains("set KUBECONFIG"),
+        "{plugin}"
+    );
+}
+
+#[test]
+fn templates_and_non_iam_arns_are_called_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n";
+    let inline = dir.path().join("inline.yaml");
+    std::fs::write(
+        &inline,
+        format!("{head}  mapRoles: {{{{ toYaml .Values.mapRoles }}}}\n"),
+    )
+    .unwrap();
+    let block = dir.path().join("block.yaml");
+    std::fs::write(
+        &block,
+        format!("{head}  mapRoles: |\n    {{{{ toYaml .Values.mapRoles | indent 4 }}}}\n"),
+    )
+    .unwrap();
+    for f in [&inline, &block] {
+        bin()
+            .args(["validate", "-f"])
+            .arg(f)
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains("template"))
+            .stdout(predicate::str::contains("helm template"))
+            .stdout(predicate::str::contains("JSON object").not());
+    }
+    let (_d, path) = copy_fixture("commented.yaml");
+    bin()
+        .args([
+            "create",
+            "--arn",
+            "arn:aws:s3:::bucket",
+            "--group",
+            "g",
+            "-f",
+        ])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "is an ARN of service `s3`, not an IAM role or user",
+        ))
+        .stderr(predicate::str::contains("has account").not());
+}
+
+#[test]
+fn get_marks_what_the_authenticator_ignores() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shadow.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - system:masters\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - viewers\n  maproles: |\n    - rolearn: arn:aws:iam::111122223333:role/X\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["get", "-o", "json", "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["shadowed"], true);
+    assert_eq!(rows[1].get("shadowed"), None, "the winner is not marked");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 entry is shadowed by a later entry"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("data key `maproles` is ignored"),
+        "{stderr}"
+    );
+    bin()
+        .args(["get", "-f"])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("role (shadowed)   8"));
+    // validate: the shadowed system:masters entry grants nothing, so IM033 does not report it.
+    bin()
+        .args(["validate", "-f"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("IM023"))
+        .stdout(predicate::str::contains("IM033").not());
 }

@@ -86,3 +86,88 @@ fn readme_example_command_works() {
         .assert()
         .success();
 }
+
+#[test]
+fn every_man_page_a_page_names_is_shipped() {
+    let man = support::manifest_dir().join("man");
+    let mut missing = vec![];
+    for name in support::files_in(&man) {
+        let text = std::fs::read_to_string(man.join(&name)).unwrap();
+        for word in text.split(|c: char| c.is_whitespace()) {
+            let word = word.replace("\\-", "-");
+            if let Some(page) = word.strip_suffix("(1)")
+                && page.starts_with("iamidmap")
+                && !man.join(format!("{page}.1")).is_file()
+            {
+                missing.push(format!("{name} names {page}(1)"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{missing:?}");
+}
+
+#[test]
+fn the_repository_carries_its_license_and_policies() {
+    let root = support::manifest_dir();
+    let cargo = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(cargo.contains("license = \"Apache-2.0\""));
+    let license = std::fs::read_to_string(root.join("LICENSE")).unwrap();
+    assert!(license.contains("Apache License") && license.contains("Version 2.0, January 2004"));
+    for file in ["SECURITY.md", "CONTRIBUTING.md", "CHANGELOG.md"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap_or_default();
+        assert!(text.len() > 200, "{file} is missing or empty");
+    }
+}
+
+/// The README's "From the clone" block runs as written (with its /tmp files in a temporary directory).
+#[test]
+fn the_readme_tour_runs_from_the_clone() {
+    let root = support::manifest_dir();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let block = readme
+        .split("### From the clone, no cluster needed")
+        .nth(1)
+        .and_then(|rest| rest.split("```sh\n").nth(1))
+        .and_then(|b| b.split("```").next())
+        .expect("the README has the tour block");
+    let tmp = tempfile::tempdir().unwrap();
+    let bin_dir = tmp.path().join("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    std::os::unix::fs::symlink(
+        assert_cmd::cargo::cargo_bin("iamidmap"),
+        bin_dir.join("iamidmap"),
+    )
+    .unwrap();
+    let script = format!(
+        "set -euo pipefail\n{}",
+        block.replace("/tmp/", &format!("{}/", tmp.path().display()))
+    );
+    let out = support::command("bash")
+        .current_dir(&root)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin_dir.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the tour failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("byte for byte as before"), "{stdout}");
+    assert!(
+        stdout.contains("platform-admin:{{SessionName}}"),
+        "{stdout}"
+    );
+    // The refused delete was refused by the guard, not for another reason.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("last-system-masters"), "{stderr}");
+}

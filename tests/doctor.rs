@@ -497,3 +497,80 @@ fn doctor_follows_the_authenticator_configs_backend_chain() {
         "{mapping:#}"
     );
 }
+
+/// A user who may not read aws-auth or RBAC (403) still gets an answer to `--can-i`: the cluster's own
+/// (SelfSubjectAccessReview), and the summary never calls a skipped step a pass.
+#[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
+fn doctor_asks_the_cluster_when_aws_auth_is_forbidden() {
+    let Some(w) = World::start() else { return };
+    w.map(
+        "",
+        "    - userarn: arn:aws:iam::123456789012:user/devs/alice\n      username: alice\n      groups: [devs]\n",
+    );
+    w.server
+        .set_whoami(json!({"username": "alice", "groups": ["devs", "system:authenticated"]}));
+    w.server.set_faults(Faults {
+        forbidden: [
+            "get configmaps",
+            "list configmaps",
+            "list clusterrolebindings",
+            "list rolebindings",
+            "list clusterroles",
+            "list roles",
+        ]
+        .map(String::from)
+        .to_vec(),
+        ..Faults::default()
+    });
+    w.server.grant("alice", "get pods");
+    let kc = w.aws_get_token();
+    let (code, text, report) = w.doctor(&kc, &["--can-i", "get", "pods"]);
+    assert_eq!(step(&report, "mapping")["status"], "skip", "{text}");
+    let can = step(&report, "can-i");
+    assert_eq!(can["status"], "pass", "{text}");
+    assert!(
+        can["detail"].as_str().unwrap().starts_with(
+            "yes: get pods in namespace default (the cluster's answer, SelfSubjectAccessReview: granted to alice by the test)"
+        ),
+        "{can:#}"
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(!text.contains("all checks passed"), "{text}");
+    assert!(
+        text.contains("no check failed, but 1 step could not be run (mapping)"),
+        "{text}"
+    );
+    // Refused by the cluster: a failed check, exit 1.
+    let (code, text, report) = w.doctor(&kc, &["--can-i", "delete", "pods", "--in", "team-a"]);
+    assert_eq!(code, 1, "{text}");
+    let can = step(&report, "can-i");
+    assert_eq!(can["status"], "fail");
+    assert!(
+        can["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("no: the cluster refuses delete pods in namespace team-a (403 Forbidden"),
+        "{can:#}"
+    );
+}
+
+#[test]
+fn doctor_says_when_can_i_could_not_be_asked() {
+    let Some(w) = World::start() else { return };
+    let kc = w.kubeconfig("aws-iam-authenticator", &["token", "-i", "prod"]);
+    let (code, text, report) = w.doctor(&kc, &["--can-i", "get", "pods"]);
+    assert_eq!(code, 1);
+    let can = step(&report, "can-i");
+    assert_eq!(can["status"], "skip", "{text}");
+    assert!(
+        can["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("not answered: get pods in namespace default could not be asked"),
+        "{can:#}"
+    );
+}

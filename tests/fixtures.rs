@@ -70,6 +70,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("trailing-whitespace.yaml", &[]),
     ("unquoted-template.yaml", &["IM011"]),
     ("user-in-maproles.yaml", &["IM020", "IM029", "IM019"]),
+    ("users-only-no-final-newline.yaml", &[]),
     ("wrong-case-keys.yaml", &["IM009"]),
     ("yaml11-scalars.yaml", &["IM014"]),
     ("yaml-step-fails.yaml", &["IM010", "IM034", "IM035"]),

@@ -69,10 +69,17 @@ const ADMIN: &str = "arn:aws:iam::111122223333:role/Admin";
 #[test]
 fn empty_cluster_get_create_delete() {
     let live = Live::new();
-    live.run(&["get", "-o", "json"])
-        .code(0)
-        .stdout("[]\n")
-        .stderr(predicate::str::contains("does not exist"));
+    // A cluster without aws-auth: said so, with what it means, by every reader.
+    for cmd in [&["get", "-o", "json"][..], &["validate"]] {
+        live.run(cmd)
+            .code(0)
+            .stderr(predicate::str::contains(
+                "configmap kube-system/aws-auth does not exist in context",
+            ))
+            .stderr(predicate::str::contains("nodes cannot join"))
+            .stderr(predicate::str::contains("access entries"));
+    }
+    live.run(&["get", "-o", "json"]).stdout("[]\n");
     live.run(&[
         "create",
         "--yes",
@@ -391,6 +398,13 @@ fn impersonation_headers_are_sent() {
     assert_eq!(log[0].impersonate_user.as_deref(), Some("alice"));
     assert_eq!(log[0].impersonate_groups, vec!["platform", "oncall"]);
     assert_eq!(log[0].authorization.as_deref(), Some("Bearer test-token"));
+    // Every request says who is asking, for the API server's audit log.
+    let agent = format!("iamidmap/{}", env!("CARGO_PKG_VERSION"));
+    assert!(
+        log.iter()
+            .all(|l| l.user_agent.as_deref() == Some(agent.as_str())),
+        "{log:?}"
+    );
 }
 
 #[test]
@@ -449,7 +463,10 @@ fn conflicts_are_re_planned_and_a_storm_gives_up_cleanly() {
         "g",
     ])
     .code(2)
-    .stderr(predicate::str::contains("gave up after 8 attempts"));
+    .stderr(predicate::str::contains("gave up after 8 attempts"))
+    // Attempts are counted up to the last one, never past it.
+    .stderr(predicate::str::contains("(attempt 8 of 8)"))
+    .stderr(predicate::str::contains("(attempt 9").not());
     assert_eq!(live.data(), before, "a storm must leave the data as it was");
 }
 
@@ -2004,4 +2021,68 @@ fn create_runs_the_exec_plugin_once() {
             .any(|l| l.method == "GET" && l.path.contains("rolebindings"))
     );
     assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 1);
+}
+
+/// `kubectl auth can-i` against the test server: SelfSubjectAccessReview as doctor asks it, answered by
+/// the server's authorization (an admin token, an impersonated user before and after a grant).
+#[test]
+#[cfg_attr(
+    iamidmap_skip_kubectl,
+    ignore = "kubectl is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
+fn kubectl_auth_can_i_on_the_test_server() {
+    let Some(kubectl) = support::kubectl() else {
+        return;
+    };
+    let live = Live::new();
+    let can_i = |args: &[&str]| {
+        let out = support::command(&kubectl)
+            .env("KUBECONFIG", &live.kubeconfig)
+            .arg("--cache-dir")
+            .arg(live.dir.path().join("cache"))
+            .args(["auth", "can-i"])
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout).trim(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+    };
+    assert_eq!(can_i(&["delete", "configmaps", "-n", "default"]), "yes");
+    assert!(can_i(&["get", "configmaps", "--as", "alice"]).starts_with("no"));
+    live.server.grant("alice", "get configmaps");
+    assert_eq!(can_i(&["get", "configmaps", "--as", "alice"]), "yes");
+    assert!(can_i(&["delete", "configmaps", "--as", "alice"]).starts_with("no"));
+    // Through RBAC objects: a RoleBinding in team-a of a ClusterRole to a group of alice's.
+    live.server.seed(
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles/cm-editor",
+        serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "cm-editor"},
+            "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["delete"]}]}),
+    );
+    live.server.seed(
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings/cm-editors",
+        serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "cm-editors", "namespace": "team-a"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cm-editor"},
+            "subjects": [{"kind": "Group", "name": "editors", "apiGroup": "rbac.authorization.k8s.io"}]}),
+    );
+    let editor = |verb: &str, ns: &str| {
+        can_i(&[
+            verb,
+            "configmaps",
+            "-n",
+            ns,
+            "--as",
+            "bob",
+            "--as-group",
+            "editors",
+        ])
+    };
+    assert_eq!(editor("delete", "team-a"), "yes");
+    assert!(editor("delete", "default").starts_with("no"));
+    assert!(editor("get", "team-a").starts_with("no"));
 }

@@ -27,6 +27,10 @@ pub struct ClusterOptions {
 pub enum KubeError {
     #[error("cannot load the Kubernetes configuration: {0}")]
     Config(String),
+    #[error("the kubeconfig has no context `{context}`")]
+    ContextNotFound { context: String },
+    #[error("{0}")]
+    ExecPlugin(String),
     #[error("{verb} {object} is forbidden: {message}")]
     Forbidden {
         verb: &'static str,
@@ -100,7 +104,22 @@ pub fn strip_userinfo(url: &str) -> String {
     }
 }
 
-fn map_error(err: kube::Error, verb: &'static str, object: &str) -> KubeError {
+/// An error and its causes, each once: "client error (Connect): tcp connect error: Connection refused".
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn map_error(err: kube::Error, verb: &'static str, object: &str, server: &str) -> KubeError {
     match err {
         kube::Error::Api(status) => match status.code {
             401 => KubeError::Unauthorized(status.message),
@@ -125,10 +144,10 @@ fn map_error(err: kube::Error, verb: &'static str, object: &str) -> KubeError {
             },
         },
         other => {
-            let text = other.to_string();
-            let chain = format!("{text} {:?}", std::error::Error::source(&other));
-            if chain.to_lowercase().contains("timed out")
-                || chain.to_lowercase().contains("timeout")
+            // Name the server and the root cause ("Connection refused", "certificate unknown"), not
+            // only kube's "client error (Connect)".
+            let text = format!("{server}: {}", with_causes(&other));
+            if text.to_lowercase().contains("timed out") || text.to_lowercase().contains("timeout")
             {
                 KubeError::Timeout(text)
             } else {
@@ -159,9 +178,16 @@ impl Cluster {
                     .clone()
                     .or_else(|| kc.current_context.clone())
                     .unwrap_or_else(|| "default".into());
+                if let Some(wanted) = &options.context
+                    && !kc.contexts.iter().any(|c| &c.name == wanted)
+                {
+                    return Err(KubeError::ContextNotFound {
+                        context: wanted.clone(),
+                    });
+                }
                 let config = kube::Config::from_custom_kubeconfig(kc, &kube_options)
                     .await
-                    .map_err(|e| KubeError::Config(e.to_string()))?;
+                    .map_err(|e| KubeError::Config(with_causes(&e)))?;
                 (config, context)
             }
             None => {
@@ -199,7 +225,7 @@ impl Cluster {
                     config.auth_info.token = Some(t.into());
                 }
                 Ok(ExecOutput::Other) => {}
-                Err(e) => return Err(KubeError::Config(e)),
+                Err(e) => return Err(KubeError::ExecPlugin(e)),
             }
         } else if let Some(t) = &config.auth_info.token {
             use secrecy::ExposeSecret;
@@ -211,6 +237,11 @@ impl Cluster {
         if !options.as_groups.is_empty() {
             config.auth_info.impersonate_groups = Some(options.as_groups.clone());
         }
+        // Who is asking, in the API server's audit log: iamidmap and its version.
+        config.headers.push((
+            http::header::USER_AGENT,
+            http::HeaderValue::from_static(concat!("iamidmap/", env!("CARGO_PKG_VERSION"))),
+        ));
         config.connect_timeout = Some(Duration::from_secs(10));
         config.read_timeout = Some(options.request_timeout);
         let server = strip_userinfo(&config.cluster_url.to_string());
@@ -245,7 +276,7 @@ impl Cluster {
         let answer: serde_json::Value = match client.request(req).await {
             Ok(v) => v,
             Err(kube::Error::Api(s)) if s.code == 404 => return Ok(None),
-            Err(e) => return Err(map_error(e, "create", "selfsubjectreviews")),
+            Err(e) => return Err(map_error(e, "create", "selfsubjectreviews", &self.server)),
         };
         let info = &answer["status"]["userInfo"];
         let strings = |v: &serde_json::Value| -> Vec<String> {
@@ -283,7 +314,7 @@ impl Cluster {
         self.api
             .get_opt(&self.name)
             .await
-            .map_err(|e| map_error(e, "get", &self.object()))
+            .map_err(|e| map_error(e, "get", &self.object(), &self.server))
     }
 
     /// Replace the ConfigMap; its `metadata.resourceVersion` makes this fail with a conflict when the
@@ -292,7 +323,7 @@ impl Cluster {
         self.api
             .replace(&self.name, &PostParams::default(), cm)
             .await
-            .map_err(|e| map_error(e, "update", &self.object()))
+            .map_err(|e| map_error(e, "update", &self.object(), &self.server))
     }
 
     /// All Roles, ClusterRoles, RoleBindings and ClusterRoleBindings (four list requests; only the
@@ -305,6 +336,7 @@ impl Cluster {
         async fn all<K>(
             client: kube::Client,
             what: &str,
+            server: &str,
         ) -> Result<Vec<serde_json::Value>, KubeError>
         where
             K: kube::Resource<DynamicType = ()>
@@ -316,7 +348,7 @@ impl Cluster {
             let list = Api::<K>::all(client)
                 .list(&Default::default())
                 .await
-                .map_err(|e| map_error(e, "list", what))?;
+                .map_err(|e| map_error(e, "list", what, server))?;
             Ok(list
                 .items
                 .iter()
@@ -328,11 +360,13 @@ impl Cluster {
                 .collect())
         }
         let client = self.api.clone().into_client();
-        let mut out = all::<ClusterRoleBinding>(client.clone(), "clusterrolebindings").await?;
-        out.extend(all::<RoleBinding>(client.clone(), "rolebindings").await?);
+        let server = &self.server;
+        let mut out =
+            all::<ClusterRoleBinding>(client.clone(), "clusterrolebindings", server).await?;
+        out.extend(all::<RoleBinding>(client.clone(), "rolebindings", server).await?);
         if !bindings_only {
-            out.extend(all::<ClusterRole>(client.clone(), "clusterroles").await?);
-            out.extend(all::<Role>(client, "roles").await?);
+            out.extend(all::<ClusterRole>(client.clone(), "clusterroles", server).await?);
+            out.extend(all::<Role>(client, "roles", server).await?);
         }
         Ok(out)
     }
@@ -341,7 +375,7 @@ impl Cluster {
         self.api
             .create(&PostParams::default(), cm)
             .await
-            .map_err(|e| map_error(e, "create", &self.object()))
+            .map_err(|e| map_error(e, "create", &self.object(), &self.server))
     }
 }
 
@@ -384,9 +418,9 @@ pub fn run_exec_plugin(exec: &kube::config::ExecConfig) -> Result<ExecOutput, St
         .clone()
         .map(|h| format!(" ({})", h.trim()))
         .unwrap_or_default();
-    let out = cmd.output().map_err(|e| {
-        format!("the kubeconfig's exec plugin `{command}` cannot run: {e}{hint}; `iamidmap doctor` walks through the setup")
-    })?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("the kubeconfig's exec plugin `{command}` cannot run: {e}{hint}"))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let last = err
@@ -398,8 +432,13 @@ pub fn run_exec_plugin(exec: &kube::config::ExecConfig) -> Result<ExecOutput, St
         // The plugin may echo its arguments: secrets given on its command line are not repeated.
         let args = exec.args.clone().unwrap_or_default();
         let last = crate::core::doctor::redact_secrets_in(last, &args);
+        let said = if last.is_empty() {
+            " and printed nothing on standard error".to_string()
+        } else {
+            format!(": {last}")
+        };
         return Err(format!(
-            "the kubeconfig's exec plugin `{command}` failed (exit {}): {last}; `iamidmap doctor` walks through the setup",
+            "the kubeconfig's exec plugin `{command}` failed (exit {}){said}",
             out.status.code().unwrap_or(-1)
         ));
     }

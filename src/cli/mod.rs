@@ -54,7 +54,7 @@ pub struct ClusterArgs {
     #[arg(long = "as-group", global = true, value_name = "GROUP")]
     pub as_groups: Vec<String>,
     /// Namespace of the ConfigMap
-    #[arg(long, global = true, default_value = "kube-system")]
+    #[arg(short = 'n', long, global = true, default_value = "kube-system")]
     pub namespace: String,
     /// Name of the ConfigMap (with `--kind authenticator-config`: aws-iam-authenticator)
     #[arg(long, global = true, default_value = "aws-auth")]
@@ -391,8 +391,14 @@ pub struct ValidateArgs {
     /// More files to lint, as pre-commit passes them
     #[arg(value_name = "FILES")]
     pub paths: Vec<PathBuf>,
-    /// Report format
-    #[arg(long, value_enum, default_value_t)]
+    /// Report format (`--format` is the same flag)
+    #[arg(
+        short = 'o',
+        long = "output",
+        visible_alias = "format",
+        value_enum,
+        default_value_t
+    )]
     pub format: ReportFormat,
     /// Exit 1 when a finding has this severity or a higher one
     #[arg(long, value_enum, default_value_t)]

@@ -16,6 +16,9 @@ pub enum MappingRow {
         sso: Option<SsoRow>,
         username: String,
         groups: Vec<String>,
+        /// A later entry for the same ARN wins: the authenticator never uses this one.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        shadowed: bool,
         #[serde(skip)]
         line: usize,
     },
@@ -23,6 +26,8 @@ pub enum MappingRow {
         userarn: String,
         username: String,
         groups: Vec<String>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        shadowed: bool,
         #[serde(skip)]
         line: usize,
     },
@@ -73,6 +78,7 @@ pub fn mappings_table(rows: &[MappingRow], with_lines: bool) -> String {
                 sso,
                 username,
                 groups,
+                shadowed,
                 line,
             } => (
                 match sso {
@@ -82,20 +88,26 @@ pub fn mappings_table(rows: &[MappingRow], with_lines: bool) -> String {
                 username.as_str(),
                 groups.join(","),
                 "",
-                if sso.is_some() { "role (sso)" } else { "role" },
+                match (sso.is_some(), shadowed) {
+                    (true, true) => "role (sso, shadowed)",
+                    (true, false) => "role (sso)",
+                    (false, true) => "role (shadowed)",
+                    (false, false) => "role",
+                },
                 line,
             ),
             MappingRow::User {
                 userarn,
                 username,
                 groups,
+                shadowed,
                 line,
             } => (
                 userarn.as_str(),
                 username.as_str(),
                 groups.join(","),
                 "",
-                "user",
+                if *shadowed { "user (shadowed)" } else { "user" },
                 line,
             ),
             MappingRow::Account { account, line } => {
@@ -376,6 +388,7 @@ mod tests {
             rolearn: "arn:aws:iam::1:role/a".into(),
             username: "on".into(),
             groups: vec!["yes".into(), "0755".into()],
+            shadowed: false,
             line: 1,
         }];
         let y = mappings_yaml(&rows);

@@ -1,6 +1,6 @@
 //! `iamidmap delete`: remove mappings by ARN (first match, or `--all`), by username or by account.
 
-use super::{arn_matches, place};
+use super::{arn_matches, note_arn_lookup, place};
 use crate::cli::diagnostics::{Failure, Reporter};
 use crate::cli::{ClusterArgs, DeleteArgs};
 use crate::core::document::{AuthDocument, EditPlan};
@@ -100,7 +100,10 @@ pub fn delete(args: DeleteArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
         write: write_opts,
     } = args;
     let selector = match (arn, account, username) {
-        (Some(a), _, _) => Selector::Arn(a),
+        (Some(a), _, _) => {
+            note_arn_lookup(&a, out);
+            Selector::Arn(a)
+        }
         (_, Some(a), _) => Selector::Account(a.trim().trim_matches('"').to_string()),
         (_, _, Some(u)) => Selector::Username(u),
         _ => unreachable!("clap requires one selector"),
@@ -130,11 +133,12 @@ pub fn delete(args: DeleteArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
             .into());
         }
         if total > plans.len() {
+            let more = total - plans.len();
             out.warn(&format!(
-                "{} more mapping{} with {} remain (use --all to remove them at once)",
-                total - plans.len(),
-                if total - plans.len() == 1 { "" } else { "s" },
-                selector.describe()
+                "{more} more {} with {} {} (use --all to remove them at once)",
+                if more == 1 { "mapping" } else { "mappings" },
+                selector.describe(),
+                if more == 1 { "remains" } else { "remain" },
             ));
         }
         Ok(plans)

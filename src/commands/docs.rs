@@ -7,23 +7,39 @@ use anyhow::{Context, Result};
 use clap::CommandFactory;
 use std::path::PathBuf;
 
-/// Man pages: `iamidmap.1` and one `iamidmap-<command>.1` per visible subcommand.
+/// Man pages: `iamidmap.1` and one `iamidmap-<command>[-<subcommand>].1` per visible (sub)command, so
+/// that every page a SEE ALSO or SUBCOMMANDS list names is shipped. clap's `help` subcommand has no page
+/// (`--help` and these pages say the same).
 pub fn man_pages() -> Vec<(String, String)> {
-    let root = Cli::command();
-    let mut pages = vec![];
-    let render = |cmd: clap::Command| {
+    fn without_help(cmd: clap::Command) -> clap::Command {
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_string())
+            .collect();
+        let mut cmd = cmd.disable_help_subcommand(true);
+        for n in names {
+            cmd = cmd.mut_subcommand(n, without_help);
+        }
+        cmd
+    }
+    fn render(cmd: clap::Command) -> String {
         let mut buf = vec![];
         clap_mangen::Man::new(cmd)
             .render(&mut buf)
             .expect("man page renders");
         String::from_utf8(buf).expect("man page is UTF-8")
-    };
-    pages.push(("iamidmap.1".to_string(), render(root.clone())));
-    for sub in root.get_subcommands().filter(|s| !s.is_hide_set()) {
-        let name = format!("iamidmap-{}", sub.get_name());
-        let cmd = sub.clone().name(name.clone()).bin_name(name.clone());
-        pages.push((format!("{name}.1"), render(cmd)));
     }
+    fn pages_of(cmd: &clap::Command, prefix: &str, pages: &mut Vec<(String, String)>) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let name = format!("{prefix}-{}", sub.get_name());
+            let page = sub.clone().name(name.clone()).bin_name(name.clone());
+            pages.push((format!("{name}.1"), render(page)));
+            pages_of(sub, &name, pages);
+        }
+    }
+    let root = without_help(Cli::command());
+    let mut pages = vec![("iamidmap.1".to_string(), render(root.clone()))];
+    pages_of(&root, "iamidmap", &mut pages);
     pages
 }
 

@@ -26,6 +26,12 @@ struct Report {
     identity: Option<String>,
     steps: Vec<Step>,
     ok: bool,
+    /// The reachable cluster and the caller's token, to ask it `--can-i` (SelfSubjectAccessReview).
+    #[serde(skip)]
+    access: Option<(Kubeconfig, String, String)>,
+    /// The answer of the RBAC read (bindings and roles), when it could be read.
+    #[serde(skip)]
+    model_can_i: Option<Step>,
 }
 
 pub fn doctor(args: DoctorArgs, cluster: &ClusterArgs, _out: Reporter) -> Result<i32> {
@@ -36,9 +42,17 @@ pub fn doctor(args: DoctorArgs, cluster: &ClusterArgs, _out: Reporter) -> Result
         identity: None,
         steps: vec![],
         ok: false,
+        access: None,
+        model_can_i: None,
     };
     walk(&args, cluster, &mut steps, &mut report);
-    report.ok = !steps.iter().any(|s| s.status == Status::Fail);
+    if let Some(can_i) = &args.can_i {
+        steps.push(can_i_step(&args.in_namespace, can_i, &mut report));
+    }
+    // A question asked and not answered is not a pass.
+    report.ok = !steps
+        .iter()
+        .any(|s| s.status == Status::Fail || (s.name == "can-i" && s.status == Status::Skip));
     report.steps = steps;
     match args.output {
         DoctorFormat::Json => println!(
@@ -63,8 +77,24 @@ fn text(r: &Report) -> String {
         }
     }
     let failed = r.steps.iter().filter(|s| s.status == Status::Fail).count();
-    out.push_str(&if failed == 0 {
+    let skipped: Vec<&str> = r
+        .steps
+        .iter()
+        .filter(|s| s.status == Status::Skip)
+        .map(|s| s.name)
+        .collect();
+    out.push_str(&if failed == 0 && skipped.is_empty() {
         "\nall checks passed\n".to_string()
+    } else if failed == 0 {
+        format!(
+            "\nno check failed, but {} could not be run ({}): see its `next`\n",
+            if skipped.len() == 1 {
+                "1 step"
+            } else {
+                "some steps"
+            },
+            skipped.join(", ")
+        )
     } else {
         format!(
             "\n{failed} check{} failed: start with the first ✗\n",
@@ -156,6 +186,7 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
     let install = match plugin.kind {
         PluginKind::AwsCli => "install the AWS CLI (`pip install awscli`, or https://aws.amazon.com/cli/) and make sure `aws` is on PATH".to_string(),
         PluginKind::Authenticator => "install aws-iam-authenticator (https://github.com/kubernetes-sigs/aws-iam-authenticator/releases) on PATH".to_string(),
+        PluginKind::Iamidmap => "install iamidmap on PATH (`cargo install --locked --path .` from its repository)".to_string(),
         PluginKind::Other => format!("install `{command}` or fix the kubeconfig user's exec command"),
     };
     let Some(binary) = found else {
@@ -174,7 +205,7 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
     if plugin.kind == PluginKind::Other {
         steps.push(Step::warn(
             "exec plugin",
-            format!("`{command}` is not `aws eks get-token` or `aws-iam-authenticator token`"),
+            format!("`{command}` is not `aws eks get-token`, `aws-iam-authenticator token` or `iamidmap token`"),
             "doctor checks AWS IAM authentication; for other plugins see their own documentation",
         ));
     } else {
@@ -328,6 +359,9 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
         };
     // 6. The cluster's own answer, and the clock.
     let (cluster_ok, cluster_user) = cluster_answer(&kc, &context_name, &token, steps);
+    if cluster_ok {
+        report.access = Some((kc.clone(), context_name.clone(), token.clone()));
+    }
     // 7. The mapping.
     let Some(identity) = identity else { return };
     let doc = match aws_auth(args, cluster) {
@@ -486,7 +520,7 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
             .map(|g| format!("{} via {}", g.role_label(), g.binding.describe()))
             .collect();
         if reach.superuser || !by.is_empty() {
-            steps.push(Step::pass(
+            report.model_can_i = Some(Step::pass(
                 "can-i",
                 format!(
                     "yes: {verb} {resource} in namespace {ns} ({})",
@@ -512,16 +546,167 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
                         .collect::<Vec<_>>()
                 })
                 .collect();
-            steps.push(Step::fail(
+            report.model_can_i = Some(Step::fail(
                 "can-i",
                 format!(
                     "no: nothing allows {verb} {resource} in namespace {ns} (403 Forbidden); what it can do: {}",
-                    if can.is_empty() { "nothing".into() } else { can.join("; ") }
+                    if can.is_empty() {
+                        "nothing".into()
+                    } else {
+                        can.join("; ")
+                    }
                 ),
-                format!("bind a role that allows it: kubectl create rolebinding NAME -n {ns} --clusterrole=edit --group={}", m.groups.first().cloned().unwrap_or_else(|| "GROUP".into())),
+                format!(
+                    "bind a role that allows it: kubectl create rolebinding NAME -n {ns} --clusterrole=edit --group={}",
+                    m.groups.first().cloned().unwrap_or_else(|| "GROUP".into())
+                ),
             ));
         }
     }
+}
+
+/// `--can-i VERB RESOURCE`: the cluster's own answer for the caller (SelfSubjectAccessReview, which every
+/// authenticated user may ask), explained by the RBAC read when there is one; the RBAC read alone, with a
+/// note, when the cluster cannot be asked; never silently dropped.
+fn can_i_step(ns: &str, can_i: &[String], report: &mut Report) -> Step {
+    let (verb, resource) = (&can_i[0], &can_i[1]);
+    let model = report.model_can_i.take();
+    let Some((kc, context, token)) = &report.access else {
+        return match model {
+            Some(mut m) => {
+                m.detail
+                    .push_str(" (from the RBAC objects read; the cluster was not asked)");
+                m
+            }
+            None => {
+                let mut step = Step::skip(
+                    "can-i",
+                    format!(
+                        "not answered: {verb} {resource} in namespace {ns} could not be asked, because an earlier step stopped the walk before the cluster was reached"
+                    ),
+                );
+                step.next = Some("fix the first ✗ above and run doctor again".into());
+                step
+            }
+        };
+    };
+    match ask_can_i(kc, context, token, verb, resource, ns) {
+        Ok((true, reason)) => match model {
+            Some(m) if m.status == Status::Pass => Step::pass(
+                "can-i",
+                format!("{} (the cluster agrees: SelfSubjectAccessReview)", m.detail),
+            ),
+            other => Step::pass(
+                "can-i",
+                format!(
+                    "yes: {verb} {resource} in namespace {ns} (the cluster's answer, SelfSubjectAccessReview{reason}){}",
+                    if other.is_some() {
+                        "; the RBAC objects read do not show why (another authorizer, such as an EKS access policy, or RBAC not readable in full)"
+                    } else {
+                        "; RBAC could not be read to say why"
+                    }
+                ),
+            ),
+        },
+        Ok((false, reason)) => match model {
+            Some(m) if m.status == Status::Fail => Step {
+                detail: format!("{} (the cluster agrees: SelfSubjectAccessReview)", m.detail),
+                ..m
+            },
+            _ => Step::fail(
+                "can-i",
+                format!(
+                    "no: the cluster refuses {verb} {resource} in namespace {ns} (403 Forbidden; SelfSubjectAccessReview{reason})"
+                ),
+                format!(
+                    "bind a role that allows it: kubectl create rolebinding NAME -n {ns} --clusterrole=edit --group=GROUP"
+                ),
+            ),
+        },
+        Err(e) => match model {
+            Some(mut m) => {
+                m.detail.push_str(&format!(
+                    " (from the RBAC objects read; the cluster did not answer the SelfSubjectAccessReview: {e})"
+                ));
+                m
+            }
+            None => {
+                let mut step = Step::skip(
+                    "can-i",
+                    format!(
+                        "not answered: the cluster did not answer the SelfSubjectAccessReview ({e}) and RBAC could not be read"
+                    ),
+                );
+                step.next = Some(format!("kubectl auth can-i {verb} {resource} -n {ns}"));
+                step
+            }
+        },
+    }
+}
+
+/// Ask the cluster whether the token's user may `verb resource` in `ns`: (allowed, ": reason" or "").
+fn ask_can_i(
+    kc: &Kubeconfig,
+    context: &str,
+    token: &str,
+    verb: &str,
+    resource: &str,
+    ns: &str,
+) -> Result<(bool, String), String> {
+    let (group, res) = doctor::split_resource(resource);
+    let (res, sub) = match res.split_once('/') {
+        Some((r, s)) => (r.to_string(), s.to_string()),
+        None => (res, String::new()),
+    };
+    let rt = live::runtime().map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let client = token_client(kc, context, token).await?;
+        let body = serde_json::json!({
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {
+                "namespace": ns, "verb": verb, "group": group, "resource": res, "subresource": sub
+            }}
+        });
+        let req = http::Request::post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&body).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+        let answer: serde_json::Value = client.request(req).await.map_err(|e| e.to_string())?;
+        let allowed = answer["status"]["allowed"]
+            .as_bool()
+            .ok_or("the answer has no status.allowed")?;
+        let reason = answer["status"]["reason"]
+            .as_str()
+            .filter(|r| !r.is_empty())
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        Ok((allowed, reason))
+    })
+}
+
+/// A client for the context's cluster that authenticates with `token` only.
+async fn token_client(kc: &Kubeconfig, context: &str, token: &str) -> Result<kube::Client, String> {
+    let mut config = kube::Config::from_custom_kubeconfig(
+        kc.clone(),
+        &KubeConfigOptions {
+            context: Some(context.to_string()),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    config.auth_info = kube::config::AuthInfo {
+        token: Some(token.to_string().into()),
+        ..Default::default()
+    };
+    config.connect_timeout = Some(std::time::Duration::from_secs(10));
+    config.read_timeout = Some(std::time::Duration::from_secs(20));
+    config.headers.push((
+        http::header::USER_AGENT,
+        http::HeaderValue::from_static(concat!("iamidmap/", env!("CARGO_PKG_VERSION"))),
+    ));
+    kube::Client::try_from(config).map_err(|e| e.to_string())
 }
 
 fn which(command: &str) -> Option<std::path::PathBuf> {
@@ -569,22 +754,7 @@ fn cluster_answer(
     let result = (|| -> Result<Answer, String> {
         let rt = live::runtime().map_err(|e| e.to_string())?;
         rt.block_on(async {
-            let mut config = kube::Config::from_custom_kubeconfig(
-                kc.clone(),
-                &KubeConfigOptions {
-                    context: Some(context.to_string()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            config.auth_info = kube::config::AuthInfo {
-                token: Some(token.to_string().into()),
-                ..Default::default()
-            };
-            config.connect_timeout = Some(std::time::Duration::from_secs(10));
-            config.read_timeout = Some(std::time::Duration::from_secs(20));
-            let client = kube::Client::try_from(config).map_err(|e| e.to_string())?;
+            let client = token_client(kc, context, token).await?;
             let req = http::Request::get("/version")
                 .body(kube::client::Body::empty())
                 .map_err(|e| e.to_string())?;

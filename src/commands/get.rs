@@ -1,6 +1,6 @@
 //! `iamidmap get`: list the mappings the authenticator reads, filtered, as a table, JSON or YAML.
 
-use super::{arn_matches, file_of, live, load, mapped_entries, warn_dropped};
+use super::{arn_matches, file_of, live, load, mapped_entries, note_arn_lookup, warn_dropped};
 use crate::cli::diagnostics::{EXIT_OK, Reporter};
 use crate::cli::render::{self, MappingRow};
 use crate::cli::{ClusterArgs, GetArgs, OutputFormat};
@@ -17,7 +17,13 @@ pub struct Filter {
 /// The rows of a document in `get`'s order: roles, users, accounts, each in document order.
 pub fn rows(doc: &AuthDocument, filter: &Filter) -> Vec<MappingRow> {
     let mut rows = vec![];
+    let effective = doc.effective();
     for e in mapped_entries(doc) {
+        let shadowed = !effective
+            .roles
+            .iter()
+            .chain(&effective.users)
+            .any(|w| std::ptr::eq(*w, e));
         if filter.arn.as_deref().is_some_and(|a| !arn_matches(e, a))
             || filter.username.as_deref().is_some_and(|u| e.username != u)
             || filter
@@ -48,12 +54,14 @@ pub fn rows(doc: &AuthDocument, filter: &Filter) -> Vec<MappingRow> {
                 }),
                 username: e.username.clone(),
                 groups: e.groups.clone(),
+                shadowed,
                 line,
             },
             ListKind::Users => MappingRow::User {
                 userarn: e.arn.clone(),
                 username: e.username.clone(),
                 groups: e.groups.clone(),
+                shadowed,
                 line,
             },
         });
@@ -91,7 +99,27 @@ pub fn get(args: GetArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
         None => live::read(cluster, out)?,
     };
     warn_dropped(&doc, out);
+    if let Some(arn) = &filter.arn {
+        note_arn_lookup(arn, out);
+    }
     let rows = rows(&doc, &filter);
+    let shadowed = rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r,
+                MappingRow::Role { shadowed: true, .. } | MappingRow::User { shadowed: true, .. }
+            )
+        })
+        .count();
+    if shadowed > 0 {
+        out.warn(&format!(
+            "{shadowed} {} shadowed by a later entry for the same ARN: the authenticator uses only the last one, so the {} marked `(shadowed)` never {} (`iamidmap validate` shows where)",
+            if shadowed == 1 { "entry is" } else { "entries are" },
+            if shadowed == 1 { "one" } else { "ones" },
+            if shadowed == 1 { "applies" } else { "apply" },
+        ));
+    }
     if rows.is_empty() && filter.arn.is_some() {
         out.note(&format!(
             "no mapping matches `{}`",

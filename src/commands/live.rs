@@ -51,6 +51,8 @@ pub fn failure(err: KubeError, cluster: &ClusterArgs) -> anyhow::Error {
     let object = format!("configmap/{} -n {}", cluster.name, cluster.namespace);
     let hint = match &err {
         KubeError::Config(_) => "pass --kubeconfig FILE or set KUBECONFIG (for EKS: `aws eks update-kubeconfig --name CLUSTER`), or work on a file with -f".to_string(),
+        KubeError::ContextNotFound { .. } => "`kubectl config get-contexts` lists the contexts of the kubeconfig; pass one with --context (or --kubeconfig FILE for another kubeconfig)".to_string(),
+        KubeError::ExecPlugin(_) => "run the plugin's command from the kubeconfig yourself to see why (`kubectl config view --minify`; for `aws eks get-token`, check `aws sts get-caller-identity` and the profile); `iamidmap doctor` walks through the setup".to_string(),
         KubeError::Forbidden { verb, .. } => format!("check your rights with `kubectl auth can-i {verb} {object}`; editing aws-auth needs get and update on it"),
         KubeError::Unauthorized(_) => "the kubeconfig user's credentials were refused: check `aws sts get-caller-identity` and the context's user (`kubectl config view --minify`)".to_string(),
         KubeError::Timeout(_) | KubeError::Transport(_) => "check the server address of the context (`kubectl cluster-info`) and the network".to_string(),
@@ -139,8 +141,8 @@ pub fn read(args: &ClusterArgs, out: Reporter) -> Result<AuthDocument> {
     let (rt, mut cluster) = connect(args)?;
     let (cm, doc) = fetch(args, &rt, &mut cluster, out)?;
     if cm.is_none() {
-        out.note(&format!(
-            "{} does not exist in context `{}`; it maps nothing",
+        out.warn(&format!(
+            "{} does not exist in context `{}`: it maps no IAM identity, so nodes cannot join and nobody but the cluster's creator can get in, unless EKS access entries grant access (`aws eks list-access-entries`); `iamidmap create --node-role --arn …` creates it",
             doc.source_name, cluster.context
         ));
     }
@@ -492,7 +494,9 @@ pub fn change_on(
                 if let Some(path) = &backup_path {
                     backup::discard(path);
                 }
-                out.warn(&format!("{name} changed since it was read; reading it again to re-apply the edit (attempt {})", attempt + 1));
+                if attempt < MAX_ATTEMPTS {
+                    out.warn(&format!("{name} changed since it was read; reading it again to re-apply the edit (attempt {} of {MAX_ATTEMPTS})", attempt + 1));
+                }
                 last_error = Some(e);
             }
             Err(e) if e.is_transient() => {

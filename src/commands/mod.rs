@@ -306,6 +306,8 @@ fn load(
 
 /// Whether an entry is the one an ARN names, matched like the authenticator (canonical form, any case),
 /// or exactly as written.
+/// Whether `--arn` selects an entry: as typed, as `create` writes it (role path or SSO path removed,
+/// assumed-role session turned into its role), or as the authenticator canonicalizes a caller.
 fn arn_matches(entry: &Entry, arn: &str) -> bool {
     if entry.arn.is_empty() {
         return false;
@@ -313,9 +315,30 @@ fn arn_matches(entry: &Entry, arn: &str) -> bool {
     if entry.arn.eq_ignore_ascii_case(arn.trim()) {
         return true;
     }
+    if let Ok(written) = crate::core::arn::normalize_for_write(arn)
+        && entry.arn.eq_ignore_ascii_case(&written.arn)
+    {
+        return true;
+    }
     crate::core::arn::canonicalize(arn.trim())
         .map(|(_, canonical)| entry.matched_arn().eq_ignore_ascii_case(&canonical))
         .unwrap_or(false)
+}
+
+/// Say how a `--arn` given to `get` or `delete` is also matched, when `create` would have written it
+/// otherwise, so that create-then-delete with the same ARN works and the user sees why.
+fn note_arn_lookup(arn: &str, out: Reporter) {
+    if let Ok(written) = crate::core::arn::normalize_for_write(arn)
+        && !written.changes.is_empty()
+    {
+        let why: Vec<String> = written.changes.iter().map(|c| c.to_string()).collect();
+        out.note(&format!(
+            "`{}` is also matched as `{}`, as `create` writes it ({})",
+            arn.trim(),
+            written.arn,
+            why.join("; ")
+        ));
+    }
 }
 
 /// Entries of both lists in the order `get` shows them (roles, then users), valid ones only.
@@ -347,6 +370,13 @@ fn warn_dropped(doc: &AuthDocument, out: Reporter) {
             "{why} (`iamidmap validate -f {}` shows where)",
             doc.source_name
         ));
+    }
+    // Keys in the wrong case (`maproles`): ignored by the authenticator, so not shown either.
+    for f in crate::core::lint::lint(doc)
+        .iter()
+        .filter(|f| f.rule == "IM009")
+    {
+        out.warn(&format!("{} ({})", f.message, f.hint));
     }
     if kind.structured() {
         let bad = doc

@@ -436,16 +436,23 @@ pub fn normalize_for_write(arn: &str) -> Result<NormalizedArn, NormalizeError> {
             partition: parts.partition.to_string(),
         });
     }
+    let unsupported = |what: &str| NormalizeError::Unsupported {
+        arn: arn.to_string(),
+        what: what.to_string(),
+    };
+    // The service first: an S3 or EC2 ARN is the wrong kind of thing, whatever its account says.
+    if !matches!(parts.service, "iam" | "sts") {
+        return Err(unsupported(&format!(
+            "an ARN of service `{}`, not an IAM role or user",
+            parts.service
+        )));
+    }
     if !is_account_id(parts.account) {
         return Err(NormalizeError::Account {
             arn: arn.to_string(),
             account: parts.account.to_string(),
         });
     }
-    let unsupported = |what: &str| NormalizeError::Unsupported {
-        arn: arn.to_string(),
-        what: what.to_string(),
-    };
     let pieces: Vec<&str> = parts.resource.split('/').collect();
     match (parts.service, pieces[0]) {
         ("iam", "role") | ("iam", "user") => {
@@ -512,7 +519,9 @@ pub fn normalize_for_write(arn: &str) -> Result<NormalizedArn, NormalizeError> {
         ("iam", other) | ("sts", other) => Err(unsupported(&format!(
             "a `{other}` resource, not an IAM role or user"
         ))),
-        (service, _) => Err(unsupported(&format!("an ARN of service `{service}`"))),
+        (service, _) => Err(unsupported(&format!(
+            "an ARN of service `{service}`, not an IAM role or user"
+        ))),
     }
 }
 

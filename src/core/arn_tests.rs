@@ -343,3 +343,17 @@ fn normalize_rejects_with_reasons() {
         assert!(err.contains(needle), "{input}: {err}");
     }
 }
+
+#[test]
+fn a_non_iam_arn_is_named_by_its_service_not_its_empty_account() {
+    let err = normalize_for_write("arn:aws:s3:::bucket").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`arn:aws:s3:::bucket` is an ARN of service `s3`, not an IAM role or user; only IAM roles and IAM users can be mapped"
+    );
+    // An IAM ARN with a bad account is still about the account.
+    assert!(matches!(
+        normalize_for_write("arn:aws:iam::12:role/R"),
+        Err(NormalizeError::Account { .. })
+    ));
+}

@@ -76,6 +76,8 @@ pub enum PluginKind {
     AwsCli,
     /// `aws-iam-authenticator token`
     Authenticator,
+    /// `iamidmap token` (the same presigned STS token, built in)
+    Iamidmap,
     Other,
 }
 
@@ -112,6 +114,8 @@ pub fn exec_plugin(command: &str, args: &[String], env: &[(String, String)]) -> 
         PluginKind::AwsCli
     } else if base.starts_with("aws-iam-authenticator") && args.iter().any(|a| a == "token") {
         PluginKind::Authenticator
+    } else if matches!(base, "iamidmap" | "kubectl-iamidmap") && args.iter().any(|a| a == "token") {
+        PluginKind::Iamidmap
     } else {
         PluginKind::Other
     };
@@ -349,6 +353,27 @@ mod tests {
         assert_eq!(p.kind, PluginKind::Authenticator);
         assert_eq!(p.cluster.as_deref(), Some("kops-1"));
         assert_eq!(p.role_arn.as_deref(), Some("arn:aws:iam::1:role/B"));
+        let p = exec_plugin(
+            "/home/me/.cargo/bin/iamidmap",
+            &s(&[
+                "token",
+                "-i",
+                "prod",
+                "--role",
+                "arn:aws:iam::1:role/C",
+                "--region",
+                "us-east-1",
+            ]),
+            &[],
+        );
+        assert_eq!(p.kind, PluginKind::Iamidmap);
+        assert_eq!(p.cluster.as_deref(), Some("prod"));
+        assert_eq!(p.role_arn.as_deref(), Some("arn:aws:iam::1:role/C"));
+        assert_eq!(p.region.as_deref(), Some("us-east-1"));
+        assert_eq!(
+            exec_plugin("iamidmap", &s(&["get"]), &[]).kind,
+            PluginKind::Other
+        );
         assert_eq!(
             exec_plugin("gke-gcloud-auth-plugin", &[], &[]).kind,
             PluginKind::Other

@@ -334,3 +334,214 @@ fn intent_of_edits_names_the_principals_touched() {
         ])
     );
 }
+
+#[test]
+fn violations_and_cross_account_admins_read_as_shown_to_the_user() {
+    let v = Violation {
+        rule: "size-limit",
+        subject: "the ConfigMap".into(),
+        consequence: "too big".into(),
+    };
+    assert_eq!(v.to_string(), "[size-limit] the ConfigMap: too big");
+    let foreign = format!(
+        "{BASE}    - rolearn: arn:aws:iam::999988887777:role/Intruder\n      username: x\n      groups:\n        - system:masters\n"
+    );
+    let v = judged(BASE, &foreign, known(ME), Intent::Everything, 0);
+    let admins: Vec<&str> = v
+        .cross_account_admins()
+        .map(|g| g.principal.as_str())
+        .collect();
+    assert_eq!(admins, ["arn:aws:iam::999988887777:role/Intruder"]);
+    let v = judged(BASE, BASE, known(ME), Intent::Everything, 0);
+    assert_eq!(v.cross_account_admins().count(), 0);
+}
+
+#[test]
+fn a_dead_admin_with_a_role_path_does_not_count_as_a_way_in() {
+    // The only other system:masters entry has a role path: the authenticator never matches it.
+    let dead = BASE
+        .replace(
+            "    - rolearn: arn:aws:iam::111122223333:role/Dev\n",
+            "    - rolearn: arn:aws:iam::111122223333:role/teams/Dev\n",
+        )
+        .replace("        - developers\n", "        - system:masters\n");
+    let gone = without(&dead, "role/Admin", 4);
+    let v = judged(&dead, &gone, CallerCheck::Waived, only(ME), 0);
+    assert_eq!(
+        rules_of(&v),
+        vec!["last-system-masters"],
+        "{:?}",
+        v.violations
+    );
+}
+
+#[test]
+fn the_home_account_is_the_node_roles_account_when_there_are_nodes() {
+    // A principal of another account is already mapped (viewers); making it admin is a foreign admin,
+    // although its account appears in the file, because the nodes say which account is home.
+    let guest = "    - rolearn: arn:aws:iam::999988887777:role/Guest\n      username: guest\n      groups:\n        - viewers\n";
+    let before = format!("{BASE}{guest}");
+    let after = format!("{BASE}{}", guest.replace("viewers", "system:masters"));
+    let v = judged(&before, &after, known(ME), Intent::Everything, 0);
+    assert_eq!(v.gains.len(), 1);
+    assert!(v.gains[0].cross_account_admin, "{:?}", v.gains);
+    // A foreign principal that gains an ordinary group, or more groups while already admin, is a gain
+    // but not a new foreign admin.
+    let v = judged(BASE, &before, known(ME), Intent::Everything, 0);
+    assert_eq!(v.gains.len(), 1);
+    assert!(!v.gains[0].cross_account_admin, "{:?}", v.gains);
+    let more = format!("{after}        - ops\n");
+    let v = judged(&after, &more, known(ME), Intent::Everything, 0);
+    assert_eq!(v.gains.len(), 1, "{:?}", v.gains);
+    assert!(!v.gains[0].cross_account_admin, "{:?}", v.gains);
+    // Without node roles, every account the file maps is home.
+    let no_nodes = |t: &str| without(&without(t, "role/eks-node", 5), "role/fargate", 6);
+    let v = judged(
+        &no_nodes(&before),
+        &no_nodes(&after),
+        known(ME),
+        Intent::Everything,
+        0,
+    );
+    assert_eq!(v.gains.len(), 1);
+    assert!(!v.gains[0].cross_account_admin, "{:?}", v.gains);
+}
+
+#[test]
+fn problems_that_only_moved_are_not_new() {
+    // A broken entry already there, moved down by an added entry: its line number changes, it is not new.
+    let broken = "    - rolearn: arn:aws:iam::111122223333:role/Broken\n      groups: not-a-list\n";
+    let before = format!("{BASE}{broken}");
+    let ops = "    - rolearn: arn:aws:iam::111122223333:role/Ops\n      username: ops\n      groups:\n        - ops\n";
+    let after = format!("{}{ops}{broken}", BASE);
+    let v = judged(
+        &before,
+        &after,
+        known(ME),
+        only("arn:aws:iam::111122223333:role/Ops"),
+        0,
+    );
+    assert!(v.violations.is_empty(), "{:?}", v.violations);
+    // A second broken entry is new, although its message differs only in a number.
+    let broken2 = broken.replace("Broken", "Broken2");
+    let after = format!("{before}{broken2}");
+    let v = judged(&before, &after, known(ME), Intent::Everything, 0);
+    assert_eq!(rules_of(&v), vec!["drops-entries"], "{:?}", v.violations);
+    assert_eq!(strip_numbers("line 12, column 3"), "line #, column #");
+    assert_eq!(strip_numbers("no digits"), "no digits");
+}
+
+#[test]
+fn words_in_messages_agree_with_their_numbers() {
+    assert_eq!(plural(1, "entry", "entries"), "entry");
+    assert_eq!(plural(2, "entry", "entries"), "entries");
+    assert_eq!(plural(0, "entry", "entries"), "entries");
+    let (a, b) = ("a".to_string(), "system:masters".to_string());
+    assert_eq!(quoted(&[&a, &b]), "`a`, `system:masters`");
+}
+
+#[test]
+fn an_unknown_caller_may_add_when_mapaccounts_stays() {
+    let accounts = format!("{BASE}  mapAccounts: |\n    - \"444455556666\"\n");
+    let added = format!(
+        "{}  mapAccounts: |\n    - \"444455556666\"\n",
+        BASE.replace(
+            "        - developers\n",
+            "        - developers\n    - rolearn: arn:aws:iam::111122223333:role/Ops\n      username: ops\n      groups:\n        - ops\n"
+        )
+    );
+    let v = judged(
+        &accounts,
+        &added,
+        CallerCheck::Unknown,
+        only("arn:aws:iam::111122223333:role/Ops"),
+        0,
+    );
+    assert!(v.violations.is_empty(), "{:?}", v.violations);
+}
+
+#[test]
+fn a_random_answer_says_whether_it_is_you() {
+    let alice = "arn:aws:iam::111122223333:user/ops/alice";
+    let users = "    - userarn: arn:aws:iam::111122223333:user/ops/alice\n      username: alice\n      groups:\n        - viewers\n";
+    let before = with_lists(NODE, users);
+    let after = with_lists(
+        NODE,
+        &format!(
+            "{users}    - userarn: arn:aws:iam::111122223333:user/ops/Alice\n      username: alice2\n      groups:\n        - viewers\n"
+        ),
+    );
+    let v = judged(&before, &after, known(alice), Intent::Everything, 0);
+    let random = v
+        .violations
+        .iter()
+        .find(|v| v.rule == "random-answer")
+        .unwrap();
+    assert!(random.subject.ends_with("(you)"), "{random:?}");
+    let v = judged(&before, &after, known(ME), Intent::Everything, 0);
+    let random = v
+        .violations
+        .iter()
+        .find(|v| v.rule == "random-answer")
+        .unwrap();
+    assert!(!random.subject.contains("(you)"), "{random:?}");
+}
+
+#[test]
+fn an_account_added_to_mapaccounts_is_a_gain_and_one_kept_is_not() {
+    let accounts = |list: &str| format!("{BASE}  mapAccounts: |\n{list}");
+    let before = accounts("    - \"444455556666\"\n");
+    let after = accounts("    - \"444455556666\"\n    - \"777788889999\"\n");
+    let v = judged(&before, &after, known(ME), Intent::Everything, 0);
+    let wholes: Vec<&str> = v
+        .gains
+        .iter()
+        .filter(|g| g.whole_account)
+        .map(|g| g.principal.as_str())
+        .collect();
+    assert_eq!(wholes, ["account 777788889999"]);
+    assert!(
+        v.gains
+            .iter()
+            .find(|g| g.whole_account)
+            .unwrap()
+            .to_string()
+            .starts_with("every role and user of account 777788889999 gains access")
+    );
+}
+
+#[test]
+fn a_random_answer_names_every_entry_it_could_pick() {
+    let users = "    - userarn: arn:aws:iam::111122223333:user/ops/alice\n      username: alice\n      groups:\n        - viewers\n";
+    let before = with_lists(NODE, users);
+    let after = with_lists(
+        NODE,
+        &format!(
+            "{users}    - userarn: arn:aws:iam::111122223333:user/ops/Alice\n      username: alice2\n      groups:\n        - admins\n"
+        ),
+    );
+    let v = judged(&before, &after, known(ME), Intent::Everything, 0);
+    let random = v
+        .violations
+        .iter()
+        .find(|v| v.rule == "random-answer")
+        .unwrap();
+    assert!(
+        random.consequence.starts_with(
+            "the authenticator would pick one of several entries at random on each request: "
+        ),
+        "{random:?}"
+    );
+    assert!(
+        random
+            .consequence
+            .contains("`arn:aws:iam::111122223333:user/ops/alice` as `alice` [viewers] (mapUsers)"),
+        "{random:?}"
+    );
+    assert!(
+        random
+            .consequence
+            .contains("`arn:aws:iam::111122223333:user/ops/Alice` as `alice2` [admins] (mapUsers)"),
+        "{random:?}"
+    );
+}

@@ -36,6 +36,7 @@ pub struct Logged {
     pub impersonate_user: Option<String>,
     pub impersonate_groups: Vec<String>,
     pub authorization: Option<String>,
+    pub user_agent: Option<String>,
     pub status: u16,
 }
 
@@ -217,6 +218,67 @@ fn parse_target(path: &str) -> Option<Target> {
     None
 }
 
+/// The length-delimited fields of a protobuf message, by field number (wire types 0, 2 and 5 only).
+fn protobuf_fields(mut b: &[u8]) -> Option<Vec<(u64, &[u8])>> {
+    fn varint(b: &mut &[u8]) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let (&byte, rest) = b.split_first()?;
+            *b = rest;
+            v |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+    let mut out = vec![];
+    while !b.is_empty() {
+        let tag = varint(&mut b)?;
+        match tag & 7 {
+            0 => {
+                varint(&mut b)?;
+            }
+            2 => {
+                let n = usize::try_from(varint(&mut b)?).ok()?;
+                if n > b.len() {
+                    return None;
+                }
+                out.push((tag >> 3, &b[..n]));
+                b = &b[n..];
+            }
+            5 => b = b.get(4..)?,
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// A SelfSubjectAccessReview sent as protobuf (`k8s\0` + runtime.Unknown{raw: 2}; spec = 2,
+/// resourceAttributes = 1: namespace 1, verb 2, group 3, version 4, resource 5, subresource 6, name 7),
+/// as the JSON the handler reads.
+fn ssar_from_protobuf(body: &[u8]) -> Option<Value> {
+    let unknown = protobuf_fields(body.strip_prefix(b"k8s\0")?)?;
+    let raw = unknown.iter().find(|(n, _)| *n == 2)?.1;
+    let spec = protobuf_fields(raw)?.into_iter().find(|(n, _)| *n == 2)?.1;
+    let attrs = protobuf_fields(spec)?.into_iter().find(|(n, _)| *n == 1)?.1;
+    let mut out = serde_json::Map::new();
+    for (n, v) in protobuf_fields(attrs)? {
+        let name = match n {
+            1 => "namespace",
+            2 => "verb",
+            3 => "group",
+            4 => "version",
+            5 => "resource",
+            6 => "subresource",
+            7 => "name",
+            _ => continue,
+        };
+        out.insert(name.into(), json!(String::from_utf8_lossy(v)));
+    }
+    Some(json!({"spec": {"resourceAttributes": out}}))
+}
+
 fn key(t: &Target, name: &str) -> String {
     format!(
         "{}/{}/{}",
@@ -344,6 +406,74 @@ impl State {
         }
     }
 
+    /// RBAC as kube-apiserver's authorizer decides it, over the stored Roles, ClusterRoles and their
+    /// bindings (an independent reading, not iamidmap's): the binding that allows, as the real server's
+    /// reason names it.
+    fn rbac_allows(
+        &self,
+        user: &str,
+        groups: &[String],
+        verb: &str,
+        api_group: &str,
+        resource: &str,
+        ns: &str,
+    ) -> Option<String> {
+        let names = |v: &Value, field: &str| -> Vec<String> {
+            v[field]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let matches = |list: &[String], want: &str| list.iter().any(|x| x == "*" || x == want);
+        let subject_is_me = |b: &Value| {
+            b["subjects"].as_array().is_some_and(|subs| {
+                subs.iter().any(|s| match s["kind"].as_str() {
+                    Some("User") => s["name"] == user,
+                    Some("Group") => groups.iter().any(|g| s["name"] == g.as_str()),
+                    _ => false,
+                })
+            })
+        };
+        let role_allows = |role: &Value| {
+            role["rules"].as_array().is_some_and(|rules| {
+                rules.iter().any(|r| {
+                    matches(&names(r, "verbs"), verb)
+                        && matches(&names(r, "apiGroups"), api_group)
+                        && matches(&names(r, "resources"), resource)
+                        && names(r, "resourceNames").is_empty()
+                })
+            })
+        };
+        for (key, b) in &self.objects {
+            let (kind, binding_ns) = match key.split('/').collect::<Vec<_>>()[..] {
+                ["clusterrolebindings", _, _] => ("ClusterRoleBinding", None),
+                ["rolebindings", n, _] => ("RoleBinding", Some(n)),
+                _ => continue,
+            };
+            if binding_ns.is_some_and(|n| n != ns) || !subject_is_me(b) {
+                continue;
+            }
+            let role_name = b["roleRef"]["name"].as_str().unwrap_or_default();
+            let role = match (b["roleRef"]["kind"].as_str(), binding_ns) {
+                (Some("ClusterRole"), _) => self.objects.get(&format!("clusterroles//{role_name}")),
+                (Some("Role"), Some(n)) => self.objects.get(&format!("roles/{n}/{role_name}")),
+                _ => None,
+            };
+            if role.is_some_and(role_allows) {
+                let name = b["metadata"]["name"].as_str().unwrap_or_default();
+                return Some(format!(
+                    "RBAC: allowed by {kind} \"{name}\" of {} \"{role_name}\"",
+                    b["roleRef"]["kind"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+        None
+    }
+
     fn handle(
         &mut self,
         method: &str,
@@ -403,6 +533,7 @@ impl State {
             }
             if !groups.iter().any(|g| g == "system:masters")
                 && path != "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+                && path != "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
                 && !is_discovery(path)
             {
                 let verb_resource = parse_target(path).map(|t| {
@@ -470,6 +601,81 @@ impl State {
                     201,
                     json!({"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
                            "metadata": {"creationTimestamp": null}, "status": {"userInfo": user}}),
+                );
+            }
+            // `kubectl auth can-i`: any authenticated user may ask about itself. Allowed for
+            // system:masters and for what the test granted the user (the same model impersonated
+            // requests are authorized by).
+            ("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") => {
+                // kubectl sends this one as protobuf (the k8s envelope around the typed message).
+                let review: Value = if ctype.is_some_and(|c| c.contains("protobuf")) {
+                    match ssar_from_protobuf(body) {
+                        Some(v) => v,
+                        None => {
+                            return status(
+                                400,
+                                "BadRequest",
+                                "cannot decode the protobuf body".into(),
+                                None,
+                            );
+                        }
+                    }
+                } else if ctype.is_some_and(|c| c.contains("cbor")) {
+                    return status(
+                        415,
+                        "UnsupportedMediaType",
+                        "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf".into(),
+                        None,
+                    );
+                } else {
+                    serde_json::from_slice(body).unwrap_or_default()
+                };
+                let attrs = &review["spec"]["resourceAttributes"];
+                let (Some(verb), Some(resource)) =
+                    (attrs["verb"].as_str(), attrs["resource"].as_str())
+                else {
+                    return status(
+                        400,
+                        "BadRequest",
+                        "spec.resourceAttributes.verb and .resource are required".into(),
+                        None,
+                    );
+                };
+                let (name, groups): (String, Vec<String>) = match &impersonated {
+                    Some((name, groups)) => (name.clone(), groups.clone()),
+                    None => (
+                        user["username"].as_str().unwrap_or_default().to_string(),
+                        user["groups"]
+                            .as_array()
+                            .map(|g| {
+                                g.iter()
+                                    .filter_map(|x| x.as_str().map(String::from))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    ),
+                };
+                let api_group = attrs["group"].as_str().unwrap_or_default();
+                let ns = attrs["namespace"].as_str().unwrap_or_default();
+                let reason = if groups.iter().any(|g| g == "system:masters") {
+                    Some("system:masters".to_string())
+                } else if self
+                    .grants
+                    .get(&name)
+                    .is_some_and(|g| g.contains(&format!("{verb} {resource}")))
+                {
+                    Some(format!("granted to {name} by the test"))
+                } else {
+                    self.rbac_allows(&name, &groups, verb, api_group, resource, ns)
+                };
+                let mut status_body = json!({"allowed": reason.is_some()});
+                if let Some(r) = reason {
+                    status_body["reason"] = json!(r);
+                }
+                return (
+                    201,
+                    json!({"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
+                           "metadata": {"creationTimestamp": null}, "spec": review["spec"], "status": status_body}),
                 );
             }
             ("GET", "/version") => {
@@ -1286,6 +1492,7 @@ fn serve_connection(stream: impl Conn, state: Arc<Mutex<State>>) {
                     .map(|(_, v)| v.clone())
                     .collect(),
                 authorization: header("authorization"),
+                user_agent: header("user-agent"),
                 status: code,
             });
         }

@@ -146,7 +146,11 @@ fn accounts_flow_in_single_quotes() {
         .unwrap();
     // Emptied again, the key held nothing else: it is removed, and nothing else changes.
     assert_eq!(back.text, "data:\n  mapRoles: |\n    - rolearn: x\n");
-    assert!(back.notes.iter().any(|n| n.contains("removed the key `mapAccounts`")));
+    assert!(
+        back.notes
+            .iter()
+            .any(|n| n.contains("removed the key `mapAccounts`"))
+    );
 }
 
 #[test]
@@ -175,7 +179,12 @@ fn the_first_role_after_a_block_at_the_end_of_the_file_keeps_its_bytes() {
             groups: vec!["g".into()],
         }))
         .unwrap();
-    assert!(out.text.ends_with("      groups:\r\n        - system:masters"), "{}", out.text);
+    assert!(
+        out.text
+            .ends_with("      groups:\r\n        - system:masters"),
+        "{}",
+        out.text
+    );
     assert!(out.text.contains("  mapRoles: |\r\n"), "{}", out.text);
     let back = doc(&out.text)
         .apply(&EditPlan::RemoveEntry {
@@ -656,4 +665,15 @@ fn entries_shared_through_anchors_or_merges_are_not_edited_in_place() {
             .unwrap();
         assert!(!out.text.is_empty());
     }
+}
+
+#[test]
+fn chart_templates_are_told_from_the_authenticators_placeholders() {
+    assert!(chart_template("  mapRoles: {{ toYaml .Values.mapRoles }}"));
+    assert!(chart_template("    {{- range .Values.roles }}"));
+    assert!(!chart_template(
+        "      username: system:node:{{EC2PrivateDNSName}}"
+    ));
+    assert!(!chart_template("  username: {{SessionName}}-{{AccountID}}"));
+    assert!(!chart_template("  mapRoles: |"));
 }

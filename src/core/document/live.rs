@@ -33,6 +33,27 @@ fn json_string(value: &str) -> String {
     )
 }
 
+/// A key or name as YAML shows it: plain when it reads back as the same string in YAML 1.1 and 1.2
+/// (`mapRoles`, `aws-auth`), else a JSON string (`"true"`, `"123"`, anything with other characters).
+fn yaml_key(key: &str) -> String {
+    let plain = key
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && !matches!(
+            key.to_ascii_lowercase().as_str(),
+            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+        );
+    if plain {
+        key.to_string()
+    } else {
+        serde_json::to_string(key).unwrap_or_default()
+    }
+}
+
 fn render(
     namespace: &str,
     name: &str,
@@ -41,8 +62,8 @@ fn render(
 ) -> String {
     let mut text = format!(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n  namespace: {}\ndata:",
-        serde_json::to_string(name).unwrap_or_default(),
-        serde_json::to_string(namespace).unwrap_or_default()
+        yaml_key(name),
+        yaml_key(namespace)
     );
     if data.is_empty() {
         text.push_str(" {}\n");
@@ -50,7 +71,7 @@ fn render(
     }
     text.push('\n');
     for (k, v) in data {
-        let key = serde_json::to_string(k).unwrap_or_default();
+        let key = yaml_key(k);
         let value = if as_json.contains(k) {
             None
         } else {
@@ -182,5 +203,29 @@ mod tests {
         let values = map_values(&doc);
         assert_eq!(values.len(), 1);
         assert_eq!(values.get("config.yaml").map(String::as_str), Some(config));
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_quoted_only_when_yaml_would_misread_them() {
+        assert_eq!(yaml_key("mapRoles"), "mapRoles");
+        assert_eq!(yaml_key("aws-auth"), "aws-auth");
+        assert_eq!(yaml_key("config.yaml"), "config.yaml");
+        for odd in ["true", "On", "null", "123", "-x", "a b", ""] {
+            assert_eq!(yaml_key(odd), serde_json::to_string(odd).unwrap(), "{odd}");
+        }
+        // And every rendering reads back as the same data.
+        let data: BTreeMap<String, String> = [("mapRoles", "[]\n"), ("true", "x"), ("123", "y")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let doc = document("live", "kube-system", "aws-auth", &data, None).unwrap();
+        let read: BTreeMap<String, String> = doc.facts.data_strings.iter().cloned().collect();
+        assert_eq!(read, data);
+        assert!(doc.text.contains("\n  mapRoles: |"), "{}", doc.text);
     }
 }

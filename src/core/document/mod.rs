@@ -323,11 +323,21 @@ impl AuthDocument {
         text: String,
         kind: Option<CarrierKind>,
     ) -> Result<AuthDocument, DocumentError> {
-        let docs = yaml::parse_stream(&text).map_err(|e| DocumentError::Syntax {
-            source_name: source_name.to_string(),
-            line: e.line,
-            col: e.col,
-            message: e.problem().to_string(),
+        let docs = yaml::parse_stream(&text).map_err(|e| {
+            let mut message = e.problem().to_string();
+            // A chart's template (`{{ toYaml .Values.mapRoles }}`) is not YAML until it is rendered.
+            let at = text.lines().nth(e.line.saturating_sub(1)).unwrap_or("");
+            if chart_template(at) && !at.trim_start().starts_with('#') {
+                message.push_str(
+                    " (this line holds a template, `{{ … }}`: render it first, e.g. with `helm template`, and check the rendered manifest)",
+                );
+            }
+            DocumentError::Syntax {
+                source_name: source_name.to_string(),
+                line: e.line,
+                col: e.col,
+                message,
+            }
         })?;
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
@@ -631,6 +641,23 @@ fn slot_offset(slot: &Slot, inner: usize) -> usize {
 
 /// The end of a value in the file, for appending after it: a literal block ends with its last
 /// content line, anything else at its own end.
+/// Whether a line holds a chart's template action (`{{ .Values.x }}`, `{{- toYaml … }}`), not only the
+/// authenticator's own placeholders (`{{EC2PrivateDNSName}}`, `{{SessionName}}`, …).
+fn chart_template(line: &str) -> bool {
+    const PLACEHOLDERS: [&str; 5] = [
+        "EC2PrivateDNSName",
+        "SessionName",
+        "SessionNameRaw",
+        "AccountID",
+        "AccessKeyID",
+    ];
+    line.match_indices("{{").any(|(i, _)| {
+        let inner = &line[i + 2..];
+        let inner = inner.find("}}").map_or(inner, |end| &inner[..end]);
+        !PLACEHOLDERS.contains(&inner)
+    })
+}
+
 /// The start of `key`'s line when `value` is a block scalar with no line break after its end at `at`
 /// (the end of the file): text appended there would become part of the scalar.
 fn block_at_eof(text: &str, key: &Node, value: &Node, at: usize) -> Option<usize> {

@@ -1140,8 +1140,17 @@ fn unknown_template(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 }
 
 fn system_masters(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    // Only entries the authenticator uses: a shadowed duplicate grants nothing (IM023 says so).
+    let effective = ctx.doc.effective();
+    let used = |e: &crate::core::mapping::Entry| {
+        effective
+            .roles
+            .iter()
+            .chain(&effective.users)
+            .any(|w| std::ptr::eq(*w, e))
+    };
     for (e, key) in valid_entries(ctx) {
-        if e.groups.iter().any(|g| g == "system:masters") {
+        if e.groups.iter().any(|g| g == "system:masters") && used(e) {
             out.push(ctx.at(
                 rule("IM033"),
                 field_location(ctx, e, key, "groups"),

@@ -135,7 +135,11 @@ pub fn parse_list(text: &str, list: ListKind) -> ListParse {
             ListError {
                 kind: ListErrorKind::NotAList,
                 message: format!("json: cannot unmarshal object into Go value of type {type_name}"),
-                detail: "the value is a JSON object, not a list".into(),
+                detail: if text.trim_start().starts_with("{{") {
+                    "the value looks like a template (`{{ … }}`), not a list: render it first (e.g. `helm template`) and check the rendered manifest".into()
+                } else {
+                    "the value is a JSON object, not a list".into()
+                },
                 span,
             },
             None,
