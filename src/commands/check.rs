@@ -54,7 +54,9 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
     if args.skip_rbac {
         facts.rbac_unavailable = Some("--skip-rbac".into());
     } else if !args.rbac_from.is_empty() {
-        let mut r = Rbac::default();
+        // What every cluster has (cluster-admin, view, edit, admin, the system: roles and the bindings
+        // for nodes), then the manifests, which may replace any of it.
+        let mut r = Rbac::builtin();
         for path in &args.rbac_from {
             let input = crate::adapters::fs::read_input(path)?;
             r.add_manifests(&input.name, &input.text).map_err(|e| {

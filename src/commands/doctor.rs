@@ -980,6 +980,8 @@ fn aws_auth(args: &DoctorArgs, cluster: &ClusterArgs) -> Result<AuthDocument, St
 fn read_rbac(args: &DoctorArgs, cluster: &ClusterArgs, cluster_ok: bool) -> Result<Rbac, String> {
     let mut r = Rbac::default();
     if !args.rbac_from.is_empty() {
+        // Manifests hold what someone wrote; the built-in roles and bindings come with every cluster.
+        r = Rbac::builtin();
         for path in &args.rbac_from {
             let input = crate::adapters::fs::read_input(path).map_err(|e| e.to_string())?;
             r.add_manifests(&input.name, &input.text)

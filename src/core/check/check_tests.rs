@@ -468,3 +468,60 @@ fn rbac_manifests_errors_name_the_file_and_line() {
     r.add_manifests("list.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: ClusterRole\n  metadata: {name: a}\n  rules: []\n").unwrap();
     assert_eq!(r.roles.len(), 1);
 }
+
+#[test]
+fn the_built_in_roles_and_bindings_are_known_offline() {
+    let r = Rbac::builtin();
+    for role in [
+        "cluster-admin",
+        "admin",
+        "edit",
+        "view",
+        "system:node-bootstrapper",
+        "system:node-proxier",
+    ] {
+        assert!(r.roles.iter().any(|x| x.name == role), "{role}");
+    }
+    // A binding to `view` from a manifest reaches the built-in role instead of nothing.
+    let mut r = Rbac::builtin();
+    r.add_manifests(
+        "b.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: viewers}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects:\n- {kind: Group, name: viewers}\n",
+    )
+    .unwrap();
+    let d = doc(
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Viewer\n      username: viewer\n      groups: [viewers]\n    - rolearn: arn:aws:iam::111122223333:role/node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups: [system:bootstrappers, system:nodes]\n",
+    );
+    let report = check(
+        &d,
+        &Facts {
+            rbac: Some(r.clone()),
+            ..facts()
+        },
+    );
+    assert_eq!(report.mappings[0].rbac.as_ref().unwrap().label(), "view");
+    // Nodes' groups are bound by the built-in bindings: nothing to report about them.
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.message.contains("system:bootstrappers")),
+        "{:#?}",
+        report.findings
+    );
+    // A manifest's own `view` replaces the built-in one.
+    r.add_manifests(
+        "v.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: view}\nrules: []\n",
+    )
+    .unwrap();
+    assert_eq!(r.roles.iter().filter(|x| x.name == "view").count(), 1);
+    assert!(
+        r.roles
+            .iter()
+            .find(|x| x.name == "view")
+            .unwrap()
+            .rules
+            .is_empty()
+    );
+}

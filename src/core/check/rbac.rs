@@ -396,6 +396,19 @@ impl Rbac {
                     })
                     .collect();
                 let cluster = kind == "ClusterRole";
+                let role_kind = if cluster {
+                    RoleKind::ClusterRole
+                } else {
+                    RoleKind::Role
+                };
+                // Names are unique per kind and namespace: a later object replaces an earlier one (a
+                // manifest's `view` replaces the built-in one).
+                let (ns, n) = (
+                    (!cluster).then(|| namespace.clone().unwrap_or_else(|| "default".into())),
+                    name()?,
+                );
+                self.roles
+                    .retain(|r| !(r.kind == role_kind && r.namespace == ns && r.name == n));
                 self.roles.push(RoleDef {
                     kind: if cluster {
                         RoleKind::ClusterRole
@@ -446,6 +459,12 @@ impl Rbac {
                     })
                     .collect();
                 let cluster = kind == "ClusterRoleBinding";
+                let (ns, n) = (
+                    (!cluster).then(|| namespace.clone().unwrap_or_else(|| "default".into())),
+                    name()?,
+                );
+                self.bindings
+                    .retain(|b| !(b.cluster == cluster && b.namespace == ns && b.name == n));
                 self.bindings.push(Binding {
                     cluster,
                     namespace: if cluster {
@@ -465,6 +484,15 @@ impl Rbac {
     }
 
     /// Read RBAC objects from manifest text (one or many YAML documents, `List`s included).
+    /// The objects every cluster has without anyone writing them (bootstrap policy, EKS's node bindings):
+    /// what RBAC read from manifests starts from.
+    pub fn builtin() -> Rbac {
+        let mut r = Rbac::default();
+        r.add_manifests("builtin-rbac.yaml", include_str!("builtin-rbac.yaml"))
+            .expect("the built-in RBAC objects read");
+        r
+    }
+
     pub fn add_manifests(&mut self, source_name: &str, text: &str) -> Result<(), RbacError> {
         let err = |line: usize, message: String| RbacError {
             source_name: source_name.to_string(),
