@@ -1007,6 +1007,13 @@ fn delete_says_how_many_remain_in_words_that_agree() {
         .stderr(predicate::str::contains(format!(
             "1 more mapping with ARN `{node}` remains"
         )));
+    // The last one: nothing remains, and nothing is said about what remains.
+    bin()
+        .args(["delete", "--yes", "--no-caller-check", "--arn", node, "-f"])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("more mapping").not());
 }
 
 #[test]
@@ -1137,4 +1144,240 @@ fn get_marks_what_the_authenticator_ignores() {
         .code(1)
         .stdout(predicate::str::contains("IM023"))
         .stdout(predicate::str::contains("IM033").not());
+}
+
+/// Every subcommand's help ends with examples, and every example parses with the real flags.
+#[test]
+fn every_subcommand_has_examples_that_parse() {
+    use clap::{CommandFactory, Parser};
+    fn words(line: &str) -> Vec<String> {
+        let mut out = vec![];
+        let (mut cur, mut quote, mut any) = (String::new(), None, false);
+        for c in line.chars() {
+            match (quote, c) {
+                (None, '#') => break,
+                (None, '>') => break,
+                (None, '\'' | '"') => {
+                    quote = Some(c);
+                    any = true;
+                }
+                (Some(q), c) if c == q => quote = None,
+                (None, c) if c.is_whitespace() => {
+                    if any {
+                        out.push(std::mem::take(&mut cur));
+                        any = false;
+                    }
+                }
+                (_, c) => {
+                    cur.push(c);
+                    any = true;
+                }
+            }
+        }
+        if any {
+            out.push(cur);
+        }
+        out
+    }
+    let root = iamidmap::cli::Cli::command();
+    let mut checked = 0;
+    for sub in root
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        let help = sub
+            .get_after_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        let examples: Vec<&str> = help
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("iamidmap "))
+            .collect();
+        assert!(
+            (2..=3).contains(&examples.len()),
+            "`{}` has {} examples",
+            sub.get_name(),
+            examples.len()
+        );
+        for ex in examples {
+            if let Err(e) = iamidmap::cli::Cli::try_parse_from(words(ex)) {
+                panic!("example `{ex}` does not parse: {e}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 26, "{checked}");
+}
+
+#[test]
+fn delete_all_removes_every_match_in_every_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.yaml");
+    let node = "arn:aws:iam::111122223333:role/eks-node-extra";
+    let entry =
+        format!("    - rolearn: {node}\n      username: extra\n      groups:\n        - extra\n");
+    let keep = "    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - system:masters\n";
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n{entry}{keep}{entry}{entry}"
+        ),
+    )
+    .unwrap();
+    bin()
+        .args([
+            "delete",
+            "--yes",
+            "--no-caller-check",
+            "--all",
+            "--arn",
+            node,
+            "-f",
+        ])
+        .arg(&path)
+        .assert()
+        .code(0);
+    assert_eq!(
+        read(&path),
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n{keep}"
+        )
+    );
+}
+
+/// Suppression: `--ignore RULE` and `# iamidmap:ignore RULE reason` comments; not reported, not failing,
+/// listed apart in JSON and carried as suppressed results in SARIF.
+#[test]
+fn findings_can_be_suppressed_by_flag_and_by_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sup.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      # iamidmap:ignore IM033 break-glass, reviewed 2026-11\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::111122223333:role/teams/Dev  # iamidmap:ignore IM016\n      username: dev\n      groups: [dev]\n    - rolearn: arn:aws:iam::111122223333:role/teams/Ops\n      username: ops\n",
+    )
+    .unwrap();
+    // Unsuppressed: the Ops path (IM016, an error) and Ops without groups (IM025).
+    let out = bin()
+        .args(["validate", "-o", "json", "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reported: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(reported.contains(&("IM016".into(), 15)), "{reported:?}");
+    assert!(
+        !reported.iter().any(|(r, l)| r == "IM016" && *l == 12),
+        "{reported:?}"
+    );
+    assert!(!reported.iter().any(|(r, _)| r == "IM033"), "{reported:?}");
+    let waived = v["suppressed"].as_array().unwrap();
+    assert_eq!(waived.len(), 2, "{waived:?}");
+    assert_eq!(
+        waived[0]["suppression"]["justification"],
+        "break-glass, reviewed 2026-11"
+    );
+    // --ignore for the rest: exit 0, and SARIF still carries every result, the waived ones suppressed.
+    bin()
+        .args(["validate", "--ignore", "IM016", "--ignore", "IM025", "-f"])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("more suppressed"));
+    let out = bin()
+        .args(["validate", "--ignore", "IM025", "-o", "sarif", "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let kinds: Vec<(String, Option<String>)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["suppressions"][0]["kind"].as_str().map(String::from),
+            )
+        })
+        .collect();
+    assert!(
+        kinds.contains(&("IM033".into(), Some("inSource".into()))),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("IM025".into(), Some("external".into()))),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&("IM016".into(), None)), "{kinds:?}");
+    // An unknown rule is a usage mistake, said so.
+    bin()
+        .args(["validate", "--ignore", "IM999", "-f"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--ignore IM999: no such rule"));
+}
+
+#[test]
+fn delete_by_username_and_account_counts_what_remains() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("both.yaml");
+    let head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n";
+    let admin = "    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - system:masters\n";
+    let role_ci = "    - rolearn: arn:aws:iam::111122223333:role/CI\n      username: ci\n      groups:\n        - ci\n";
+    let user_ci = "    - userarn: arn:aws:iam::111122223333:user/ci\n      username: ci\n      groups:\n        - ci\n";
+    let accounts = "  mapAccounts: |\n    - \"444455556666\"\n    - \"777788889999\"\n    - \"444455556666\"\n";
+    std::fs::write(
+        &path,
+        format!("{head}  mapRoles: |\n{admin}{role_ci}  mapUsers: |\n{user_ci}{accounts}"),
+    )
+    .unwrap();
+    // --all removes the username from both lists.
+    bin()
+        .args([
+            "delete",
+            "--yes",
+            "--no-caller-check",
+            "--all",
+            "--username",
+            "ci",
+            "-f",
+        ])
+        .arg(&path)
+        .assert()
+        .code(0);
+    let after = read(&path);
+    assert!(!after.contains("username: ci"), "{after}");
+    assert!(
+        after.contains("role/Admin") && after.contains("777788889999"),
+        "{after}"
+    );
+    // An account listed twice: one goes, and the other is counted.
+    bin()
+        .args([
+            "delete",
+            "--yes",
+            "--no-caller-check",
+            "--account",
+            "444455556666",
+            "-f",
+        ])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "1 more mapping with account `444455556666` remains",
+        ));
+    assert_eq!(read(&path).matches("444455556666").count(), 1);
 }

@@ -122,32 +122,69 @@ impl Kind {
 pub enum Command {
     /// List identity mappings (ARN, username, groups, account)
     #[command(visible_alias = "list")]
+    #[command(
+        after_help = "Examples:\n  iamidmap get -f aws-auth.yaml\n  iamidmap get --context prod -o json\n  iamidmap get -f aws-auth.yaml --arn arn:aws:sts::111122223333:assumed-role/Admin/jane"
+    )]
     Get(GetArgs),
     /// Add an identity mapping (a role, user or account)
+    #[command(
+        after_help = "Examples:\n  iamidmap create --arn arn:aws:iam::111122223333:role/Dev --group developers --dry-run\n  iamidmap create -f aws-auth.yaml --arn arn:aws:iam::111122223333:role/Dev --username 'dev:{{SessionName}}' --group developers\n  iamidmap create --node-role --arn arn:aws:iam::111122223333:role/eks-node --yes"
+    )]
     Create(CreateArgs),
     /// Remove identity mappings by ARN, username or account
+    #[command(
+        after_help = "Examples:\n  iamidmap delete --arn arn:aws:iam::111122223333:role/Old --dry-run\n  iamidmap delete -f aws-auth.yaml --arn arn:aws:iam::111122223333:role/teams/Old --all\n  iamidmap delete --account 444455556666 --yes"
+    )]
     Delete(DeleteArgs),
     /// Lint an aws-auth manifest the way aws-iam-authenticator reads it
+    #[command(
+        after_help = "Examples:\n  iamidmap validate -f aws-auth.yaml\n  iamidmap validate -f aws-auth.yaml -o sarif > aws-auth.sarif\n  iamidmap validate --fix --dry-run -f aws-auth.yaml"
+    )]
     Validate(ValidateArgs),
     /// Compare two versions of aws-auth (live, a file, a backup): who gains or loses what
+    #[command(
+        after_help = "Examples:\n  iamidmap diff --from latest --to live\n  iamidmap diff -f aws-auth.yaml          # live against the file in Git\n  iamidmap diff --from old.yaml --to new.yaml --exit-code"
+    )]
     Diff(DiffArgs),
     /// Back up the live ConfigMap now, or list the backups of the context
+    #[command(
+        after_help = "Examples:\n  iamidmap backup\n  iamidmap backup list\n  iamidmap backup --keep 20"
+    )]
     Backup(BackupArgs),
     /// Fix what can be fixed mechanically in the live ConfigMap (as `validate --fix` does for files)
+    #[command(after_help = "Examples:\n  iamidmap repair --dry-run\n  iamidmap repair --yes")]
     Repair(RepairArgs),
     /// Put a backup (or a manifest file) back, through diff, the lockout guard and confirmation
+    #[command(
+        after_help = "Examples:\n  iamidmap restore --latest --dry-run\n  iamidmap restore --before\n  iamidmap restore ~/.local/state/iamidmap/backups/prod/FILE.yaml"
+    )]
     Restore(RestoreArgs),
     /// Check every mapping against IAM (does the principal exist?) and RBAC (what does it grant?);
     /// `--arn` explains one principal end to end
+    #[command(
+        after_help = "Examples:\n  iamidmap check\n  iamidmap check -f aws-auth.yaml --rbac-from rbac.yaml\n  iamidmap check --arn arn:aws:sts::111122223333:assumed-role/Dev/jane"
+    )]
     Check(CheckArgs),
     /// Why am I Unauthorized or Forbidden? Walk from the kubeconfig context through the exec plugin, the
     /// token, STS, the cluster, the mapping and RBAC, with ✓/✗ and the next command for each step
+    #[command(
+        after_help = "Examples:\n  iamidmap doctor\n  iamidmap doctor --can-i get pods --in team-a\n  iamidmap doctor -f aws-auth.yaml -o json"
+    )]
     Doctor(DoctorArgs),
     /// Check a token (or an ARN) the way the authenticator does: token checks, STS, mapping, templates
+    #[command(
+        after_help = "Examples:\n  iamidmap verify --token \"$TOKEN\" --cluster-id prod\n  iamidmap verify -f aws-auth.yaml --arn arn:aws:sts::111122223333:assumed-role/Admin/jane"
+    )]
     Verify(VerifyArgs),
     /// Print a token for a cluster as ExecCredential JSON (usable as a kubeconfig exec plugin)
+    #[command(
+        after_help = "Examples:\n  iamidmap token -i prod\n  iamidmap token -i prod --role arn:aws:iam::111122223333:role/Admin --token-only"
+    )]
     Token(TokenArgs),
     /// Print shell completions
+    #[command(
+        after_help = "Examples:\n  iamidmap completions bash > /etc/bash_completion.d/iamidmap\n  iamidmap completions zsh > \"${fpath[1]}/_iamidmap\""
+    )]
     Completions(CompletionsArgs),
     /// Write the man pages and generated reference docs (for maintainers)
     #[command(hide = true)]
@@ -175,7 +212,8 @@ pub enum OutputFormat {
 
 #[derive(Debug, Args)]
 pub struct Source {
-    /// Work on this manifest file instead of the live cluster (`-` reads standard input for get)
+    /// Work on this manifest file instead of the live cluster (`-`: standard input; create and delete
+    /// read it only with --dry-run, since they cannot write it back)
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
     pub file: Option<PathBuf>,
 }
@@ -403,6 +441,11 @@ pub struct ValidateArgs {
     /// Exit 1 when a finding has this severity or a higher one
     #[arg(long, value_enum, default_value_t)]
     pub fail_on: FailOn,
+    /// Do not report this rule (repeatable; `IM023`). In a manifest, `# iamidmap:ignore IM023 reason` does
+    /// the same for the next line (alone on its line) or its own line (after text); SARIF keeps both as
+    /// suppressed results
+    #[arg(long = "ignore", value_name = "RULE")]
+    pub ignore: Vec<String>,
     /// Fix what can be fixed mechanically in the files (role paths, assumed-role ARNs, unquoted `{{`,
     /// folded groups, key case, exact duplicates, unquoted account IDs), then report what is left
     #[arg(long)]
@@ -440,6 +483,7 @@ pub struct DiffArgs {
     /// What to compare to (same forms as --from); `-f FILE` means `--to FILE`
     #[arg(long, value_name = "SOURCE", required_unless_present = "file")]
     pub to: Option<String>,
+    /// Compare with this manifest file: the same as `--to FILE`
     #[arg(
         short = 'f',
         long = "filename",

@@ -191,6 +191,28 @@ struct JsonFinding<'a> {
 
 /// `{"findings":[…],"summary":{"errors","warnings","infos"}}` (docs/output.md).
 pub fn findings_json(results: &[(String, Vec<Finding>)]) -> String {
+    findings_json_with(results, &[])
+}
+
+/// Findings suppressed in one file, with how.
+pub type Suppressed = (String, Vec<(Finding, lint::suppress::Suppression)>);
+
+fn suppression_json(s: &lint::suppress::Suppression) -> serde_json::Value {
+    match s {
+        lint::suppress::Suppression::Flag => {
+            serde_json::json!({"kind": "external", "by": "--ignore"})
+        }
+        lint::suppress::Suppression::Comment {
+            line,
+            justification,
+        } => {
+            serde_json::json!({"kind": "inSource", "by": format!("comment covering line {line}"), "justification": justification})
+        }
+    }
+}
+
+/// The JSON report, with the suppressed findings listed apart (`suppressed`, each with how).
+pub fn findings_json_with(results: &[(String, Vec<Finding>)], suppressed: &[Suppressed]) -> String {
     let findings: Vec<JsonFinding<'_>> = results
         .iter()
         .flat_map(|(file, fs)| {
@@ -206,7 +228,19 @@ pub fn findings_json(results: &[(String, Vec<Finding>)]) -> String {
         })
         .collect();
     let all: Vec<Finding> = results.iter().flat_map(|(_, f)| f.clone()).collect();
-    let doc = serde_json::json!({ "findings": findings, "summary": lint::summarize(&all) });
+    let mut doc = serde_json::json!({ "findings": findings, "summary": lint::summarize(&all) });
+    let waived: Vec<serde_json::Value> = suppressed
+        .iter()
+        .flat_map(|(file, fs)| {
+            fs.iter().map(move |(f, how)| {
+                serde_json::json!({"rule": f.rule, "severity": f.severity, "message": f.message,
+                    "file": file, "line": f.line, "column": f.column, "suppression": suppression_json(how)})
+            })
+        })
+        .collect();
+    if !waived.is_empty() {
+        doc["suppressed"] = serde_json::Value::Array(waived);
+    }
     let mut s = serde_json::to_string_pretty(&doc).expect("json");
     s.push('\n');
     s
@@ -222,6 +256,15 @@ fn sarif_level(s: Severity) -> &'static str {
 
 /// SARIF 2.1.0, with every rule of the registry described, for code-scanning uploads.
 pub fn findings_sarif(results: &[(String, Vec<Finding>)]) -> String {
+    findings_sarif_with(results, &[])
+}
+
+/// SARIF with the suppressed findings as results that carry `suppressions` (SARIF 2.1.0 §3.27.23), so
+/// code scanning shows them as dismissed, with the justification.
+pub fn findings_sarif_with(
+    results: &[(String, Vec<Finding>)],
+    suppressed: &[Suppressed],
+) -> String {
     let rules: Vec<serde_json::Value> = lint::registry()
         .iter()
         .map(|r| {
@@ -234,24 +277,41 @@ pub fn findings_sarif(results: &[(String, Vec<Finding>)]) -> String {
             })
         })
         .collect();
-    let results: Vec<serde_json::Value> = results
-        .iter()
-        .flat_map(|(file, fs)| {
-            fs.iter().map(move |f| {
-                serde_json::json!({
-                    "ruleId": f.rule,
-                    "level": sarif_level(f.severity),
-                    "message": { "text": format!("{} Hint: {}", f.message, f.hint) },
-                    "locations": [{
-                        "physicalLocation": {
-                            "artifactLocation": { "uri": file },
-                            "region": { "startLine": f.line, "startColumn": f.column }
-                        }
-                    }]
-                })
-            })
+    let result = |file: &str, f: &Finding| {
+        serde_json::json!({
+            "ruleId": f.rule,
+            "level": sarif_level(f.severity),
+            "message": { "text": format!("{} Hint: {}", f.message, f.hint) },
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": { "uri": file },
+                    "region": { "startLine": f.line, "startColumn": f.column }
+                }
+            }]
         })
+    };
+    let mut waived: Vec<serde_json::Value> = vec![];
+    for (file, fs) in suppressed {
+        for (f, how) in fs {
+            let mut r = result(file, f);
+            let mut s = serde_json::json!({"kind": match how {
+                lint::suppress::Suppression::Flag => "external",
+                lint::suppress::Suppression::Comment { .. } => "inSource",
+            }});
+            if let lint::suppress::Suppression::Comment { justification, .. } = how
+                && !justification.is_empty()
+            {
+                s["justification"] = serde_json::Value::String(justification.clone());
+            }
+            r["suppressions"] = serde_json::json!([s]);
+            waived.push(r);
+        }
+    }
+    let mut results: Vec<serde_json::Value> = results
+        .iter()
+        .flat_map(|(file, fs)| fs.iter().map(|f| result(file, f)))
         .collect();
+    results.extend(waived);
     let doc = serde_json::json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

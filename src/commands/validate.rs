@@ -17,6 +17,7 @@ pub fn validate(
         paths,
         format,
         fail_on,
+        ignore,
         fix,
         write,
     } = args;
@@ -26,11 +27,28 @@ pub fn validate(
         FailOn::Info => Severity::Info,
     };
     files.extend(paths);
+    for rule in &ignore {
+        if !lint::registry().iter().any(|r| r.id == rule.as_str()) {
+            return Err(crate::cli::diagnostics::Failure::error(
+                format!("--ignore {rule}: no such rule"),
+                Some("the rules are listed in docs/lint-rules.md (IM001 …)".to_string()),
+            )
+            .into());
+        }
+    }
     let mut results: Vec<(String, Vec<Finding>)> = vec![];
+    let mut suppressed: Vec<render::Suppressed> = vec![];
+    let mut keep = |name: String, findings: Vec<Finding>, text: &str| {
+        let (kept, waived) = lint::suppress::split(findings, &ignore, text);
+        if !waived.is_empty() {
+            suppressed.push((name.clone(), waived));
+        }
+        results.push((name, kept));
+    };
     if files.is_empty() {
         // The live ConfigMap, as the authenticator reads it (lines are those of its data as iamidmap shows it).
         let doc = super::live::read(cluster, out)?;
-        results.push((doc.source_name.clone(), lint::lint(&doc)));
+        keep(doc.source_name.clone(), lint::lint(&doc), &doc.text);
     }
     if fix && files.is_empty() {
         return Err(crate::cli::diagnostics::Failure::error(
@@ -51,7 +69,7 @@ pub fn validate(
             &text,
             cluster.kind.map(crate::cli::Kind::carrier),
         );
-        results.push((input.name, findings));
+        keep(input.name, findings, &text);
     }
     let text = match format {
         ReportFormat::Text => {
@@ -61,10 +79,16 @@ pub fn validate(
             }
             let all: Vec<Finding> = results.iter().flat_map(|(_, f)| f.clone()).collect();
             s.push_str(&render::summary_text(results.len(), lint::summarize(&all)));
+            let n: usize = suppressed.iter().map(|(_, f)| f.len()).sum();
+            if n > 0 {
+                s.push_str(&format!(
+                    "{n} more suppressed (--ignore, `# iamidmap:ignore` comments; -o json lists them)\n"
+                ));
+            }
             render::terminal_safe(&s).into_owned()
         }
-        ReportFormat::Json => render::findings_json(&results),
-        ReportFormat::Sarif => render::findings_sarif(&results),
+        ReportFormat::Json => render::findings_json_with(&results, &suppressed),
+        ReportFormat::Sarif => render::findings_sarif_with(&results, &suppressed),
         ReportFormat::Github => render::findings_github(&results),
     };
     print!("{text}");

@@ -376,6 +376,25 @@ fn a_dead_admin_with_a_role_path_does_not_count_as_a_way_in() {
 }
 
 #[test]
+fn a_dead_admin_written_as_an_assumed_role_does_not_count_either() {
+    // aws-auth matches canonical ARNs: an assumed-role session ARN written into mapRoles never matches.
+    let dead = BASE
+        .replace(
+            "    - rolearn: arn:aws:iam::111122223333:role/Dev\n",
+            "    - rolearn: arn:aws:sts::111122223333:assumed-role/Dev/jane\n",
+        )
+        .replace("        - developers\n", "        - system:masters\n");
+    let gone = without(&dead, "role/Admin", 4);
+    let v = judged(&dead, &gone, CallerCheck::Waived, only(ME), 0);
+    assert_eq!(
+        rules_of(&v),
+        vec!["last-system-masters"],
+        "{:?}",
+        v.violations
+    );
+}
+
+#[test]
 fn the_home_account_is_the_node_roles_account_when_there_are_nodes() {
     // A principal of another account is already mapped (viewers); making it admin is a foreign admin,
     // although its account appears in the file, because the nodes say which account is home.

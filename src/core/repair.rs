@@ -294,4 +294,31 @@ mod tests {
         );
         assert_eq!(rules, vec!["IM009"]);
     }
+
+    #[test]
+    fn role_paths_are_fixed_in_the_quotes_they_were_written_in() {
+        let (fixed, rules) = fix_all(
+            "data:\n  mapRoles: |\n    - rolearn: \"arn:aws:iam::111122223333:role/teams/A\"\n      username: a\n    - rolearn: 'arn:aws:iam::111122223333:role/teams/B'\n      username: b\n",
+        );
+        assert_eq!(
+            fixed,
+            "data:\n  mapRoles: |\n    - rolearn: \"arn:aws:iam::111122223333:role/A\"\n      username: a\n    - rolearn: 'arn:aws:iam::111122223333:role/B'\n      username: b\n"
+        );
+        assert!(
+            rules.iter().all(|r| *r == "IM016" || *r == "IM017"),
+            "{rules:?}"
+        );
+    }
+
+    #[test]
+    fn users_with_paths_and_different_principals_are_left_alone() {
+        // A user's path is part of its ARN (GetCallerIdentity shows it): nothing to fix.
+        let user = "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/ops/alice\n      username: alice\n";
+        let (fixed, rules) = fix_all(user);
+        assert_eq!((fixed.as_str(), rules.len()), (user, 0));
+        // Two principals with the same username and groups are not duplicates of each other.
+        let two = "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/A\n      username: ops\n      groups: [ops]\n    - rolearn: arn:aws:iam::111122223333:role/B\n      username: ops\n      groups: [ops]\n";
+        let (fixed, rules) = fix_all(two);
+        assert_eq!((fixed.as_str(), rules.len()), (two, 0));
+    }
 }

@@ -2,6 +2,7 @@
 //! message, a hint and a location. Findings are all collected; nothing stops at the first.
 
 mod rules;
+pub mod suppress;
 
 use crate::core::document::{AuthDocument, DocumentError, Location};
 use crate::core::mapping::DataKey;

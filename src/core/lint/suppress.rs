@@ -1,0 +1,150 @@
+//! Suppressing findings: by rule (`validate --ignore IM023`) or in the manifest, with a comment on the
+//! finding's line or the line before it: `# iamidmap:ignore IM023 IM033 the reason`. A suppressed finding
+//! A comment alone on its line covers the next line; a comment after text covers its own line. It
+//! is not reported and does not fail the run, but SARIF carries it with its suppression, so code scanning
+//! shows what was waived and why.
+
+use super::Finding;
+use std::collections::BTreeMap;
+
+/// How a finding was suppressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Suppression {
+    /// `--ignore RULE` on the command line.
+    Flag,
+    /// A `# iamidmap:ignore` comment covering this line, with the text after the rule IDs.
+    Comment { line: usize, justification: String },
+}
+
+const MARKER: &str = "iamidmap:ignore";
+
+/// The rules each comment suppresses and its justification, by the line it covers (1-based): the next line
+/// for a comment alone on its line, its own line for a comment after text.
+pub fn comments(text: &str) -> BTreeMap<usize, Vec<(Vec<String>, String)>> {
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(hash) = line.find('#') else { continue };
+        let comment = line[hash + 1..].trim_start();
+        let Some(rest) = comment.strip_prefix(MARKER) else {
+            continue;
+        };
+        let mut rules = vec![];
+        let mut words = rest.split_whitespace().peekable();
+        while let Some(w) = words.peek() {
+            let id = w.trim_end_matches(',');
+            if is_rule_id(id) {
+                rules.push(id.to_string());
+                words.next();
+            } else {
+                break;
+            }
+        }
+        if !rules.is_empty() {
+            let alone = line[..hash].trim().is_empty();
+            let covers = if alone { i + 2 } else { i + 1 };
+            out.entry(covers)
+                .or_insert_with(Vec::new)
+                .push((rules, words.collect::<Vec<_>>().join(" ")));
+        }
+    }
+    out
+}
+
+/// `IM` and three digits.
+pub fn is_rule_id(s: &str) -> bool {
+    s.len() == 5 && s.starts_with("IM") && s[2..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Split findings into those to report and those suppressed, by `--ignore` rules and by the comments of
+/// `text` (the manifest the findings are about).
+pub fn split(
+    findings: Vec<Finding>,
+    ignored: &[String],
+    text: &str,
+) -> (Vec<Finding>, Vec<(Finding, Suppression)>) {
+    let comments = comments(text);
+    let mut kept = vec![];
+    let mut suppressed = vec![];
+    for f in findings {
+        if ignored.iter().any(|r| r == f.rule) {
+            suppressed.push((f, Suppression::Flag));
+            continue;
+        }
+        let by_comment = comments.get(&f.line).and_then(|all| {
+            all.iter()
+                .find(|(rules, _)| rules.iter().any(|r| r == f.rule))
+                .map(|(_, why)| (f.line, why.clone()))
+        });
+        match by_comment {
+            Some((line, justification)) => suppressed.push((
+                f,
+                Suppression::Comment {
+                    line,
+                    justification,
+                },
+            )),
+            None => kept.push(f),
+        }
+    }
+    (kept, suppressed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::lint::Severity;
+
+    fn finding(rule: &'static str, line: usize) -> Finding {
+        Finding {
+            rule,
+            severity: Severity::Error,
+            message: String::new(),
+            hint: String::new(),
+            line,
+            column: 1,
+        }
+    }
+
+    #[test]
+    fn comments_on_the_line_or_the_line_before_suppress_their_rules_only() {
+        let text = "a: 1\n# iamidmap:ignore IM023, IM033 merged next quarter (JIRA-1)\nb: 2 # iamidmap:ignore IM016\nc: 3\n";
+        let (kept, suppressed) = split(
+            vec![
+                finding("IM023", 3),
+                finding("IM033", 2),
+                finding("IM016", 3),
+                finding("IM016", 4),
+                finding("IM025", 3),
+                finding("IM023", 4),
+            ],
+            &[],
+            text,
+        );
+        let kept: Vec<(&str, usize)> = kept.iter().map(|f| (f.rule, f.line)).collect();
+        // Line 2's comment covers line 3; line 3's trailing comment covers line 3 only.
+        assert_eq!(
+            kept,
+            [("IM033", 2), ("IM016", 4), ("IM025", 3), ("IM023", 4)]
+        );
+        assert_eq!(suppressed.len(), 2);
+        assert_eq!(
+            suppressed[0].1,
+            Suppression::Comment {
+                line: 3,
+                justification: "merged next quarter (JIRA-1)".into()
+            }
+        );
+    }
+
+    #[test]
+    fn ignored_rules_are_suppressed_everywhere() {
+        let (kept, suppressed) = split(
+            vec![finding("IM033", 1), finding("IM025", 9)],
+            &["IM033".to_string()],
+            "",
+        );
+        assert_eq!(kept.len(), 1);
+        assert_eq!(suppressed[0].1, Suppression::Flag);
+        assert!(is_rule_id("IM060") && !is_rule_id("IM6") && !is_rule_id("XX123"));
+    }
+}
