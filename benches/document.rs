@@ -1,5 +1,5 @@
 //! Parse + validate and one edit on generated aws-auth documents from 10 to 5,000 entries (about 1 MiB).
-//! Targets (PRODUCT.md §7): parse + validate of 1 MiB under 30 ms; one edit under 50 ms.
+//! Targets (docs/performance.md): parse + validate of 1 MiB under 30 ms; one edit under 50 ms.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use iamidmap::core::document::{AuthDocument, EditPlan, NewEntry};

@@ -1,5 +1,5 @@
-//! The pure token checks (spec §7.2 steps 1–18) on a production-shaped token.
-//! Target (PRODUCT.md §7): at least 500,000 tokens per second per core.
+//! The pure token checks (aws-iam-authenticator pkg/token/token.go, steps 1–18 of Verify) on a production-shaped token.
+//! Target (docs/performance.md): at least 500,000 tokens per second per core.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use iamidmap::core::presign::{Credentials, token};

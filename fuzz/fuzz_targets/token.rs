@@ -1,4 +1,4 @@
-//! The token checks (spec §7.2) on arbitrary strings: an error or a presigned URL, never a panic.
+//! The token checks (aws-iam-authenticator pkg/token/token.go) on arbitrary strings: an error or a presigned URL, never a panic.
 #![no_main]
 use iamidmap::core::token::Verifier;
 use libfuzzer_sys::fuzz_target;

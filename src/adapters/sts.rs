@@ -64,11 +64,64 @@ pub async fn get(
 /// Where STS requests go instead of the token's own host, as the AWS SDKs configure it:
 /// `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`.
 pub fn endpoint_from_env() -> Option<String> {
-    let set = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    endpoint_from(|k| std::env::var(k).ok())
+}
+
+/// [`endpoint_from_env`] over any source of variables.
+fn endpoint_from(var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let set = |k: &str| var(k).filter(|v| !v.trim().is_empty());
     if set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
         return None;
     }
     set("AWS_ENDPOINT_URL_STS").or_else(|| set("AWS_ENDPOINT_URL"))
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::endpoint_from;
+
+    fn from(vars: &[(&str, &str)]) -> Option<String> {
+        endpoint_from(|k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn the_sts_endpoint_is_configured_as_the_aws_sdks_read_it() {
+        assert_eq!(from(&[]), None);
+        assert_eq!(
+            from(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:1")]).as_deref(),
+            Some("http://127.0.0.1:1")
+        );
+        // The service's own variable wins over the general one; empty values do not count.
+        assert_eq!(
+            from(&[
+                ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+                ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:2")
+            ])
+            .as_deref(),
+            Some("http://127.0.0.1:2")
+        );
+        assert_eq!(
+            from(&[
+                ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+                ("AWS_ENDPOINT_URL_STS", " ")
+            ])
+            .as_deref(),
+            Some("http://127.0.0.1:1")
+        );
+        // Ignored when told so (`true`, any case), not otherwise.
+        let both = |ignore: &str| {
+            from(&[
+                ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:2"),
+                ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", ignore),
+            ])
+        };
+        assert_eq!(both("TRUE"), None);
+        assert_eq!(both("false").as_deref(), Some("http://127.0.0.1:2"));
+    }
 }
 
 /// Check a token the authenticator's way and ask STS whose it is (`now`: Unix seconds).

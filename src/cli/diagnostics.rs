@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// Exit codes (PRODUCT.md §2).
+/// Exit codes (README.md, docs/output.md).
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;

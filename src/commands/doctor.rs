@@ -399,7 +399,7 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
             return;
         }
     };
-    // An authenticator config can list several backends (spec §4.5): the first that maps the caller
+    // An authenticator config can list several backends (aws-iam-authenticator pkg/server/server.go, doMapping): the first that maps the caller
     // answers. On a cluster, the EKSConfigMap backend's aws-auth is read too.
     let (doc, explained) = match chained(doc, explained, args, cluster, &facts, &identity.arn) {
         Ok(found) => found,

@@ -1,4 +1,4 @@
-//! The live write pipeline (PRODUCT.md §3): read with its resourceVersion, plan, edit losslessly, verify,
+//! The live write pipeline (README.md, "Safe live writes"): read with its resourceVersion, plan, edit losslessly, verify,
 //! show and confirm, back up, replace with the remembered resourceVersion. A 409 re-reads and re-plans the
 //! same edit; a write whose outcome is unknown (dropped connection, 5xx) is checked by re-reading.
 

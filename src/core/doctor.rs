@@ -208,7 +208,7 @@ pub fn partition_of_region(region: &str) -> &'static str {
     }
 }
 
-/// Tokens are valid 15 minutes from their signing time (spec §7.2); the authenticator allows no skew.
+/// Tokens are valid 15 minutes from their signing time (aws-iam-authenticator pkg/token/token.go); the authenticator allows no skew.
 pub const TOKEN_LIFETIME: i64 = 15 * 60;
 
 /// The token's remaining life, as a step.

@@ -395,6 +395,27 @@ fn a_dead_admin_written_as_an_assumed_role_does_not_count_either() {
 }
 
 #[test]
+fn the_authenticators_own_config_canonicalizes_its_entries_so_they_count() {
+    // MountedFile canonicalizes each entry's ARN: an admin written as an assumed-role session is the role
+    // and still gets in, so removing the other admin is not the last one.
+    let config = |admins: &str| {
+        format!(
+            "clusterID: c\nserver:\n  backendMode:\n    - MountedFile\n  mapRoles:\n{admins}    - roleARN: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{{{EC2PrivateDNSName}}}}\n      groups:\n        - system:bootstrappers\n        - system:nodes\n"
+        )
+    };
+    let session = "    - roleARN: arn:aws:sts::111122223333:assumed-role/Dev/jane\n      username: dev\n      groups:\n        - system:masters\n";
+    let admin = "    - roleARN: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - system:masters\n";
+    let before = config(&format!("{session}{admin}"));
+    let after = config(session);
+    let v = judged(&before, &after, CallerCheck::Waived, only(ME), 0);
+    assert!(
+        !rules_of(&v).contains(&"last-system-masters"),
+        "{:?}",
+        v.violations
+    );
+}
+
+#[test]
 fn the_home_account_is_the_node_roles_account_when_there_are_nodes() {
     // A principal of another account is already mapped (viewers); making it admin is a foreign admin,
     // although its account appears in the file, because the nodes say which account is home.

@@ -1,4 +1,4 @@
-//! Making a token like aws-iam-authenticator and `aws eks get-token` (spec §6): SigV4 query-presign of STS
+//! Making a token like aws-iam-authenticator and `aws eks get-token` (aws-iam-authenticator pkg/token/token.go, and the AWS CLI's `eks get-token`): SigV4 query-presign of STS
 //! GetCallerIdentity with `x-k8s-aws-id` signed, `X-Amz-Expires=60`, the empty-payload hash; then
 //! `k8s-aws-v1.` + base64url without padding. Pure: credentials and the time are arguments.
 

@@ -320,5 +320,10 @@ mod tests {
         let two = "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/A\n      username: ops\n      groups: [ops]\n    - rolearn: arn:aws:iam::111122223333:role/B\n      username: ops\n      groups: [ops]\n";
         let (fixed, rules) = fix_all(two);
         assert_eq!((fixed.as_str(), rules.len()), (two, 0));
+        // The same ARN with other groups is a shadowing duplicate (IM023, for a human to merge), not an
+        // exact one: no fix removes either.
+        let shadow = "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/A\n      username: ops\n      groups: [ops]\n    - rolearn: arn:aws:iam::111122223333:role/A\n      username: ops\n      groups: [admins]\n";
+        let (fixed, rules) = fix_all(shadow);
+        assert_eq!((fixed.as_str(), rules.len()), (shadow, 0));
     }
 }

@@ -1,5 +1,5 @@
 //! What the authenticator answers for an identity: each backend of the chain in order (entry, then that
-//! backend's `mapAccounts`), templates rendered, as a TokenReview (spec §4.5, §5, §9.2). Pure: the EC2
+//! backend's `mapAccounts`), templates rendered, as a TokenReview (aws-iam-authenticator pkg/server/server.go). Pure: the EC2
 //! name lookup is an argument.
 
 use crate::core::mapping::backend::BackendMode;
@@ -101,7 +101,7 @@ pub fn review(
     )
 }
 
-/// `doMapping` over a chain of backends (spec §4.5): the first backend with an entry for the caller
+/// `doMapping` over a chain of backends (aws-iam-authenticator pkg/server/server.go, doMapping): the first backend with an entry for the caller
 /// answers (a template or reserved-prefix error stops the chain and denies); otherwise that backend's
 /// `mapAccounts` may map the caller; otherwise the next backend. A backend iamidmap cannot read is
 /// skipped with a note saying so.

@@ -1,4 +1,4 @@
-//! Token checks of aws-iam-authenticator's `tokenVerifier.Verify` (spec §7), in upstream's order and with its
+//! Token checks of aws-iam-authenticator's `tokenVerifier.Verify` (aws-iam-authenticator pkg/token/token.go), in upstream's order and with its
 //! error texts (users search for them), the STS answer's parsing and identity extraction. Pure: the clock is
 //! an argument and the STS call is the caller's. Deliberately stricter than upstream: only the literal host
 //! `sts.amazonaws.com` is the global endpoint (upstream accepts any host whose second label is `global`).
@@ -410,7 +410,7 @@ fn decode_token(body: &str) -> Result<Vec<u8>, String> {
 }
 
 impl Verifier {
-    /// Host verification (spec §7.3) with the deliberate fix: `global` is only `sts.amazonaws.com`.
+    /// Host verification (aws-iam-authenticator pkg/token/token.go, host verification) with the deliberate fix: `global` is only `sts.amazonaws.com`.
     pub fn verify_host(&self, host: &str) -> Result<(), TokenError> {
         let region = region_label(host).map_err(|e| {
             format_err(format!(
@@ -475,7 +475,7 @@ impl Verifier {
         }
     }
 
-    /// Every check before the STS call (spec §7.2 steps 1–18), first failure wins. Where upstream's order
+    /// Every check before the STS call (aws-iam-authenticator pkg/token/token.go, steps 1–18 of Verify), first failure wins. Where upstream's order
     /// is random (two violations among the parameters), the first in URL order is reported.
     pub fn check(&self, token: &str, now: i64) -> Result<Presigned, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
@@ -636,7 +636,7 @@ impl Verifier {
     }
 }
 
-/// What STS said, turned into upstream's errors (spec §7.2 step 21).
+/// What STS said, turned into upstream's errors (aws-iam-authenticator pkg/token/token.go, the STS answer).
 pub fn sts_status_error(status: u16, body: &str, sts_region: &str) -> TokenError {
     if body.contains("Throttling") {
         TokenError::Throttling(body.to_string())

@@ -149,7 +149,7 @@ fn sts_endpoints_vectors() {
 
 #[test]
 fn only_the_literal_global_host_is_global() {
-    // Upstream accepts any host whose second label is `global` (spec §7.3): deliberately refused here.
+    // Upstream accepts any host whose second label is `global` (aws-iam-authenticator pkg/token/token.go, host verification): deliberately refused here.
     let err = verifier("aws", "")
         .verify_host("evil.global.example.com")
         .unwrap_err();

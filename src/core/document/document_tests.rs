@@ -217,7 +217,7 @@ fn double_quoted_kubectl_value_is_edited_in_place() {
     assert_eq!(back.text, text);
 }
 
-/// `yaml_test.go` fixtures of aws-iam-authenticator, as whole ConfigMaps (spec §3, yaml fixtures).
+/// `yaml_test.go` fixtures of aws-iam-authenticator, as whole ConfigMaps (aws-iam-authenticator pkg/mapper/configmap).
 mod upstream_yaml_fixtures {
     use super::*;
 
@@ -410,7 +410,7 @@ fn update_flow_entries_and_kubectl_layout() {
 // ---------------------------------------------------------------------------------------------
 // Structured carriers: the authenticator config and EKS Anywhere's AWSIamConfig
 
-/// spec §4.2's MountedFile vectors (`file/mapper_test.go`), as a config file.
+/// aws-iam-authenticator's MountedFile vectors (`file/mapper_test.go`), as a config file.
 #[test]
 fn mounted_file_vectors() {
     let text = "clusterID: test\nserver:\n  mapRoles:\n  - roleARN: arn:aws:iam::012345678910:role/test-role\n    username: shreyas\n    groups:\n    - system:masters\n  - sso:\n      permissionSetName: CookieCutterPermissions\n      accountID: \"012345678910\"\n    username: cookie-cutter\n    groups:\n    - system:masters\n  - roleARN: arn:aws:sts::012345678910:assumed-role/test-assumed-role/session-name\n    username: test\n    groups:\n    - system:masters\n  mapUsers:\n  - userARN: arn:aws:iam::012345678910:user/donald\n    username: donald\n    groups:\n    - system:masters\n  mapAccounts:\n  - \"000000000000\"\n";

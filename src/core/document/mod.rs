@@ -47,7 +47,7 @@ pub enum DocumentError {
     },
 }
 
-/// Which of the three carriers of identity mappings a document is (PRODUCT.md §1).
+/// Which of the three carriers of identity mappings a document is (docs/carriers.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize)]
 pub enum CarrierKind {
     /// The EKS `kube-system/aws-auth` ConfigMap: each list is a YAML string (EKSConfigMap backend).
@@ -543,7 +543,7 @@ impl AuthDocument {
             .filter(|e| e.is_valid())
     }
 
-    /// The backends the authenticator searches, in order (spec §4.1, §4.5): EKSConfigMap for aws-auth;
+    /// The backends the authenticator searches, in order (aws-iam-authenticator pkg/mapper/mapper.go, pkg/server/server.go): EKSConfigMap for aws-auth;
     /// the config's `server.backendMode` (default MountedFile) for the authenticator config; MountedFile
     /// (where EKS Anywhere renders `spec.mapRoles`/`mapUsers`) then `spec.backendMode` for an
     /// AWSIamConfig. An invalid list is the authenticator's refusal to start.

@@ -246,7 +246,7 @@ cluster's RBAC objects say (their examples describe that state in a comment); `v
 The same registry lints all three carriers: the aws-auth ConfigMap (`aws-auth`), aws-iam-authenticator's\n\
 config file or ConfigMap (`authenticator-config`) and EKS Anywhere's AWSIamConfig (`awsiamconfig`). The\n\
 carriers column says where a rule applies; where a rule reads differently per carrier, its section says how.\n\
-The last two are read with the MountedFile backend's rules (spec §4.2): role ARNs are canonicalized (an\n\
+The last two are read with the MountedFile backend's rules (aws-iam-authenticator pkg/mapper/file/mapper.go): role ARNs are canonicalized (an\n\
 assumed-role ARN maps its role), and an entry it cannot load stops the server instead of being dropped.\n\n\
 | ID | name | severity | needs | carriers | what it finds |\n|---|---|---|---|---|---|\n",
     );

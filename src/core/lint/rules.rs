@@ -29,7 +29,7 @@ fn path(ctx: &Ctx<'_>, key: DataKey) -> String {
 }
 
 /// What the authenticator does with an entry it cannot load: the EKSConfigMap backend drops the entry,
-/// the MountedFile backend refuses to start (spec §4.2).
+/// the MountedFile backend refuses to start (aws-iam-authenticator pkg/mapper/file/mapper.go).
 fn drops(ctx: &Ctx<'_>, what: &str) -> String {
     if kind(ctx).structured() {
         format!(
@@ -1869,7 +1869,7 @@ pub static RULES: &[Rule] = &[
         "backend-mode",
         Error,
         backend_modes,
-        "The backend modes are empty, unknown or listed twice (spec §4.1): the authenticator refuses to start.",
+        "The backend modes are empty, unknown or listed twice (aws-iam-authenticator pkg/mapper/mapper.go): the authenticator refuses to start.",
         "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata:\n  name: prod\nspec:\n  identityProviderRefs:\n    - kind: AWSIamConfig\n      name: iam-auth\n---\napiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: iam-auth\nspec:\n  backendMode: [EKSConfigMap, ConfigMapz]\n  mapRoles:\n    - roleARN: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
         "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata:\n  name: prod\nspec:\n  identityProviderRefs:\n    - kind: AWSIamConfig\n      name: iam-auth\n---\napiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: AWSIamConfig\nmetadata:\n  name: iam-auth\nspec:\n  backendMode: [EKSConfigMap, CRD]\n  mapRoles:\n    - roleARN: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
     ),

@@ -1,4 +1,4 @@
-//! Backend modes and reserved username prefixes of aws-iam-authenticator (spec §4.1, §4.5), used when a
+//! Backend modes and reserved username prefixes of aws-iam-authenticator (aws-iam-authenticator pkg/mapper/mapper.go, pkg/server/server.go), used when a
 //! configuration lists several mapping backends.
 
 /// A mapping backend, in the order the authenticator searches them.

@@ -58,7 +58,7 @@ fn sso_partition_is_honoured_deliberately() {
         "- sso:\n    permissionSetName: ViewOnlyAccess\n    accountID: \"012345678912\"\n    partition: aws-cn\n  username: u\n",
     );
     let e = &p.entries[0];
-    // Upstream would give `arn::iam::…` and never match; iamidmap uses the partition (spec §2.3).
+    // Upstream would give `arn::iam::…` and never match; iamidmap uses the partition (aws-iam-authenticator pkg/arn/arn.go).
     assert_eq!(
         e.key(),
         "arn:aws-cn:iam::012345678912:role/awsreservedsso_viewonlyaccess_*"

@@ -77,7 +77,7 @@ pub struct SsoMatcher {
 
 impl SsoMatcher {
     /// The ArnLike pattern, lower-cased. Deliberate fix of upstream: a non-empty `partition` is used
-    /// (upstream writes an empty partition then, so such entries never match; spec §2.3).
+    /// (upstream writes an empty partition then, so such entries never match; aws-iam-authenticator pkg/arn/arn.go).
     pub fn arn_like(&self) -> String {
         let partition = if self.partition.is_empty() {
             "aws"
@@ -206,7 +206,7 @@ impl Entry {
         self.canonical.as_deref().unwrap_or(&self.arn)
     }
 
-    /// The MountedFile backend's load step (spec §4.2): each valid role entry's ARN is canonicalized, each
+    /// The MountedFile backend's load step (aws-iam-authenticator pkg/mapper/file/mapper.go): each valid role entry's ARN is canonicalized, each
     /// user key is `Canonicalize(lowercase(userarn))`; a failure stops the server from starting, which is
     /// recorded as the entry being invalid.
     pub fn canonicalize_for_mounted_file(&mut self) {

@@ -1,4 +1,4 @@
-//! Username and group templates (`renderTemplate`, spec §5): sequential literal replacement of
+//! Username and group templates (`renderTemplate`, aws-iam-authenticator pkg/server/server.go): sequential literal replacement of
 //! `{{EC2PrivateDNSName}}`, `{{AccountID}}`, `{{SessionName}}`, `{{SessionNameRaw}}`, `{{AccessKeyID}}`.
 
 use thiserror::Error;
