@@ -76,6 +76,38 @@ fn endpoint_from(var: impl Fn(&str) -> Option<String>) -> Option<String> {
     set("AWS_ENDPOINT_URL_STS").or_else(|| set("AWS_ENDPOINT_URL"))
 }
 
+/// Check a token the authenticator's way and ask STS whose it is (`now`: Unix seconds).
+pub async fn identity(
+    token_text: &str,
+    verifier: &crate::core::token::Verifier,
+    now: i64,
+    sts_endpoint: Option<&str>,
+) -> Result<crate::core::token::Identity, crate::core::token::TokenError> {
+    use crate::core::token::{self, TokenError};
+    let presigned = verifier.check(token_text, now)?;
+    let (status, body) = get(
+        &presigned.url,
+        &presigned.host,
+        &verifier.cluster_id,
+        sts_endpoint,
+    )
+    .await
+    .map_err(|e| {
+        TokenError::Sts(format!(
+            "error during GET: {e} on {} endpoint",
+            presigned.sts_region
+        ))
+    })?;
+    if status != 200 {
+        return Err(token::sts_status_error(
+            status,
+            &body,
+            &presigned.sts_region,
+        ));
+    }
+    token::identity_from_sts_response(&body, &presigned)
+}
+
 #[cfg(test)]
 mod endpoint_tests {
     use super::endpoint_from;
@@ -122,36 +154,4 @@ mod endpoint_tests {
         assert_eq!(both("TRUE"), None);
         assert_eq!(both("false").as_deref(), Some("http://127.0.0.1:2"));
     }
-}
-
-/// Check a token the authenticator's way and ask STS whose it is (`now`: Unix seconds).
-pub async fn identity(
-    token_text: &str,
-    verifier: &crate::core::token::Verifier,
-    now: i64,
-    sts_endpoint: Option<&str>,
-) -> Result<crate::core::token::Identity, crate::core::token::TokenError> {
-    use crate::core::token::{self, TokenError};
-    let presigned = verifier.check(token_text, now)?;
-    let (status, body) = get(
-        &presigned.url,
-        &presigned.host,
-        &verifier.cluster_id,
-        sts_endpoint,
-    )
-    .await
-    .map_err(|e| {
-        TokenError::Sts(format!(
-            "error during GET: {e} on {} endpoint",
-            presigned.sts_region
-        ))
-    })?;
-    if status != 200 {
-        return Err(token::sts_status_error(
-            status,
-            &body,
-            &presigned.sts_region,
-        ));
-    }
-    token::identity_from_sts_response(&body, &presigned)
 }
