@@ -32,7 +32,11 @@ where
         Ok(code) => code,
         Err(err) => {
             let (text, code) = cli::diagnostics::render_error(&err);
-            eprint!("{text}");
+            if cli::style::on(true) {
+                eprint!("{}", cli::style::label(&text));
+            } else {
+                eprint!("{text}");
+            }
             code
         }
     }

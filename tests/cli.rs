@@ -1381,3 +1381,64 @@ fn delete_by_username_and_account_counts_what_remains() {
         ));
     assert_eq!(read(&path).matches("444455556666").count(), 1);
 }
+
+/// Colour: on for a terminal (forced here with CLICOLOR_FORCE=1), off with --no-color, NO_COLOR and pipes;
+/// a ConfigMap's own escape sequences stay escaped either way.
+#[test]
+fn colour_follows_the_terminal_and_the_switches() {
+    let f = support::fixtures_dir().join("dead-arns.yaml");
+    let run = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut cmd = bin();
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.args(extra)
+            .args(["validate", "-f"])
+            .arg(&f)
+            .output()
+            .unwrap()
+    };
+    // bin() sets NO_COLOR=1 for stable snapshots; these runs say what they want.
+    let forced = run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")], &[]);
+    assert!(
+        String::from_utf8_lossy(&forced.stdout).contains("\x1b[31merror\x1b[0m[IM016"),
+        "{}",
+        String::from_utf8_lossy(&forced.stdout)
+    );
+    for (env, extra) in [
+        (&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")][..], &[][..]),
+        (
+            &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")][..],
+            &["--no-color"][..],
+        ),
+        (&[("NO_COLOR", "")][..], &[][..]),
+    ] {
+        let out = run(env, extra);
+        assert!(!out.stdout.contains(&0x1b), "{env:?} {extra:?}");
+    }
+    // Errors on stderr too, and hostile text is still escaped under colour.
+    let dir = tempfile::tempdir().unwrap();
+    let evil = dir.path().join("evil.yaml");
+    std::fs::write(
+        &evil,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: \"arn:aws:iam::111122223333:role/teams/x\\e[2J\"\n      username: x\n",
+    )
+    .unwrap();
+    let out = bin()
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "")
+        .args(["validate", "-f"])
+        .arg(&evil)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("\x1b[2J"), "{stdout:?}");
+    assert!(stdout.contains("\x1b[31merror\x1b[0m["), "{stdout:?}");
+    let out = bin()
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "")
+        .args(["get", "-f", "/nonexistent/aws-auth.yaml"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("\x1b[31merror:\x1b[0m"));
+}

@@ -57,6 +57,15 @@ pub fn render_error(err: &anyhow::Error) -> (String, i32) {
     )
 }
 
+/// A diagnostic line for standard error, its label coloured on a terminal.
+fn styled(line: &str) -> String {
+    if super::style::on(true) {
+        super::style::label(line)
+    } else {
+        line.to_string()
+    }
+}
+
 /// Notes and warnings for stderr, silenced by `-q`.
 #[derive(Debug, Clone, Copy)]
 pub struct Reporter {
@@ -67,12 +76,14 @@ pub struct Reporter {
 impl Reporter {
     pub fn note(&self, text: &str) {
         if !self.quiet {
-            eprintln!("note: {}", super::render::terminal_safe(text));
+            let line = format!("note: {}", super::render::terminal_safe(text));
+            eprintln!("{}", styled(&line));
         }
     }
     pub fn warn(&self, text: &str) {
         if !self.quiet {
-            eprintln!("warning: {}", super::render::terminal_safe(text));
+            let line = format!("warning: {}", super::render::terminal_safe(text));
+            eprintln!("{}", styled(&line));
         }
     }
     pub fn debug(&self, text: &str) {

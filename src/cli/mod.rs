@@ -5,6 +5,7 @@ pub mod check_render;
 pub mod diagnostics;
 pub mod progress;
 pub mod render;
+pub mod style;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

@@ -9,7 +9,6 @@ use crate::core::document::AuthDocument;
 use crate::core::mapping::DataKey;
 use crate::core::plan;
 use anyhow::Result;
-use std::io::IsTerminal;
 
 /// Read `live`, `latest` (the newest known-good backup of this cluster), `before` (the state before
 /// the last write) or a path.
@@ -116,9 +115,7 @@ pub fn diff(args: DiffArgs, cluster: &ClusterArgs, no_color: bool, out: Reporter
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
         DiffFormat::Text => {
-            let on = !no_color
-                && std::env::var_os("NO_COLOR").is_none()
-                && std::io::stdout().is_terminal();
+            let on = !no_color && crate::cli::style::on(false);
             print!("{}", render::terminal_safe(&plan::render_text(&semantic)));
             print!(
                 "{}",

@@ -59,7 +59,14 @@ pub fn doctor(args: DoctorArgs, cluster: &ClusterArgs, _out: Reporter) -> Result
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         ),
-        DoctorFormat::Text => print!("{}", render::terminal_safe(&text(&report))),
+        DoctorFormat::Text => {
+            let safe = render::terminal_safe(&text(&report)).into_owned();
+            if crate::cli::style::on(false) {
+                print!("{}", crate::cli::style::marks(&safe));
+            } else {
+                print!("{safe}");
+            }
+        }
     }
     Ok(if report.ok { EXIT_OK } else { EXIT_FINDINGS })
 }

@@ -38,6 +38,9 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         mut cluster,
     } = cli;
     cluster.verbose = verbose;
+    if no_color {
+        crate::cli::style::disable();
+    }
     if cluster.kind == Some(crate::cli::Kind::AuthenticatorConfig) && cluster.name == "aws-auth" {
         cluster.name = crate::core::document::AUTHENTICATOR_CONFIGMAP.to_string();
     }

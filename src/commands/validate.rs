@@ -85,7 +85,12 @@ pub fn validate(
                     "{n} more suppressed (--ignore, `# iamidmap:ignore` comments; -o json lists them)\n"
                 ));
             }
-            render::terminal_safe(&s).into_owned()
+            let safe = render::terminal_safe(&s).into_owned();
+            if crate::cli::style::on(false) {
+                crate::cli::style::findings(&safe)
+            } else {
+                safe
+            }
         }
         ReportFormat::Json => render::findings_json_with(&results, &suppressed),
         ReportFormat::Sarif => render::findings_sarif_with(&results, &suppressed),
