@@ -1442,3 +1442,68 @@ fn colour_follows_the_terminal_and_the_switches() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("\x1b[31merror:\x1b[0m"));
 }
+
+/// A baseline: written once, then only new findings are reported (and fail), even after lines move.
+#[test]
+fn a_baseline_reports_only_new_findings() {
+    let (d, path) = copy_fixture("dead-arns.yaml");
+    let baseline = d.path().join("baseline.json");
+    bin()
+        .args(["validate", "--write-baseline"])
+        .arg(&baseline)
+        .arg("-f")
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("to the baseline"));
+    bin()
+        .args(["validate", "--baseline"])
+        .arg(&baseline)
+        .arg("-f")
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("0 errors, 0 warnings, 0 infos"));
+    // Lines move (a comment at the top) and a new dead role arrives: only it is reported.
+    let text = read(&path).replacen("data:\n", "data:\n  # moved\n", 1);
+    let text = text.replacen(
+        "  mapRoles: |\n",
+        "  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/teams/New\n      username: new\n      groups: [new]\n",
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = bin()
+        .args(["validate", "-o", "json", "--baseline"])
+        .arg(&baseline)
+        .arg("-f")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let new: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert!(new[0].contains("role/teams/New"), "{new:?}");
+    assert!(
+        v["suppressed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["suppression"]["by"] == "--baseline")
+    );
+    // Not a baseline: said so.
+    std::fs::write(&baseline, "{}").unwrap();
+    bin()
+        .args(["validate", "--baseline"])
+        .arg(&baseline)
+        .arg("-f")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not an iamidmap baseline"));
+}

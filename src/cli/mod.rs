@@ -447,6 +447,13 @@ pub struct ValidateArgs {
     /// suppressed results
     #[arg(long = "ignore", value_name = "RULE")]
     pub ignore: Vec<String>,
+    /// Report only findings that this baseline (written by --write-baseline) does not hold: adopt the
+    /// linter on an existing file and fail only on what is new
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Write the findings reported now to FILE as a baseline for --baseline, and exit 0
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Fix what can be fixed mechanically in the files (role paths, assumed-role ARNs, unquoted `{{`,
     /// folded groups, key case, exact duplicates, unquoted account IDs), then report what is left
     #[arg(long)]

@@ -208,6 +208,9 @@ fn suppression_json(s: &lint::suppress::Suppression) -> serde_json::Value {
         } => {
             serde_json::json!({"kind": "inSource", "by": format!("comment covering line {line}"), "justification": justification})
         }
+        lint::suppress::Suppression::Baseline => {
+            serde_json::json!({"kind": "external", "by": "--baseline"})
+        }
     }
 }
 
@@ -295,7 +298,7 @@ pub fn findings_sarif_with(
         for (f, how) in fs {
             let mut r = result(file, f);
             let mut s = serde_json::json!({"kind": match how {
-                lint::suppress::Suppression::Flag => "external",
+                lint::suppress::Suppression::Flag | lint::suppress::Suppression::Baseline => "external",
                 lint::suppress::Suppression::Comment { .. } => "inSource",
             }});
             if let lint::suppress::Suppression::Comment { justification, .. } = how

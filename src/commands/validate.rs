@@ -18,6 +18,8 @@ pub fn validate(
         format,
         fail_on,
         ignore,
+        baseline,
+        write_baseline,
         fix,
         write,
     } = args;
@@ -36,10 +38,15 @@ pub fn validate(
             .into());
         }
     }
+    let mut known = match &baseline {
+        Some(path) => read_baseline(path)?,
+        None => Default::default(),
+    };
     let mut results: Vec<(String, Vec<Finding>)> = vec![];
     let mut suppressed: Vec<render::Suppressed> = vec![];
     let mut keep = |name: String, findings: Vec<Finding>, text: &str| {
-        let (kept, waived) = lint::suppress::split(findings, &ignore, text);
+        let (kept, mut waived) = lint::suppress::split(findings, &ignore, text);
+        let kept = lint::suppress::apply_baseline(&name, kept, &mut known, &mut waived);
         if !waived.is_empty() {
             suppressed.push((name.clone(), waived));
         }
@@ -71,6 +78,24 @@ pub fn validate(
         );
         keep(input.name, findings, &text);
     }
+    if let Some(path) = &write_baseline {
+        let fingerprints: Vec<String> = results
+            .iter()
+            .flat_map(|(file, fs)| fs.iter().map(move |f| lint::suppress::fingerprint(file, f)))
+            .collect();
+        let n = fingerprints.len();
+        let body = serde_json::json!({"iamidmapBaseline": 1, "findings": fingerprints});
+        let mut text = serde_json::to_string_pretty(&body).expect("json");
+        text.push('\n');
+        fs::write_atomic(path, &text)?;
+        out.note(&format!(
+            "wrote {n} finding{} to the baseline {}; `iamidmap validate --baseline {}` reports only new ones",
+            if n == 1 { "" } else { "s" },
+            path.display(),
+            path.display()
+        ));
+        return Ok(EXIT_OK);
+    }
     let text = match format {
         ReportFormat::Text => {
             let mut s = String::new();
@@ -82,7 +107,7 @@ pub fn validate(
             let n: usize = suppressed.iter().map(|(_, f)| f.len()).sum();
             if n > 0 {
                 s.push_str(&format!(
-                    "{n} more suppressed (--ignore, `# iamidmap:ignore` comments; -o json lists them)\n"
+                    "{n} more suppressed (--ignore, `# iamidmap:ignore` comments, --baseline; -o json lists them)\n"
                 ));
             }
             let safe = render::terminal_safe(&s).into_owned();
@@ -139,4 +164,31 @@ fn fix_file(
     super::guard(&change, write, out)?;
     super::write::write_file(input, &fixed.text, write, out)?;
     Ok(fixed.text)
+}
+
+/// A baseline file: each fingerprint with how many times it is listed.
+fn read_baseline(path: &std::path::Path) -> Result<std::collections::BTreeMap<String, usize>> {
+    let input = fs::read_input(path)?;
+    let bad = || {
+        crate::cli::diagnostics::Failure::error(
+            format!("{} is not an iamidmap baseline", input.name),
+            Some(format!(
+                "write one with `iamidmap validate --write-baseline {}`",
+                input.name
+            )),
+        )
+    };
+    let v: serde_json::Value = serde_json::from_str(&input.text).map_err(|_| bad())?;
+    let list = v
+        .get("findings")
+        .and_then(|f| f.as_array())
+        .filter(|_| v.get("iamidmapBaseline").is_some())
+        .ok_or_else(bad)?;
+    let mut known = std::collections::BTreeMap::new();
+    for f in list {
+        *known
+            .entry(f.as_str().ok_or_else(bad)?.to_string())
+            .or_insert(0) += 1;
+    }
+    Ok(known)
 }

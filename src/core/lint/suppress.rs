@@ -14,6 +14,48 @@ pub enum Suppression {
     Flag,
     /// A `# iamidmap:ignore` comment covering this line, with the text after the rule IDs.
     Comment { line: usize, justification: String },
+    /// Already in the baseline file given with `--baseline`.
+    Baseline,
+}
+
+/// What identifies a finding across edits of its file: the file, the rule and the message without its
+/// numbers (line numbers and positions inside messages move when text is added above).
+pub fn fingerprint(file: &str, f: &Finding) -> String {
+    let mut message = String::with_capacity(f.message.len());
+    let mut digit = false;
+    for c in f.message.chars() {
+        if c.is_ascii_digit() {
+            if !digit {
+                message.push('#');
+            }
+            digit = true;
+        } else {
+            message.push(c);
+            digit = false;
+        }
+    }
+    format!("{file}\u{1f}{}\u{1f}{message}", f.rule)
+}
+
+/// Move the findings a baseline already holds (each fingerprint as many times as it is listed) from
+/// `kept` to `suppressed`.
+pub fn apply_baseline(
+    file: &str,
+    kept: Vec<Finding>,
+    baseline: &mut BTreeMap<String, usize>,
+    suppressed: &mut Vec<(Finding, Suppression)>,
+) -> Vec<Finding> {
+    let mut out = vec![];
+    for f in kept {
+        match baseline.get_mut(&fingerprint(file, &f)) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                suppressed.push((f, Suppression::Baseline));
+            }
+            _ => out.push(f),
+        }
+    }
+    out
 }
 
 const MARKER: &str = "iamidmap:ignore";
@@ -134,6 +176,32 @@ mod tests {
                 justification: "merged next quarter (JIRA-1)".into()
             }
         );
+    }
+
+    #[test]
+    fn a_baseline_holds_findings_by_fingerprint_and_count() {
+        let mut moved = finding("IM023", 7);
+        moved.message = "`x` is mapped again at line 12".into();
+        let mut base: BTreeMap<String, usize> = BTreeMap::new();
+        let mut old = moved.clone();
+        old.line = 3;
+        old.message = "`x` is mapped again at line 8".into();
+        *base.entry(fingerprint("a.yaml", &old)).or_default() += 1;
+        let mut suppressed = vec![];
+        // The same finding, moved down by an edit, is known; a second one like it and any other are new.
+        let kept = apply_baseline(
+            "a.yaml",
+            vec![moved.clone(), moved.clone(), finding("IM016", 1)],
+            &mut base,
+            &mut suppressed,
+        );
+        assert_eq!(suppressed.len(), 1);
+        assert_eq!(suppressed[0].1, Suppression::Baseline);
+        assert_eq!(kept.len(), 2);
+        // Another file's baseline entry does not count.
+        let mut base: BTreeMap<String, usize> = [(fingerprint("b.yaml", &old), 1)].into();
+        let kept = apply_baseline("a.yaml", vec![moved], &mut base, &mut suppressed);
+        assert_eq!(kept.len(), 1);
     }
 
     #[test]
