@@ -272,20 +272,7 @@ fn dropped(doc: &AuthDocument) -> BTreeMap<String, usize> {
 
 /// A message without line numbers and positions, so that moving text does not make it new.
 fn strip_numbers(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut last_digit = false;
-    for c in message.chars() {
-        if c.is_ascii_digit() {
-            if !last_digit {
-                out.push('#');
-            }
-            last_digit = true;
-        } else {
-            out.push(c);
-            last_digit = false;
-        }
-    }
-    out
+    crate::core::lint::suppress::strip_numbers(message)
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -21,20 +21,25 @@ pub enum Suppression {
 /// What identifies a finding across edits of its file: the file, the rule and the message without its
 /// numbers (line numbers and positions inside messages move when text is added above).
 pub fn fingerprint(file: &str, f: &Finding) -> String {
-    let mut message = String::with_capacity(f.message.len());
-    let mut digit = false;
-    for c in f.message.chars() {
+    format!("{file}\u{1f}{}\u{1f}{}", f.rule, strip_numbers(&f.message))
+}
+
+/// A message with each run of digits replaced by `#`, so that moving text does not make it new.
+pub fn strip_numbers(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut last_digit = false;
+    for c in message.chars() {
         if c.is_ascii_digit() {
-            if !digit {
-                message.push('#');
+            if !last_digit {
+                out.push('#');
             }
-            digit = true;
+            last_digit = true;
         } else {
-            message.push(c);
-            digit = false;
+            out.push(c);
+            last_digit = false;
         }
     }
-    format!("{file}\u{1f}{}\u{1f}{message}", f.rule)
+    out
 }
 
 /// Move the findings a baseline already holds (each fingerprint as many times as it is listed) from
