@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 const ADMIN: &str = "arn:aws:iam::111122223333:role/Admin";
 
+/// The start of an aws-auth manifest, up to `data:`.
+const HEAD: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n";
+
 fn copy_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
@@ -983,14 +986,7 @@ fn delete_says_how_many_remain_in_words_that_agree() {
     let node = "arn:aws:iam::111122223333:role/eks-node-extra";
     let entry =
         format!("    - rolearn: {node}\n      username: extra\n      groups:\n        - extra\n");
-    std::fs::write(
-        &path,
-        format!(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n{}",
-            entry.repeat(3)
-        ),
-    )
-    .unwrap();
+    std::fs::write(&path, format!("{HEAD}  mapRoles: |\n{}", entry.repeat(3))).unwrap();
     bin()
         .args(["delete", "--yes", "--no-caller-check", "--arn", node, "-f"])
         .arg(&path)
@@ -1061,17 +1057,16 @@ fn cluster_errors_name_the_server_the_cause_and_the_next_step() {
 #[test]
 fn templates_and_non_iam_arns_are_called_what_they_are() {
     let dir = tempfile::tempdir().unwrap();
-    let head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n";
     let inline = dir.path().join("inline.yaml");
     std::fs::write(
         &inline,
-        format!("{head}  mapRoles: {{{{ toYaml .Values.mapRoles }}}}\n"),
+        format!("{HEAD}  mapRoles: {{{{ toYaml .Values.mapRoles }}}}\n"),
     )
     .unwrap();
     let block = dir.path().join("block.yaml");
     std::fs::write(
         &block,
-        format!("{head}  mapRoles: |\n    {{{{ toYaml .Values.mapRoles | indent 4 }}}}\n"),
+        format!("{HEAD}  mapRoles: |\n    {{{{ toYaml .Values.mapRoles | indent 4 }}}}\n"),
     )
     .unwrap();
     for f in [&inline, &block] {
@@ -1109,7 +1104,7 @@ fn get_marks_what_the_authenticator_ignores() {
     let path = dir.path().join("shadow.yaml");
     std::fs::write(
         &path,
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - system:masters\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - viewers\n  maproles: |\n    - rolearn: arn:aws:iam::111122223333:role/X\n",
+        format!("{HEAD}  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - system:masters\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - viewers\n  maproles: |\n    - rolearn: arn:aws:iam::111122223333:role/X\n"),
     )
     .unwrap();
     let out = bin()
@@ -1220,9 +1215,7 @@ fn delete_all_removes_every_match_in_every_list() {
     let keep = "    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - system:masters\n";
     std::fs::write(
         &path,
-        format!(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n{entry}{keep}{entry}{entry}"
-        ),
+        format!("{HEAD}  mapRoles: |\n{entry}{keep}{entry}{entry}"),
     )
     .unwrap();
     bin()
@@ -1238,12 +1231,7 @@ fn delete_all_removes_every_match_in_every_list() {
         .arg(&path)
         .assert()
         .code(0);
-    assert_eq!(
-        read(&path),
-        format!(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n{keep}"
-        )
-    );
+    assert_eq!(read(&path), format!("{HEAD}  mapRoles: |\n{keep}"));
 }
 
 /// Suppression: `--ignore RULE` and `# iamidmap:ignore RULE reason` comments; not reported, not failing,
@@ -1254,7 +1242,7 @@ fn findings_can_be_suppressed_by_flag_and_by_comment() {
     let path = dir.path().join("sup.yaml");
     std::fs::write(
         &path,
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      # iamidmap:ignore IM033 break-glass, reviewed 2026-11\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::111122223333:role/teams/Dev  # iamidmap:ignore IM016\n      username: dev\n      groups: [dev]\n    - rolearn: arn:aws:iam::111122223333:role/teams/Ops\n      username: ops\n",
+        format!("{HEAD}  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      # iamidmap:ignore IM033 break-glass, reviewed 2026-11\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::111122223333:role/teams/Dev  # iamidmap:ignore IM016\n      username: dev\n      groups: [dev]\n    - rolearn: arn:aws:iam::111122223333:role/teams/Ops\n      username: ops\n"),
     )
     .unwrap();
     // Unsuppressed: the Ops path (IM016, an error) and Ops without groups (IM025).
@@ -1333,14 +1321,13 @@ fn findings_can_be_suppressed_by_flag_and_by_comment() {
 fn delete_by_username_and_account_counts_what_remains() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("both.yaml");
-    let head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n";
     let admin = "    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - system:masters\n";
     let role_ci = "    - rolearn: arn:aws:iam::111122223333:role/CI\n      username: ci\n      groups:\n        - ci\n";
     let user_ci = "    - userarn: arn:aws:iam::111122223333:user/ci\n      username: ci\n      groups:\n        - ci\n";
     let accounts = "  mapAccounts: |\n    - \"444455556666\"\n    - \"777788889999\"\n    - \"444455556666\"\n";
     std::fs::write(
         &path,
-        format!("{head}  mapRoles: |\n{admin}{role_ci}  mapUsers: |\n{user_ci}{accounts}"),
+        format!("{HEAD}  mapRoles: |\n{admin}{role_ci}  mapUsers: |\n{user_ci}{accounts}"),
     )
     .unwrap();
     // --all removes the username from both lists.
@@ -1421,7 +1408,7 @@ fn colour_follows_the_terminal_and_the_switches() {
     let evil = dir.path().join("evil.yaml");
     std::fs::write(
         &evil,
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: \"arn:aws:iam::111122223333:role/teams/x\\e[2J\"\n      username: x\n",
+        format!("{HEAD}  mapRoles: |\n    - rolearn: \"arn:aws:iam::111122223333:role/teams/x\\e[2J\"\n      username: x\n"),
     )
     .unwrap();
     let out = bin()
