@@ -9,15 +9,13 @@ pub mod cli;
 pub mod commands;
 pub mod core;
 
-use clap::Parser;
-
 /// Run the command line and return the process exit code.
 pub fn run<I, T>(args: I) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match cli::Cli::try_parse_from(args) {
+    let cli = match cli::parse(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

@@ -1144,7 +1144,6 @@ fn get_marks_what_the_authenticator_ignores() {
 /// Every subcommand's help ends with examples, and every example parses with the real flags.
 #[test]
 fn every_subcommand_has_examples_that_parse() {
-    use clap::{CommandFactory, Parser};
     fn words(line: &str) -> Vec<String> {
         let mut out = vec![];
         let (mut cur, mut quote, mut any) = (String::new(), None, false);
@@ -1174,7 +1173,7 @@ fn every_subcommand_has_examples_that_parse() {
         }
         out
     }
-    let root = iamidmap::cli::Cli::command();
+    let root = iamidmap::cli::command();
     let mut checked = 0;
     for sub in root
         .get_subcommands()
@@ -1196,7 +1195,7 @@ fn every_subcommand_has_examples_that_parse() {
             examples.len()
         );
         for ex in examples {
-            if let Err(e) = iamidmap::cli::Cli::try_parse_from(words(ex)) {
+            if let Err(e) = iamidmap::cli::parse(words(ex)) {
                 panic!("example `{ex}` does not parse: {e}");
             }
             checked += 1;
@@ -1493,4 +1492,104 @@ fn a_baseline_reports_only_new_findings() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("is not an iamidmap baseline"));
+}
+
+/// Each subcommand's help shows the cluster flags it uses and no other; a flag a command does not use
+/// is a usage error (before or after the subcommand), not silently ignored.
+#[test]
+fn each_subcommand_shows_only_the_cluster_flags_it_uses() {
+    let all = [
+        "--kubeconfig",
+        "--context",
+        "--as-arn",
+        "--no-caller-check",
+        "--profile",
+        "--region",
+        "--backup-dir",
+        "--request-timeout",
+    ];
+    for (sub, shown) in [
+        (
+            "get",
+            &["--kubeconfig", "--context", "--request-timeout"][..],
+        ),
+        ("create", &all[..]),
+        ("delete", &all[..]),
+        ("restore", &all[..]),
+        (
+            "diff",
+            &[
+                "--kubeconfig",
+                "--context",
+                "--backup-dir",
+                "--request-timeout",
+            ][..],
+        ),
+        (
+            "check",
+            &[
+                "--kubeconfig",
+                "--context",
+                "--profile",
+                "--region",
+                "--backup-dir",
+                "--request-timeout",
+            ][..],
+        ),
+        (
+            "verify",
+            &[
+                "--kubeconfig",
+                "--context",
+                "--profile",
+                "--region",
+                "--request-timeout",
+            ][..],
+        ),
+        ("token", &["--profile", "--region"][..]),
+        ("completions", &[][..]),
+    ] {
+        let out = bin().args([sub, "--help"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{sub}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        for flag in all {
+            let listed = help
+                .lines()
+                .any(|l| l.trim_start().split([' ', ',']).any(|w| w == flag));
+            assert_eq!(
+                listed,
+                shown.contains(&flag),
+                "`{sub} --help` and {flag}:\n{help}"
+            );
+        }
+    }
+    let f = support::fixtures_dir().join("commented.yaml");
+    let f = f.to_str().unwrap();
+    for args in [
+        vec!["get", "-f", f, "--backup-dir", "/tmp"],
+        vec![
+            "--as-arn",
+            "arn:aws:iam::111122223333:role/Admin",
+            "get",
+            "-f",
+            f,
+        ],
+        vec!["token", "-i", "prod", "--context", "prod"],
+    ] {
+        let out = bin().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("is not used by `iamidmap"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    // The same flags where they are used, in either position, and an environment default, are fine.
+    bin()
+        .args(["--context", "nowhere", "get", "-f", f])
+        .assert()
+        .code(0);
+    bin()
+        .env("AWS_PROFILE", "x")
+        .args(["get", "-f", f])
+        .assert()
+        .code(0);
 }

@@ -79,10 +79,10 @@ pub struct ClusterArgs {
     /// iamidmap cannot tell who you are (the other lockout rules still apply)
     #[arg(long, global = true)]
     pub no_caller_check: bool,
-    /// AWS profile for the STS lookup of who you are
+    /// AWS profile for the calls iamidmap makes to AWS (STS: who you are, tokens; IAM checks)
     #[arg(long, global = true, env = "AWS_PROFILE", hide_env_values = true)]
     pub profile: Option<String>,
-    /// AWS region for the STS lookup of who you are
+    /// AWS region for those calls (STS and IAM)
     #[arg(long, global = true)]
     pub region: Option<String>,
     /// Give up on an API request after this many seconds
@@ -624,4 +624,107 @@ pub struct TokenArgs {
     /// Print only the token
     #[arg(long)]
     pub token_only: bool,
+}
+
+/// Cluster flags, by what they are for. Every command accepts them in any position (they are global, as
+/// kubectl's are), but a command's `--help`, man page and completions show only those it uses, and a flag
+/// a command does not use is a usage error rather than silently ignored.
+const CONNECT: &[&str] = &[
+    "kubeconfig",
+    "context",
+    "as_user",
+    "as_groups",
+    "namespace",
+    "name",
+    "kind",
+    "request_timeout",
+];
+const GUARD: &[&str] = &["as_arn", "no_caller_check"];
+const AWS: &[&str] = &["profile", "region"];
+const BACKUP: &[&str] = &["backup_dir"];
+
+/// The cluster flag groups each subcommand uses (subcommands of a subcommand inherit them).
+fn uses(subcommand: &str) -> &'static [&'static [&'static str]] {
+    match subcommand {
+        "get" => &[CONNECT],
+        "create" | "delete" | "repair" | "restore" => &[CONNECT, GUARD, AWS, BACKUP],
+        // --fix on a file runs the lockout guard, which may ask STS who you are.
+        "validate" => &[CONNECT, GUARD, AWS],
+        "diff" | "backup" => &[CONNECT, BACKUP],
+        "check" => &[CONNECT, AWS, BACKUP],
+        "doctor" | "verify" => &[CONNECT, AWS],
+        "token" => &[AWS],
+        _ => &[],
+    }
+}
+
+fn cluster_flags() -> impl Iterator<Item = &'static str> {
+    [CONNECT, GUARD, AWS, BACKUP].into_iter().flatten().copied()
+}
+
+fn unused_by(subcommand: &str) -> Vec<&'static str> {
+    let used: Vec<&str> = uses(subcommand)
+        .iter()
+        .copied()
+        .flatten()
+        .copied()
+        .collect();
+    cluster_flags().filter(|f| !used.contains(f)).collect()
+}
+
+/// The command line as parsed, helped, documented and completed: [`Cli`] with each subcommand showing
+/// only the cluster flags it uses.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for sub in subs {
+        let unused = unused_by(&sub);
+        // A subcommand that already has an argument of a global's id keeps its own (clap does not
+        // propagate over it): a hidden copy, which its own subcommands inherit.
+        cmd = cmd.mut_subcommand(&sub, |s| {
+            globals
+                .iter()
+                .filter(|a| unused.contains(&a.get_id().as_str()))
+                .fold(s, |s, a| s.arg(a.clone().hide(true)))
+        });
+    }
+    cmd
+}
+
+/// Parse a command line: [`command`], then refuse cluster flags given to a command that does not use them.
+pub fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::FromArgMatches;
+    let mut cmd = command();
+    let matches = cmd.try_get_matches_from_mut(args)?;
+    if let Some((sub, sub_matches)) = matches.subcommand() {
+        for id in unused_by(sub) {
+            if sub_matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
+                let flag = cmd
+                    .find_subcommand(sub)
+                    .and_then(|s| s.get_arguments().find(|a| a.get_id() == id))
+                    .and_then(|a| a.get_long())
+                    .unwrap_or(id);
+                return Err(cmd.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "`--{flag}` is not used by `iamidmap {sub}`; remove it (`iamidmap {sub} --help` lists the flags it takes)"
+                    ),
+                ));
+            }
+        }
+    }
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
 }

@@ -2,9 +2,8 @@
 //! registry, and shell completions. A test compares the committed files with these.
 
 use crate::cli::diagnostics::EXIT_OK;
-use crate::cli::{Cli, CompletionsArgs, GenerateDocsArgs};
+use crate::cli::{CompletionsArgs, GenerateDocsArgs};
 use anyhow::{Context, Result};
-use clap::CommandFactory;
 use std::path::PathBuf;
 
 /// Man pages: `iamidmap.1` and one `iamidmap-<command>[-<subcommand>].1` per visible (sub)command, so
@@ -37,7 +36,9 @@ pub fn man_pages() -> Vec<(String, String)> {
             pages_of(sub, &name, pages);
         }
     }
-    let root = without_help(Cli::command());
+    let mut root = without_help(crate::cli::command());
+    // Propagate the global flags, so that each page lists the cluster flags its command uses.
+    root.build();
     let mut pages = vec![("iamidmap.1".to_string(), render(root.clone()))];
     pages_of(&root, "iamidmap", &mut pages);
     pages
@@ -70,7 +71,7 @@ pub fn generate_docs(args: GenerateDocsArgs) -> Result<i32> {
 }
 
 pub fn completions(args: CompletionsArgs) -> Result<i32> {
-    let mut cmd = Cli::command();
+    let mut cmd = crate::cli::command();
     clap_complete::generate(args.shell, &mut cmd, "iamidmap", &mut std::io::stdout());
     Ok(EXIT_OK)
 }
