@@ -1593,3 +1593,64 @@ fn each_subcommand_shows_only_the_cluster_flags_it_uses() {
         .assert()
         .code(0);
 }
+
+/// The confirmation prompt on a real terminal (a pseudo-terminal from util-linux `script`): `n` writes
+/// nothing, `y` writes; the diff and the prompt are coloured on a terminal and plain with NO_COLOR.
+#[test]
+fn the_confirmation_prompt_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aws-auth.yaml");
+    let original = std::fs::read_to_string(support::fixtures_dir().join("commented.yaml")).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("iamidmap");
+    let run = |answer: &str, colour: bool| {
+        std::fs::write(&path, &original).unwrap();
+        let line = format!(
+            "'{}' create -f '{}' --arn arn:aws:iam::111122223333:role/Prompted --group prompted",
+            bin.display(),
+            path.display()
+        );
+        let mut cmd = support::command(support::script());
+        cmd.args(["-qec", &line, "/dev/null"]).env("TERM", "xterm");
+        if colour {
+            cmd.env_remove("NO_COLOR");
+        }
+        let mut child = cmd
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let written = std::fs::read_to_string(&path).unwrap();
+        (out.status.code(), text, written)
+    };
+
+    let (code, text, written) = run("n", true);
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains("Write these changes to"), "{text}");
+    assert!(text.contains("aborted; nothing was written"), "{text}");
+    assert_eq!(written, original);
+    // Coloured: the added lines green, the prompt's question bold.
+    assert!(
+        text.contains("\x1b[32m+    - rolearn: \"arn:aws:iam::111122223333:role/Prompted\"\x1b[0m"),
+        "{text:?}"
+    );
+    assert!(text.contains("\x1b[1mWrite these changes to"), "{text:?}");
+    assert!(text.contains("\x1b[31merror:\x1b[0m aborted"), "{text:?}");
+
+    let (code, text, written) = run("y", false);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(written.contains("role/Prompted"), "{written}");
+    assert!(written.starts_with(&original[..original.find("mapRoles").unwrap()]));
+    // Plain text: no colour or bold (the prompt still moves the cursor).
+    let sgr = regex::Regex::new(r"\x1b\[[0-9;]*m").unwrap();
+    assert!(!sgr.is_match(&text), "NO_COLOR, and yet: {text:?}");
+    assert!(text.contains("Write these changes to"), "{text}");
+}

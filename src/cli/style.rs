@@ -79,6 +79,37 @@ pub fn label(text: &str) -> String {
     out
 }
 
+/// Colour a unified diff: added lines green, removed lines red, hunk headers cyan.
+pub fn diff(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 256);
+    for line in text.split_inclusive('\n') {
+        let (body, end) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+        let code = match body.as_bytes().first() {
+            Some(b'+') if !body.starts_with("+++") => Some(GREEN),
+            Some(b'-') if !body.starts_with("---") => Some(RED),
+            Some(b'@') => Some(CYAN),
+            _ => None,
+        };
+        match code {
+            Some(code) => {
+                out.push_str(&paint(body, code));
+                out.push_str(end);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// The theme of confirmation prompts on standard error: coloured when [`on`], plain otherwise.
+pub fn prompt_theme() -> Box<dyn dialoguer::theme::Theme> {
+    if on(true) {
+        Box::new(dialoguer::theme::ColorfulTheme::default())
+    } else {
+        Box::new(dialoguer::theme::SimpleTheme)
+    }
+}
+
 /// Colour doctor's marks at the start of its step lines (✓ ✗ ! -).
 pub fn marks(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 64);
@@ -109,6 +140,10 @@ mod tests {
         assert_eq!(
             marks("✓ kubeconfig: ok\n✗ mapping: no\n"),
             "\x1b[32m✓\x1b[0m kubeconfig: ok\n\x1b[31m✗\x1b[0m mapping: no\n"
+        );
+        assert_eq!(
+            diff("--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n z"),
+            "--- a\n+++ b\n\x1b[36m@@ -1 +1 @@\x1b[0m\n\x1b[31m-x\x1b[0m\n\x1b[32m+y\x1b[0m\n z"
         );
     }
 }

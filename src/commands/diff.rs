@@ -54,22 +54,6 @@ pub fn read_source(source: &str, cluster: &ClusterArgs, out: Reporter) -> Result
     }
 }
 
-fn colour(text: &str, on: bool) -> String {
-    if !on {
-        return text.to_string();
-    }
-    text.lines()
-        .map(|l| match l.as_bytes().first() {
-            Some(b'+') if !l.starts_with("+++") => format!("\x1b[32m{l}\x1b[0m"),
-            Some(b'-') if !l.starts_with("---") => format!("\x1b[31m{l}\x1b[0m"),
-            Some(b'@') => format!("\x1b[36m{l}\x1b[0m"),
-            _ => l.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
-}
-
 /// The unified diff of each data value that differs.
 pub fn values_diff(from: &AuthDocument, to: &AuthDocument) -> String {
     let mut out = String::new();
@@ -117,9 +101,14 @@ pub fn diff(args: DiffArgs, cluster: &ClusterArgs, no_color: bool, out: Reporter
         DiffFormat::Text => {
             let on = !no_color && crate::cli::style::on(false);
             print!("{}", render::terminal_safe(&plan::render_text(&semantic)));
+            let values = render::terminal_safe(&values_diff(&a, &b)).into_owned();
             print!(
                 "{}",
-                colour(&render::terminal_safe(&values_diff(&a, &b)), on)
+                if on {
+                    crate::cli::style::diff(&values)
+                } else {
+                    values
+                }
             );
         }
     }

@@ -20,7 +20,7 @@ pub fn write_file(
     }
     let diff = render::unified_diff(&input.name, &input.text, new_text);
     if opts.dry_run {
-        print!("{}", render::terminal_safe(&diff));
+        print!("{}", painted(&diff, false));
         out.note("dry run: nothing was written");
         return Ok(EXIT_OK);
     }
@@ -32,24 +32,7 @@ pub fn write_file(
         .into());
     };
     if !opts.yes {
-        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            return Err(Failure::error(
-                format!(
-                    "not writing `{}` without confirmation: standard input is not a terminal",
-                    input.name
-                ),
-                Some("pass --yes to write, or --dry-run to see the change first".to_string()),
-            )
-            .into());
-        }
-        eprint!("{}", render::terminal_safe(&diff));
-        let go = dialoguer::Confirm::new()
-            .with_prompt(format!("Write these changes to {}?", input.name))
-            .default(false)
-            .interact()?;
-        if !go {
-            return Err(Failure::refused("aborted; nothing was written", None).into());
-        }
+        confirm(&diff, &format!("Write these changes to {}?", input.name))?;
     }
     let written = fs::write_atomic(path, new_text)?;
     if written.through_link {
@@ -74,6 +57,16 @@ pub fn write_file(
     Ok(EXIT_OK)
 }
 
+/// A diff made terminal-safe, and coloured when the stream (`stderr` or standard output) takes colour.
+fn painted(diff: &str, stderr: bool) -> String {
+    let safe = render::terminal_safe(diff);
+    if crate::cli::style::on(stderr) {
+        crate::cli::style::diff(&safe)
+    } else {
+        safe.into_owned()
+    }
+}
+
 /// Show the diff on stderr and ask; without a terminal, refuse with a hint.
 pub fn confirm(diff: &str, question: &str) -> Result<()> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
@@ -83,8 +76,8 @@ pub fn confirm(diff: &str, question: &str) -> Result<()> {
         )
         .into());
     }
-    eprint!("{}", render::terminal_safe(diff));
-    let go = dialoguer::Confirm::new()
+    eprint!("{}", painted(diff, true));
+    let go = dialoguer::Confirm::with_theme(&*crate::cli::style::prompt_theme())
         .with_prompt(question)
         .default(false)
         .interact()?;

@@ -416,6 +416,13 @@ pub fn kubectl() -> Option<PathBuf> {
     found
 }
 
+/// util-linux `script`, which gives a command a pseudo-terminal (for prompts). It is part of every Debian
+/// and most Linux installs (bsdutils), so it is required, never skipped.
+pub fn script() -> PathBuf {
+    which("script")
+        .expect("util-linux `script` is not on PATH: install bsdutils (Debian) or util-linux")
+}
+
 /// The data values of the aws-auth ConfigMap in a manifest, when it has them as strings.
 pub fn manifest_data(text: &str) -> Option<std::collections::BTreeMap<String, String>> {
     let doc = iamidmap::core::document::AuthDocument::parse("seed", text.to_string()).ok()?;
