@@ -1654,3 +1654,183 @@ fn the_confirmation_prompt_on_a_terminal() {
     assert!(!sgr.is_match(&text), "NO_COLOR, and yet: {text:?}");
     assert!(text.contains("Write these changes to"), "{text}");
 }
+
+/// `.iamidmap.yaml`: ignored rules (suppressed, listed with the file that waived them), severity overrides
+/// per path, `failOn`; found from a subdirectory, never above the Git work tree; `--config`, `--no-config`;
+/// a mistake in it is an error naming the file and line.
+#[test]
+fn repository_lint_settings() {
+    let top = tempfile::tempdir().unwrap();
+    let repo = top.path().join("repo");
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/teams/Dev\n      username: dev\n      groups:\n        - developers\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups:\n        - system:masters\n";
+    for env in ["dev", "prod"] {
+        std::fs::create_dir_all(repo.join("clusters").join(env)).unwrap();
+        std::fs::write(
+            repo.join("clusters").join(env).join("aws-auth.yaml"),
+            manifest,
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    let settings = "lint:\n  ignore: [IM033]\n  paths:\n    - path: \"clusters/dev/**\"\n      severity: {IM016: info}\n";
+    std::fs::write(repo.join(".iamidmap.yaml"), settings).unwrap();
+    let validate = |cwd: &Path, args: &[&str]| {
+        let out = bin()
+            .current_dir(cwd)
+            .arg("validate")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+
+    // dev: IM016 lowered to info, IM033 ignored -> exit 0; prod keeps IM016 as an error.
+    let (code, text, err) = validate(&repo, &["clusters/dev/aws-auth.yaml"]);
+    assert_eq!(code, Some(0), "{text}{err}");
+    assert!(text.contains("info[IM016"), "{text}");
+    assert!(!text.contains("IM033"), "{text}");
+    assert!(text.contains("1 more suppressed"), "{text}");
+    assert!(
+        err.contains("lint settings from") && err.contains(".iamidmap.yaml"),
+        "{err}"
+    );
+    let (code, text, _) = validate(&repo, &["clusters/prod/aws-auth.yaml"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("error[IM016"), "{text}");
+    // From a subdirectory, with a path relative to it: the same settings, the same per-path match.
+    let (code, text, _) = validate(&repo.join("clusters"), &["dev/aws-auth.yaml", "-o", "json"]);
+    assert_eq!(code, Some(0), "{text}");
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let waived = &report["suppressed"][0];
+    assert_eq!(waived["rule"], "IM033", "{report:#}");
+    assert!(
+        waived["suppression"]["by"]
+            .as_str()
+            .unwrap()
+            .ends_with("repo/.iamidmap.yaml"),
+        "{report:#}"
+    );
+    // SARIF: an external suppression.
+    let (_, sarif, _) = validate(&repo, &["clusters/dev/aws-auth.yaml", "-o", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let suppressed: Vec<&serde_json::Value> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1, "{sarif:#}");
+    assert_eq!(suppressed[0]["suppressions"][0]["kind"], "external");
+    // --no-config: everything back, at the built-in severities.
+    let (code, text, _) = validate(&repo, &["--no-config", "clusters/dev/aws-auth.yaml"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("error[IM016") && text.contains("IM033"),
+        "{text}"
+    );
+    // failOn in the file, and --fail-on over it.
+    std::fs::write(
+        repo.join(".iamidmap.yaml"),
+        format!("{settings}  failOn: info\n"),
+    )
+    .unwrap();
+    let (code, _, _) = validate(&repo, &["clusters/dev/aws-auth.yaml"]);
+    assert_eq!(code, Some(1));
+    let (code, _, _) = validate(&repo, &["clusters/dev/aws-auth.yaml", "--fail-on", "error"]);
+    assert_eq!(code, Some(0));
+    // --config names another file.
+    std::fs::write(
+        top.path().join("strict.yaml"),
+        "lint:\n  severity: {IM033: error}\n",
+    )
+    .unwrap();
+    let strict = top.path().join("strict.yaml");
+    let (code, text, _) = validate(
+        &repo,
+        &[
+            "--config",
+            strict.to_str().unwrap(),
+            "clusters/dev/aws-auth.yaml",
+        ],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("error[IM033") && text.contains("error[IM016"),
+        "{text}"
+    );
+    // `check` reads the same settings: severities, ignored rules and failOn apply to its findings.
+    std::fs::write(top.path().join("no-rbac.yaml"), "").unwrap();
+    let no_rbac = top.path().join("no-rbac.yaml");
+    let check = |settings: &str| {
+        std::fs::write(repo.join(".iamidmap.yaml"), settings).unwrap();
+        let out = bin()
+            .current_dir(&repo)
+            .args([
+                "check",
+                "-f",
+                "clusters/dev/aws-auth.yaml",
+                "--skip-iam",
+                "-o",
+                "json",
+            ])
+            .arg("--rbac-from")
+            .arg(&no_rbac)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["rule"].as_str().unwrap(),
+                    f["severity"].as_str().unwrap()
+                )
+            })
+            .collect();
+        (out.status.code(), found)
+    };
+    assert_eq!(
+        check(""),
+        (
+            Some(0),
+            vec!["IM046 warning".into(), "IM047 warning".into()]
+        )
+    );
+    assert_eq!(
+        check("lint:\n  ignore: [IM047]\n  severity: {IM046: error}\n"),
+        (Some(1), vec!["IM046 error".to_string()])
+    );
+    assert_eq!(check("lint:\n  failOn: warning\n").0, Some(1));
+    // A mistake: exit 2, the file, the line, what to do; nothing linted.
+    std::fs::write(
+        repo.join(".iamidmap.yaml"),
+        "lint:\n  ignore:\n    - IM033\n    - IM999\n",
+    )
+    .unwrap();
+    let (code, text, err) = validate(&repo, &["clusters/dev/aws-auth.yaml"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(text.is_empty(), "{text}");
+    assert!(
+        err.contains(".iamidmap.yaml: line 4: `IM999` is not a rule"),
+        "{err}"
+    );
+    assert!(err.contains("--no-config"), "{err}");
+    // A settings file above the Git work tree does not apply inside it.
+    std::fs::write(repo.join(".iamidmap.yaml"), "").unwrap();
+    std::fs::remove_file(repo.join(".iamidmap.yaml")).unwrap();
+    std::fs::write(
+        top.path().join(".iamidmap.yaml"),
+        "lint:\n  ignore: [IM016, IM033]\n",
+    )
+    .unwrap();
+    let (code, text, err) = validate(&repo, &["clusters/dev/aws-auth.yaml"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(!err.contains("lint settings from"), "{err}");
+}

@@ -118,3 +118,21 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<Written> {
         other_hard_links,
     })
 }
+
+/// The repository settings file (`.iamidmap.yaml`) that covers `start`: in it or the nearest parent
+/// directory that has one, not above the top of the Git work tree (a directory holding `.git`) the search
+/// started in, so that a file in a home directory never applies to a checkout below it.
+pub fn find_settings(start: &Path) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        let candidate = d.join(crate::core::lint::config::FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if d.join(".git").exists() {
+            return None;
+        }
+        dir = d.parent();
+    }
+    None
+}

@@ -374,9 +374,17 @@ pub struct CheckArgs {
     /// Output format
     #[arg(short, long, alias = "format", value_enum, default_value_t)]
     pub output: CheckFormat,
-    /// Exit 1 when a finding has this severity or a higher one
-    #[arg(long, value_enum, default_value_t)]
-    pub fail_on: FailOn,
+    /// Exit 1 when a finding has this severity or a higher one [default: `failOn` in .iamidmap.yaml, else
+    /// error]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Lint settings (ignored rules, severity overrides, per-path settings) from FILE [default: the
+    /// nearest .iamidmap.yaml in the working directory or its parents, up to the Git work tree's top]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Do not read any .iamidmap.yaml
+    #[arg(long)]
+    pub no_config: bool,
     /// IAM requests in flight at once
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
@@ -439,9 +447,17 @@ pub struct ValidateArgs {
         default_value_t
     )]
     pub format: ReportFormat,
-    /// Exit 1 when a finding has this severity or a higher one
-    #[arg(long, value_enum, default_value_t)]
-    pub fail_on: FailOn,
+    /// Exit 1 when a finding has this severity or a higher one [default: `failOn` in .iamidmap.yaml, else
+    /// error]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Lint settings (ignored rules, severity overrides, per-path settings) from FILE [default: the
+    /// nearest .iamidmap.yaml in the working directory or its parents, up to the Git work tree's top]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Do not read any .iamidmap.yaml
+    #[arg(long)]
+    pub no_config: bool,
     /// Do not report this rule (repeatable; `IM023`). In a manifest, `# iamidmap:ignore IM023 reason` does
     /// the same for the next line (alone on its line) or its own line (after text); SARIF keeps both as
     /// suppressed results

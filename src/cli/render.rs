@@ -202,6 +202,9 @@ fn suppression_json(s: &lint::suppress::Suppression) -> serde_json::Value {
         lint::suppress::Suppression::Flag => {
             serde_json::json!({"kind": "external", "by": "--ignore"})
         }
+        lint::suppress::Suppression::Config { file } => {
+            serde_json::json!({"kind": "external", "by": file})
+        }
         lint::suppress::Suppression::Comment {
             line,
             justification,
@@ -298,7 +301,9 @@ pub fn findings_sarif_with(
         for (f, how) in fs {
             let mut r = result(file, f);
             let mut s = serde_json::json!({"kind": match how {
-                lint::suppress::Suppression::Flag | lint::suppress::Suppression::Baseline => "external",
+                lint::suppress::Suppression::Flag
+                | lint::suppress::Suppression::Config { .. }
+                | lint::suppress::Suppression::Baseline => "external",
                 lint::suppress::Suppression::Comment { .. } => "inSource",
             }});
             if let lint::suppress::Suppression::Comment { justification, .. } = how

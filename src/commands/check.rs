@@ -6,7 +6,7 @@ use super::live;
 use crate::adapters::aws::AwsOptions;
 use crate::adapters::iam::{Iam, IamOptions};
 use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Failure, Reporter};
-use crate::cli::{CheckArgs, CheckFormat, ClusterArgs, FailOn, check_render, render};
+use crate::cli::{CheckArgs, CheckFormat, ClusterArgs, check_render, render};
 use crate::core::check::iam::Account;
 use crate::core::check::rbac::{self, Rbac};
 use crate::core::check::{self, Facts};
@@ -26,6 +26,7 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
         )
         .into());
     }
+    let settings = super::lint_settings::load(args.config.as_deref(), args.no_config, out)?;
     let mut facts = Facts {
         namespace: cluster.namespace.clone(),
         name: cluster.name.clone(),
@@ -150,10 +151,32 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
             });
         facts.written_by = written_by(&doc, cm.as_ref(), &backups);
     }
+    let threshold = settings.threshold(args.fail_on);
+    let effective = settings.for_input(args.source.file.as_deref());
+    let ignored = settings.ignored(&effective, &[]);
+    // The settings' severities and ignored rules (comments in the manifest do not apply: these findings
+    // are about IAM and RBAC, not a line of the file).
+    let settle = |findings: &mut Vec<crate::core::lint::Finding>| {
+        effective.apply_severity(findings);
+        let before = findings.len();
+        findings.retain(|f| !ignored.iter().any(|(r, _)| r == f.rule));
+        if findings.len() < before {
+            out.note(&format!(
+                "{} finding{} of rules the lint settings ignore not shown",
+                before - findings.len(),
+                if before - findings.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            ));
+        }
+    };
     if let Some(arn) = &args.arn {
-        return explain(&doc, &facts, arn, &args);
+        return explain(&doc, &facts, arn, &args, threshold, settle);
     }
-    let report = check::check(&doc, &facts);
+    let mut report = check::check(&doc, &facts);
+    settle(&mut report.findings);
     let results = vec![(doc.source_name.clone(), report.findings.clone())];
     let text = match args.output {
         CheckFormat::Table => {
@@ -165,28 +188,25 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
         CheckFormat::Github => render::findings_github(&results),
     };
     print!("{text}");
-    let failed = report
-        .findings
-        .iter()
-        .any(|f| f.severity >= threshold(args.fail_on));
+    let failed = report.findings.iter().any(|f| f.severity >= threshold);
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }
 
-fn threshold(fail_on: FailOn) -> Severity {
-    match fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    }
-}
-
-fn explain(doc: &AuthDocument, facts: &Facts, arn: &str, args: &CheckArgs) -> Result<i32> {
-    let e = check::explain(doc, facts, arn).map_err(|e| {
+fn explain(
+    doc: &AuthDocument,
+    facts: &Facts,
+    arn: &str,
+    args: &CheckArgs,
+    threshold: Severity,
+    settle: impl Fn(&mut Vec<crate::core::lint::Finding>),
+) -> Result<i32> {
+    let mut e = check::explain(doc, facts, arn).map_err(|e| {
         Failure::error(
             format!("--arn: {e}"),
             Some("pass the ARN `aws sts get-caller-identity` shows".to_string()),
         )
     })?;
+    settle(&mut e.findings);
     match args.output {
         CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&e).unwrap_or_default()),
         _ => print!(
@@ -195,10 +215,7 @@ fn explain(doc: &AuthDocument, facts: &Facts, arn: &str, args: &CheckArgs) -> Re
         ),
     }
     let mapped = e.mapping.is_some() || e.account_wide;
-    let failed = e
-        .findings
-        .iter()
-        .any(|f| f.severity >= threshold(args.fail_on));
+    let failed = e.findings.iter().any(|f| f.severity >= threshold);
     Ok(if mapped && !failed {
         EXIT_OK
     } else {

@@ -9,6 +9,7 @@ mod docs;
 mod doctor;
 mod get;
 mod identity;
+mod lint_settings;
 mod live;
 mod repair;
 mod restore;

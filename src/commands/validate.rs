@@ -3,9 +3,10 @@
 use crate::adapters::fs;
 use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK};
 use crate::cli::render;
-use crate::cli::{FailOn, ReportFormat, ValidateArgs};
-use crate::core::lint::{self, Finding, Severity};
+use crate::cli::{ReportFormat, ValidateArgs};
+use crate::core::lint::{self, Finding};
 use anyhow::Result;
+use std::path::Path;
 
 pub fn validate(
     args: ValidateArgs,
@@ -17,17 +18,14 @@ pub fn validate(
         paths,
         format,
         fail_on,
+        config,
+        no_config,
         ignore,
         baseline,
         write_baseline,
         fix,
         write,
     } = args;
-    let threshold = match fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    };
     files.extend(paths);
     for rule in &ignore {
         if !lint::registry().iter().any(|r| r.id == rule.as_str()) {
@@ -38,14 +36,19 @@ pub fn validate(
             .into());
         }
     }
+    let settings = super::lint_settings::load(config.as_deref(), no_config, out)?;
+    let threshold = settings.threshold(fail_on);
     let mut known = match &baseline {
         Some(path) => read_baseline(path)?,
         None => Default::default(),
     };
     let mut results: Vec<(String, Vec<Finding>)> = vec![];
     let mut suppressed: Vec<render::Suppressed> = vec![];
-    let mut keep = |name: String, findings: Vec<Finding>, text: &str| {
-        let (kept, mut waived) = lint::suppress::split(findings, &ignore, text);
+    let mut keep = |name: String, path: Option<&Path>, mut findings: Vec<Finding>, text: &str| {
+        let effective = settings.for_input(path);
+        effective.apply_severity(&mut findings);
+        let ignored = settings.ignored(&effective, &ignore);
+        let (kept, mut waived) = lint::suppress::split(findings, &ignored, text);
         let kept = lint::suppress::apply_baseline(&name, kept, &mut known, &mut waived);
         if !waived.is_empty() {
             suppressed.push((name.clone(), waived));
@@ -55,7 +58,7 @@ pub fn validate(
     if files.is_empty() {
         // The live ConfigMap, as the authenticator reads it (lines are those of its data as iamidmap shows it).
         let doc = super::live::read(cluster, out)?;
-        keep(doc.source_name.clone(), lint::lint(&doc), &doc.text);
+        keep(doc.source_name.clone(), None, lint::lint(&doc), &doc.text);
     }
     if fix && files.is_empty() {
         return Err(crate::cli::diagnostics::Failure::error(
@@ -76,7 +79,7 @@ pub fn validate(
             &text,
             cluster.kind.map(crate::cli::Kind::carrier),
         );
-        keep(input.name, findings, &text);
+        keep(input.name.clone(), input.path.as_deref(), findings, &text);
     }
     if let Some(path) = &write_baseline {
         let fingerprints: Vec<String> = results
@@ -107,7 +110,7 @@ pub fn validate(
             let n: usize = suppressed.iter().map(|(_, f)| f.len()).sum();
             if n > 0 {
                 s.push_str(&format!(
-                    "{n} more suppressed (--ignore, `# iamidmap:ignore` comments, --baseline; -o json lists them)\n"
+                    "{n} more suppressed (--ignore, .iamidmap.yaml, `# iamidmap:ignore` comments, --baseline; -o json lists them)\n"
                 ));
             }
             let safe = render::terminal_safe(&s).into_owned();

@@ -1,6 +1,7 @@
 //! Lint: a registry of small rules over an [`AuthDocument`], each with a stable ID, a severity, a
 //! message, a hint and a location. Findings are all collected; nothing stops at the first.
 
+pub mod config;
 mod rules;
 pub mod suppress;
 
@@ -8,7 +9,9 @@ use crate::core::document::{AuthDocument, DocumentError, Location};
 use crate::core::mapping::DataKey;
 use crate::core::yaml::Span;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,

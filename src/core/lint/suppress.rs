@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 pub enum Suppression {
     /// `--ignore RULE` on the command line.
     Flag,
+    /// `ignore:` in the repository's settings file (`.iamidmap.yaml`), named as found.
+    Config { file: String },
     /// A `# iamidmap:ignore` comment covering this line, with the text after the rule IDs.
     Comment { line: usize, justification: String },
     /// Already in the baseline file given with `--baseline`.
@@ -102,19 +104,19 @@ pub fn is_rule_id(s: &str) -> bool {
     s.len() == 5 && s.starts_with("IM") && s[2..].bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Split findings into those to report and those suppressed, by `--ignore` rules and by the comments of
-/// `text` (the manifest the findings are about).
+/// Split findings into those to report and those suppressed, by ignored rules (`--ignore`, the settings
+/// file: each with how) and by the comments of `text` (the manifest the findings are about).
 pub fn split(
     findings: Vec<Finding>,
-    ignored: &[String],
+    ignored: &[(String, Suppression)],
     text: &str,
 ) -> (Vec<Finding>, Vec<(Finding, Suppression)>) {
     let comments = comments(text);
     let mut kept = vec![];
     let mut suppressed = vec![];
     for f in findings {
-        if ignored.iter().any(|r| r == f.rule) {
-            suppressed.push((f, Suppression::Flag));
+        if let Some((_, how)) = ignored.iter().find(|(r, _)| r == f.rule) {
+            suppressed.push((f, how.clone()));
             continue;
         }
         let by_comment = comments.get(&f.line).and_then(|all| {
@@ -213,7 +215,7 @@ mod tests {
     fn ignored_rules_are_suppressed_everywhere() {
         let (kept, suppressed) = split(
             vec![finding("IM033", 1), finding("IM025", 9)],
-            &["IM033".to_string()],
+            &[("IM033".to_string(), Suppression::Flag)],
             "",
         );
         assert_eq!(kept.len(), 1);
