@@ -111,42 +111,131 @@ fn text(r: &Report) -> String {
     out
 }
 
-/// The steps, in order; a failure stops what depends on it.
+/// What the walk has learned so far: each step reads what the steps before it found and adds its own.
+struct Walk<'a> {
+    args: &'a DoctorArgs,
+    cluster: &'a ClusterArgs,
+    steps: Vec<Step>,
+    report: &'a mut Report,
+    kc: Option<Kubeconfig>,
+    user: Option<kube::config::AuthInfo>,
+    user_name: String,
+    exec: Option<kube::config::ExecConfig>,
+    plugin: Option<ExecPlugin>,
+    token: String,
+    verifier: Option<Verifier>,
+    identity: Option<Identity>,
+    cluster_ok: bool,
+    cluster_user: Option<ClusterUser>,
+    rbac: Option<Result<Rbac, String>>,
+    mapping: Option<check::MappingReport>,
+}
+
+/// Whether the walk goes on after a step: a failure stops what depends on it.
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    Next,
+    Stop,
+}
+
+/// A step of the walk: it pushes its result (✓/✗/!/-, with the next command) and says whether to go on.
+type StepFn = fn(&mut Walk<'_>) -> Flow;
+
+/// The walk, in order. A new check is one function and one line here.
+const STEPS: &[StepFn] = &[
+    kubeconfig_step,
+    exec_plugin_step,
+    credentials_step,
+    token_step,
+    sts_step,
+    cluster_step,
+    mapping_step,
+    rbac_step,
+    can_i_model_step,
+];
+
 fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report: &mut Report) {
-    // 1. The kubeconfig context and its user.
-    let loaded = match &cluster.kubeconfig {
+    let mut w = Walk {
+        args,
+        cluster,
+        steps: std::mem::take(steps),
+        report,
+        kc: None,
+        user: None,
+        user_name: String::new(),
+        exec: None,
+        plugin: None,
+        token: String::new(),
+        verifier: None,
+        identity: None,
+        cluster_ok: false,
+        cluster_user: None,
+        rbac: None,
+        mapping: None,
+    };
+    for step in STEPS {
+        if step(&mut w) == Flow::Stop {
+            break;
+        }
+    }
+    *steps = w.steps;
+}
+
+impl Walk<'_> {
+    fn fail(
+        &mut self,
+        name: &'static str,
+        detail: impl Into<String>,
+        next: impl Into<String>,
+    ) -> Flow {
+        self.steps.push(Step::fail(name, detail, next));
+        Flow::Stop
+    }
+
+    fn kc(&self) -> &Kubeconfig {
+        self.kc.as_ref().expect("the kubeconfig step ran")
+    }
+
+    fn plugin(&self) -> &ExecPlugin {
+        self.plugin.as_ref().expect("the exec plugin step ran")
+    }
+}
+
+/// 1. The kubeconfig context and its user.
+fn kubeconfig_step(w: &mut Walk<'_>) -> Flow {
+    const NEXT: &str = "aws eks update-kubeconfig --name CLUSTER --region REGION";
+    let loaded = match &w.cluster.kubeconfig {
         Some(p) => Kubeconfig::read_from(p).map_err(|e| format!("`{}`: {e}", p.display())),
         None => Kubeconfig::read().map_err(|e| e.to_string()),
     };
     let kc = match loaded {
         Ok(kc) => kc,
         Err(e) => {
-            steps.push(Step::fail(
+            return w.fail(
                 "kubeconfig",
                 format!("cannot read the kubeconfig: {e}"),
-                "aws eks update-kubeconfig --name CLUSTER --region REGION",
-            ));
-            return;
+                NEXT,
+            );
         }
     };
-    let context_name = cluster
+    let context_name = w
+        .cluster
         .context
         .clone()
         .or_else(|| kc.current_context.clone())
         .unwrap_or_default();
-    report.context = context_name.clone();
+    w.report.context = context_name.clone();
     let Some(ctx) = kc
         .contexts
         .iter()
         .find(|c| c.name == context_name)
         .and_then(|c| c.context.clone())
     else {
-        steps.push(Step::fail(
+        return w.fail(
             "kubeconfig",
             format!("no context `{context_name}` in the kubeconfig"),
             "kubectl config get-contexts; then `kubectl config use-context NAME`",
-        ));
-        return;
+        );
     };
     let user_name = ctx.user.clone().unwrap_or_default();
     let Some(user) = kc
@@ -155,28 +244,33 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
         .find(|a| a.name == user_name)
         .and_then(|a| a.auth_info.clone())
     else {
-        steps.push(Step::fail(
+        return w.fail(
             "kubeconfig",
             format!("context `{context_name}` names user `{user_name}`, which the kubeconfig does not define"),
-            "aws eks update-kubeconfig --name CLUSTER --region REGION",
-        ));
-        return;
+            NEXT,
+        );
     };
-    steps.push(Step::pass(
+    w.steps.push(Step::pass(
         "kubeconfig",
         format!(
             "context `{context_name}`, cluster `{}`, user `{user_name}`",
             ctx.cluster
         ),
     ));
-    // 2. The exec plugin and its binary.
-    let Some(exec) = user.exec.clone() else {
-        steps.push(Step::fail(
+    w.kc = Some(kc);
+    w.user = Some(user);
+    w.user_name = user_name;
+    Flow::Next
+}
+
+/// 2. The exec plugin and its binary.
+fn exec_plugin_step(w: &mut Walk<'_>) -> Flow {
+    let Some(exec) = w.user.as_ref().and_then(|u| u.exec.clone()) else {
+        return w.fail(
             "exec plugin",
-            format!("user `{user_name}` has no exec plugin: it does not authenticate with AWS IAM"),
+            format!("user `{}` has no exec plugin: it does not authenticate with AWS IAM", w.user_name),
             "aws eks update-kubeconfig --name CLUSTER --region REGION (writes an `aws eks get-token` user)",
-        ));
-        return;
+        );
     };
     let command = exec.command.clone().unwrap_or_default();
     let plugin_args = exec.args.clone().unwrap_or_default();
@@ -188,16 +282,15 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
         .filter_map(|m| Some((m.get("name")?.clone(), m.get("value")?.clone())))
         .collect();
     let plugin = doctor::exec_plugin(&command, &plugin_args, &env);
-    report.plugin = Some(plugin.clone());
-    let found = which(&command);
+    w.report.plugin = Some(plugin.clone());
     let install = match plugin.kind {
         PluginKind::AwsCli => "install the AWS CLI (`pip install awscli`, or https://aws.amazon.com/cli/) and make sure `aws` is on PATH".to_string(),
         PluginKind::Authenticator => "install aws-iam-authenticator (https://github.com/kubernetes-sigs/aws-iam-authenticator/releases) on PATH".to_string(),
         PluginKind::Iamidmap => "install iamidmap on PATH (`cargo install --locked --path .` from its repository)".to_string(),
         PluginKind::Other => format!("install `{command}` or fix the kubeconfig user's exec command"),
     };
-    let Some(binary) = found else {
-        steps.push(Step::fail(
+    let Some(binary) = which(&command) else {
+        return w.fail(
             "exec plugin",
             format!(
                 "`{command}` is not on PATH, so kubectl cannot get a token ({})",
@@ -206,40 +299,44 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
                     .unwrap_or_else(|| "no install hint in the kubeconfig".into())
             ),
             install,
-        ));
-        return;
+        );
     };
     if plugin.kind == PluginKind::Other {
-        steps.push(Step::warn(
+        w.steps.push(Step::warn(
             "exec plugin",
             format!("`{command}` is not `aws eks get-token`, `aws-iam-authenticator token` or `iamidmap token`"),
             "doctor checks AWS IAM authentication; for other plugins see their own documentation",
         ));
     } else {
-        steps.push(Step::pass(
+        let extra = |label: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|v| format!(", {label} {v}"))
+                .unwrap_or_default()
+        };
+        w.steps.push(Step::pass(
             "exec plugin",
             format!(
                 "`{}` {} (cluster `{}`{}{})",
                 binary.display(),
                 doctor::redact_args(&plugin_args).join(" "),
                 plugin.cluster.as_deref().unwrap_or("?"),
-                plugin
-                    .role_arn
-                    .as_deref()
-                    .map(|r| format!(", role {r}"))
-                    .unwrap_or_default(),
-                plugin
-                    .profile
-                    .as_deref()
-                    .map(|p| format!(", profile {p}"))
-                    .unwrap_or_default(),
+                extra("role", &plugin.role_arn),
+                extra("profile", &plugin.profile),
             ),
         ));
     }
-    // 3. Credentials: the plugin makes a token with them.
-    let token = match crate::adapters::kube::run_exec_plugin(&exec) {
-        Ok(crate::adapters::kube::ExecOutput::Token(token, expiry)) => {
-            steps.push(Step::pass(
+    w.exec = Some(exec);
+    w.plugin = Some(plugin);
+    Flow::Next
+}
+
+/// 3. Credentials: the plugin makes a token with them.
+fn credentials_step(w: &mut Walk<'_>) -> Flow {
+    use crate::adapters::kube::ExecOutput;
+    let exec = w.exec.as_ref().expect("the exec plugin step ran");
+    match crate::adapters::kube::run_exec_plugin(exec) {
+        Ok(ExecOutput::Token(token, expiry)) => {
+            w.steps.push(Step::pass(
                 "credentials and token",
                 format!(
                     "the plugin made a token ({}){}",
@@ -249,18 +346,23 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
                         .unwrap_or_default()
                 ),
             ));
-            token
+            w.token = token;
+            Flow::Next
         }
-        Ok(crate::adapters::kube::ExecOutput::Other) => {
-            steps.push(Step::warn(
+        Ok(ExecOutput::Other) => {
+            w.steps.push(Step::warn(
                 "credentials and token",
                 "the plugin returned no token (client certificates?)",
                 "doctor follows token authentication only",
             ));
-            return;
+            Flow::Stop
         }
         Err(e) => {
-            let profile = plugin.profile.clone().unwrap_or_else(|| "default".into());
+            let profile = w
+                .plugin()
+                .profile
+                .clone()
+                .unwrap_or_else(|| "default".into());
             let next = if e.contains("credentials")
                 || e.contains("token has expired")
                 || e.contains("SSO")
@@ -270,26 +372,32 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
                 )
             } else {
                 format!(
-                    "run the plugin by hand: {command} {}",
-                    doctor::redact_args(&plugin_args).join(" ")
+                    "run the plugin by hand: {} {}",
+                    exec.command.as_deref().unwrap_or_default(),
+                    doctor::redact_args(exec.args.as_deref().unwrap_or_default()).join(" ")
                 )
             };
-            steps.push(Step::fail(
+            w.fail(
                 "credentials and token",
                 format!("the plugin failed: {e}"),
                 next,
-            ));
-            return;
+            )
         }
-    };
-    // 4. The token, checked the authenticator's way, and its lifetime.
-    let region = cluster
+    }
+}
+
+/// 4. The token, checked the authenticator's way, and its lifetime.
+fn token_step(w: &mut Walk<'_>) -> Flow {
+    let plugin = w.plugin();
+    let region = w
+        .cluster
         .region
         .clone()
         .or(plugin.region.clone())
         .unwrap_or_else(|| "us-east-1".into());
     let verifier = Verifier {
-        cluster_id: args
+        cluster_id: w
+            .args
             .cluster_name
             .clone()
             .or(plugin.cluster.clone())
@@ -297,172 +405,146 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
         partition: doctor::partition_of_region(&region).to_string(),
         region,
     };
-    let presigned = match verifier.check(&token, now()) {
+    let flow = match verifier.check(&w.token, now()) {
         Ok(p) => {
-            steps.push(Step::pass(
+            w.steps.push(Step::pass(
                 "token checks",
                 format!(
                     "well-formed, bound to cluster `{}`, signed for {}",
                     verifier.cluster_id, p.host
                 ),
             ));
-            p
+            w.steps.push(doctor::token_lifetime(p.signed_at, now()));
+            Flow::Next
         }
         Err(e) => {
-            let signed = token_signed_at(&token);
-            if let Some(at) = signed {
-                let life = doctor::token_lifetime(at, now());
-                if life.status == Status::Fail {
-                    steps.push(Step::fail(
-                        "token checks",
-                        e.to_string(),
-                        life.next.clone().unwrap_or_default(),
-                    ));
-                    steps.push(life);
-                    return;
+            let expired = token_signed_at(&w.token)
+                .map(|at| doctor::token_lifetime(at, now()))
+                .filter(|life| life.status == Status::Fail);
+            match expired {
+                Some(life) => {
+                    let next = life.next.clone().unwrap_or_default();
+                    w.fail("token checks", e.to_string(), next);
+                    w.steps.push(life);
+                    Flow::Stop
                 }
-            }
-            steps.push(Step::fail(
-                "token checks",
-                e.to_string(),
-                format!(
-                    "iamidmap verify --token TOKEN --cluster-id {} shows every check",
-                    verifier.cluster_id
-                ),
-            ));
-            return;
-        }
-    };
-    steps.push(doctor::token_lifetime(presigned.signed_at, now()));
-    // 5. STS: whose token is it?
-    let identity: Option<Identity> =
-        match super::verify::identity_of(&token, &verifier, args.sts_endpoint.as_deref()) {
-            Ok(id) => {
-                steps.push(Step::pass(
-                    "STS identity",
-                    format!(
-                        "{} (account {}, mapped as {})",
-                        id.arn, id.account_id, id.canonical_arn
-                    ),
-                ));
-                report.identity = Some(id.arn.clone());
-                Some(id)
-            }
-            Err(e) => {
-                steps.push(Step::fail(
-                    "STS identity",
+                None => w.fail(
+                    "token checks",
                     e.to_string(),
                     format!(
-                        "aws sts get-caller-identity{}",
-                        plugin
-                            .profile
-                            .as_deref()
-                            .map(|p| format!(" --profile {p}"))
-                            .unwrap_or_default()
+                        "iamidmap verify --token TOKEN --cluster-id {} shows every check",
+                        verifier.cluster_id
                     ),
-                ));
-                None
+                ),
             }
-        };
-    // 6. The cluster's own answer, and the clock.
-    let (cluster_ok, cluster_user) = cluster_answer(&kc, &context_name, &token, steps);
-    if cluster_ok {
-        report.access = Some((kc.clone(), context_name.clone(), token.clone()));
-    }
-    // 7. The mapping.
-    let Some(identity) = identity else { return };
-    let doc = match aws_auth(args, cluster) {
-        Ok(d) => d,
-        Err(e) => {
-            steps.push(Step::skip(
-                "mapping",
-                format!("cannot read the mappings (aws-auth, or the authenticator config) with these credentials ({e})"),
-            ));
-            if let Some(s) = steps.last_mut() {
-                s.next = Some(format!(
-                    "iamidmap doctor -f aws-auth.yaml (from Git), or an admin runs `iamidmap check --arn {}`",
-                    identity.arn
-                ));
-            }
-            return;
         }
     };
-    let rbac = read_rbac(args, cluster, cluster_ok);
+    w.verifier = Some(verifier);
+    flow
+}
+
+/// 5. STS: whose token is it? A failure here does not stop the cluster's own answer.
+fn sts_step(w: &mut Walk<'_>) -> Flow {
+    let verifier = w.verifier.as_ref().expect("the token step ran");
+    match super::verify::identity_of(&w.token, verifier, w.args.sts_endpoint.as_deref()) {
+        Ok(id) => {
+            w.steps.push(Step::pass(
+                "STS identity",
+                format!(
+                    "{} (account {}, mapped as {})",
+                    id.arn, id.account_id, id.canonical_arn
+                ),
+            ));
+            w.report.identity = Some(id.arn.clone());
+            w.identity = Some(id);
+        }
+        Err(e) => {
+            let next = format!(
+                "aws sts get-caller-identity{}",
+                w.plugin()
+                    .profile
+                    .as_deref()
+                    .map(|p| format!(" --profile {p}"))
+                    .unwrap_or_default()
+            );
+            w.steps
+                .push(Step::fail("STS identity", e.to_string(), next));
+        }
+    }
+    Flow::Next
+}
+
+/// 6. The cluster's own answer, and the clock.
+fn cluster_step(w: &mut Walk<'_>) -> Flow {
+    let context = w.report.context.clone();
+    let kc = w.kc.as_ref().expect("the kubeconfig step ran");
+    let (ok, user) = cluster_answer(kc, &context, &w.token, &mut w.steps);
+    if ok {
+        w.report.access = Some((w.kc().clone(), context, w.token.clone()));
+    }
+    w.cluster_ok = ok;
+    w.cluster_user = user;
+    Flow::Next
+}
+
+/// 7. The mapping: which entry (if any) maps the caller, read the authenticator's way.
+fn mapping_step(w: &mut Walk<'_>) -> Flow {
+    let Some(identity) = w.identity.clone() else {
+        return Flow::Stop;
+    };
+    let doc = match aws_auth(w.args, w.cluster) {
+        Ok(d) => d,
+        Err(e) => {
+            let mut step = Step::skip(
+                "mapping",
+                format!(
+                    "cannot read the mappings (aws-auth, or the authenticator config) with these credentials ({e})"
+                ),
+            );
+            step.next = Some(format!(
+                "iamidmap doctor -f aws-auth.yaml (from Git), or an admin runs `iamidmap check --arn {}`",
+                identity.arn
+            ));
+            w.steps.push(step);
+            return Flow::Stop;
+        }
+    };
+    let rbac = read_rbac(w.args, w.cluster, w.cluster_ok);
     let facts = Facts {
-        namespace: cluster.namespace.clone(),
-        name: cluster.name.clone(),
+        namespace: w.cluster.namespace.clone(),
+        name: w.cluster.name.clone(),
         rbac: rbac.as_ref().ok().cloned(),
         iam_unavailable: Some("doctor does not ask IAM".into()),
         ..Facts::default()
     };
+    w.rbac = Some(rbac);
     let explained = match check::explain(&doc, &facts, &identity.arn) {
         Ok(e) => e,
         Err(e) => {
-            steps.push(Step::fail(
+            return w.fail(
                 "mapping",
                 e,
                 "report this: STS returned an ARN iamidmap cannot read",
-            ));
-            return;
+            );
         }
     };
-    // An authenticator config can list several backends (aws-iam-authenticator pkg/server/server.go, doMapping): the first that maps the caller
-    // answers. On a cluster, the EKSConfigMap backend's aws-auth is read too.
-    let (doc, explained) = match chained(doc, explained, args, cluster, &facts, &identity.arn) {
+    // An authenticator config can list several backends (aws-iam-authenticator pkg/server/server.go,
+    // doMapping): the first that maps the caller answers. On a cluster, the EKSConfigMap backend's
+    // aws-auth is read too.
+    let (doc, explained) = match chained(doc, explained, w.args, w.cluster, &facts, &identity.arn) {
         Ok(found) => found,
         Err(e) => {
-            steps.push(Step::fail(
+            return w.fail(
                 "mapping",
                 e,
                 "fix `backendMode` in the authenticator's config (`iamidmap validate` shows how)",
-            ));
-            return;
+            );
         }
     };
     let Some(m) = explained.mapping.clone() else {
-        if explained.account_wide {
-            steps.push(Step::pass(
-                "mapping",
-                format!(
-                    "the account is in mapAccounts: username `{}`, no groups",
-                    identity.canonical_arn
-                ),
-            ));
-            return;
-        }
-        let mut detail = format!(
-            "`{}` is not mapped in {}: the authenticator answers 401 Unauthorized (\"identity is not mapped\")",
-            identity.canonical_arn, doc.source_name
-        );
-        if !explained.near_misses.is_empty() {
-            detail.push_str(&format!(
-                "; close but not matching (role entries must be path-less, user entries exact): {}",
-                explained.near_misses.join(", ")
-            ));
-        }
-        if let Some(cu) = &cluster_user {
-            // The cluster let the token in: something else maps it (EKS access entries, another backend,
-            // or a newer version of the mappings than this one).
-            steps.push(Step::warn(
-                "mapping",
-                format!(
-                    "{detail}; but the cluster authenticates you as `{}` (groups [{}]), so something else maps you: EKS access entries, another backend of the authenticator, or mappings newer than {}",
-                    cu.username,
-                    cu.groups.join(", "),
-                    doc.source_name
-                ),
-                "aws eks list-access-entries --cluster-name CLUSTER; iamidmap diff --from FILE --to live",
-            ));
-            return;
-        }
-        steps.push(Step::fail(
-            "mapping",
-            detail,
-            format!("iamidmap create --arn {} --username USER --group GROUP (role paths are stripped for you)", identity.canonical_arn),
-        ));
-        return;
+        return unmapped(w, &identity, &doc, &explained);
     };
-    steps.push(Step::pass(
+    w.steps.push(Step::pass(
         "mapping",
         format!(
             "{} entry at line {} of {}: username `{}`, groups [{}]",
@@ -473,40 +555,101 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
             m.groups.join(", ")
         ),
     ));
-    if let Some(step) = compare_with_cluster(&m, cluster_user.as_ref(), &doc.source_name) {
-        steps.push(step);
+    if let Some(step) = compare_with_cluster(&m, w.cluster_user.as_ref(), &doc.source_name) {
+        w.steps.push(step);
     }
-    // 8. RBAC.
-    let reach = match (&rbac, &m.rbac) {
+    w.mapping = Some(m);
+    Flow::Next
+}
+
+/// The caller is not mapped (or only account-wide): why, and whether something else lets it in.
+fn unmapped(
+    w: &mut Walk<'_>,
+    identity: &Identity,
+    doc: &AuthDocument,
+    explained: &check::Explanation,
+) -> Flow {
+    if explained.account_wide {
+        w.steps.push(Step::pass(
+            "mapping",
+            format!(
+                "the account is in mapAccounts: username `{}`, no groups",
+                identity.canonical_arn
+            ),
+        ));
+        return Flow::Stop;
+    }
+    let mut detail = format!(
+        "`{}` is not mapped in {}: the authenticator answers 401 Unauthorized (\"identity is not mapped\")",
+        identity.canonical_arn, doc.source_name
+    );
+    if !explained.near_misses.is_empty() {
+        detail.push_str(&format!(
+            "; close but not matching (role entries must be path-less, user entries exact): {}",
+            explained.near_misses.join(", ")
+        ));
+    }
+    if let Some(cu) = &w.cluster_user {
+        // The cluster let the token in: something else maps it (EKS access entries, another backend,
+        // or a newer version of the mappings than this one).
+        w.steps.push(Step::warn(
+            "mapping",
+            format!(
+                "{detail}; but the cluster authenticates you as `{}` (groups [{}]), so something else maps you: EKS access entries, another backend of the authenticator, or mappings newer than {}",
+                cu.username,
+                cu.groups.join(", "),
+                doc.source_name
+            ),
+            "aws eks list-access-entries --cluster-name CLUSTER; iamidmap diff --from FILE --to live",
+        ));
+        return Flow::Stop;
+    }
+    w.fail(
+        "mapping",
+        detail,
+        format!(
+            "iamidmap create --arn {} --username USER --group GROUP (role paths are stripped for you)",
+            identity.canonical_arn
+        ),
+    )
+}
+
+/// 8. RBAC: what the username and groups reach.
+fn rbac_step(w: &mut Walk<'_>) -> Flow {
+    let m = w.mapping.as_ref().expect("the mapping step ran");
+    let reach = match (
+        w.rbac.as_ref().expect("the mapping step read RBAC"),
+        &m.rbac,
+    ) {
         (Err(e), _) => {
-            steps.push(Step::skip("RBAC", format!("cannot read RBAC ({e})")));
-            if let Some(s) = steps.last_mut() {
-                s.next = Some(
-                    "pass --rbac-from FILE, or run `kubectl auth can-i --list` as this user".into(),
-                );
-            }
-            return;
+            let mut step = Step::skip("RBAC", format!("cannot read RBAC ({e})"));
+            step.next = Some(
+                "pass --rbac-from FILE, or run `kubectl auth can-i --list` as this user".into(),
+            );
+            w.steps.push(step);
+            return Flow::Stop;
         }
         (Ok(_), Some(r)) => r.clone(),
-        (Ok(_), None) => return,
+        (Ok(_), None) => return Flow::Stop,
     };
-    if reach.superuser {
-        steps.push(Step::pass(
-            "RBAC",
-            "system:masters: every request is allowed",
-        ));
+    let step = if reach.superuser {
+        Step::pass("RBAC", "system:masters: every request is allowed")
     } else if !reach.roles.iter().any(|r| r.role_exists) {
-        steps.push(Step::fail(
+        Step::fail(
             "RBAC",
             format!(
                 "authenticated, but no binding names the username or groups ({}): every request beyond discovery is 403 Forbidden",
-                if m.groups.is_empty() { "none".into() } else { m.groups.join(", ") }
+                if m.groups.is_empty() {
+                    "none".into()
+                } else {
+                    m.groups.join(", ")
+                }
             ),
             format!(
                 "kubectl create clusterrolebinding NAME --clusterrole=view --group={}",
                 m.groups.first().cloned().unwrap_or_else(|| "GROUP".into())
             ),
-        ));
+        )
     } else {
         let roles: Vec<String> = reach
             .roles
@@ -514,62 +657,72 @@ fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report:
             .filter(|r| r.role_exists)
             .map(|r| format!("{} via {}", r.role, r.binding))
             .collect();
-        steps.push(Step::pass("RBAC", roles.join("; ")));
-    }
-    if let (Some(can_i), Ok(r)) = (&args.can_i, &rbac) {
-        let (verb, resource) = (&can_i[0], &can_i[1]);
-        let (group, res) = doctor::split_resource(resource);
-        let ns = args.in_namespace.as_str();
-        let grants = r.reach(&m.username, &m.groups, true);
-        let by: Vec<String> = grants
+        Step::pass("RBAC", roles.join("; "))
+    };
+    w.steps.push(step);
+    Flow::Next
+}
+
+/// 9. `--can-i` by the RBAC read (the cluster's own answer is asked after the walk, in [`can_i_step`]).
+fn can_i_model_step(w: &mut Walk<'_>) -> Flow {
+    let (Some(can_i), Some(Ok(r)), Some(m)) = (&w.args.can_i, &w.rbac, &w.mapping) else {
+        return Flow::Next;
+    };
+    let superuser = m.rbac.as_ref().is_some_and(|r| r.superuser);
+    let (verb, resource) = (&can_i[0], &can_i[1]);
+    let (group, res) = doctor::split_resource(resource);
+    let ns = w.args.in_namespace.as_str();
+    let grants = r.reach(&m.username, &m.groups, true);
+    let by: Vec<String> = grants
+        .iter()
+        .filter(|g| g.allows(verb, &group, &res, ns, ""))
+        .map(|g| format!("{} via {}", g.role_label(), g.binding.describe()))
+        .collect();
+    let step = if superuser || !by.is_empty() {
+        Step::pass(
+            "can-i",
+            format!(
+                "yes: {verb} {resource} in namespace {ns} ({})",
+                if superuser {
+                    "system:masters".to_string()
+                } else {
+                    by.join("; ")
+                }
+            ),
+        )
+    } else {
+        let can: Vec<String> = grants
             .iter()
-            .filter(|g| g.allows(verb, &group, &res, ns, ""))
-            .map(|g| format!("{} via {}", g.role_label(), g.binding.describe()))
+            .filter_map(|g| g.role.map(|role| (g, role)))
+            .flat_map(|(g, role)| {
+                let scope = g
+                    .binding
+                    .scope()
+                    .map_or("cluster-wide".to_string(), |s| format!("in {s}"));
+                role.rules
+                    .iter()
+                    .map(move |p| format!("{} ({scope})", p.describe()))
+                    .collect::<Vec<_>>()
+            })
             .collect();
-        if reach.superuser || !by.is_empty() {
-            report.model_can_i = Some(Step::pass(
-                "can-i",
-                format!(
-                    "yes: {verb} {resource} in namespace {ns} ({})",
-                    if reach.superuser {
-                        "system:masters".to_string()
-                    } else {
-                        by.join("; ")
-                    }
-                ),
-            ));
-        } else {
-            let can: Vec<String> = grants
-                .iter()
-                .filter_map(|g| g.role.map(|role| (g, role)))
-                .flat_map(|(g, role)| {
-                    let scope = g
-                        .binding
-                        .scope()
-                        .map_or("cluster-wide".to_string(), |s| format!("in {s}"));
-                    role.rules
-                        .iter()
-                        .map(move |p| format!("{} ({scope})", p.describe()))
-                        .collect::<Vec<_>>()
-                })
-                .collect();
-            report.model_can_i = Some(Step::fail(
-                "can-i",
-                format!(
-                    "no: nothing allows {verb} {resource} in namespace {ns} (403 Forbidden); what it can do: {}",
-                    if can.is_empty() {
-                        "nothing".into()
-                    } else {
-                        can.join("; ")
-                    }
-                ),
-                format!(
-                    "bind a role that allows it: kubectl create rolebinding NAME -n {ns} --clusterrole=edit --group={}",
-                    m.groups.first().cloned().unwrap_or_else(|| "GROUP".into())
-                ),
-            ));
-        }
-    }
+        Step::fail(
+            "can-i",
+            format!(
+                "no: nothing allows {verb} {resource} in namespace {ns} (403 Forbidden); what it can do: {}",
+                if can.is_empty() {
+                    "nothing".into()
+                } else {
+                    can.join("; ")
+                }
+            ),
+            format!(
+                "bind a role that allows it: kubectl create rolebinding NAME -n {ns} --clusterrole=edit --group={}",
+                m.groups.first().cloned().unwrap_or_else(|| "GROUP".into())
+            ),
+        )
+    };
+    w.report.model_can_i = Some(step);
+    Flow::Next
 }
 
 /// `--can-i VERB RESOURCE`: the cluster's own answer for the caller (SelfSubjectAccessReview, which every
