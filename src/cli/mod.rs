@@ -36,6 +36,10 @@ pub struct Cli {
     pub no_color: bool,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    /// A warning about cluster flags given that the command does not use (set by [`parse`]; a warning,
+    /// not an error, so that a shell alias with common flags works for every command).
+    #[arg(skip)]
+    pub unused_flags: Option<String>,
 }
 
 /// How to reach the cluster when no `-f FILE` is given.
@@ -644,7 +648,7 @@ pub struct TokenArgs {
 
 /// Cluster flags, by what they are for. Every command accepts them in any position (they are global, as
 /// kubectl's are), but a command's `--help`, man page and completions show only those it uses, and a flag
-/// a command does not use is a usage error rather than silently ignored.
+/// a command does not use gets a warning rather than being silently ignored.
 const CONNECT: &[&str] = &[
     "kubeconfig",
     "context",
@@ -716,7 +720,8 @@ pub fn command() -> clap::Command {
     cmd
 }
 
-/// Parse a command line: [`command`], then refuse cluster flags given to a command that does not use them.
+/// Parse a command line with [`command`], and note the cluster flags given to a command that does not
+/// use them.
 pub fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
 where
     I: IntoIterator<Item = T>,
@@ -725,22 +730,29 @@ where
     use clap::FromArgMatches;
     let mut cmd = command();
     let matches = cmd.try_get_matches_from_mut(args)?;
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
     if let Some((sub, sub_matches)) = matches.subcommand() {
-        for id in unused_by(sub) {
-            if sub_matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
-                let flag = cmd
+        let given: Vec<String> = unused_by(sub)
+            .into_iter()
+            .filter(|id| {
+                sub_matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+            })
+            .map(|id| {
+                let long = cmd
                     .find_subcommand(sub)
                     .and_then(|s| s.get_arguments().find(|a| a.get_id() == id))
                     .and_then(|a| a.get_long())
                     .unwrap_or(id);
-                return Err(cmd.error(
-                    clap::error::ErrorKind::ArgumentConflict,
-                    format!(
-                        "`--{flag}` is not used by `iamidmap {sub}`; remove it (`iamidmap {sub} --help` lists the flags it takes)"
-                    ),
-                ));
-            }
+                format!("--{long}")
+            })
+            .collect();
+        if !given.is_empty() {
+            cli.unused_flags = Some(format!(
+                "{} {} not used by `iamidmap {sub}` and ignored (`iamidmap {sub} --help` lists the flags it takes)",
+                given.join(", "),
+                if given.len() == 1 { "is" } else { "are" }
+            ));
         }
     }
-    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+    Ok(cli)
 }

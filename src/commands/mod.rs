@@ -37,6 +37,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         verbose,
         no_color,
         mut cluster,
+        unused_flags,
     } = cli;
     cluster.verbose = verbose;
     if no_color {
@@ -46,6 +47,9 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         cluster.name = crate::core::document::AUTHENTICATOR_CONFIGMAP.to_string();
     }
     let out = Reporter { quiet, verbose };
+    if let Some(warning) = &unused_flags {
+        out.warn(warning);
+    }
     match command {
         Command::Get(args) => get::get(args, &cluster, out),
         Command::Create(args) => create::create(args, &cluster, out),

@@ -323,86 +323,17 @@ impl AuthDocument {
         text: String,
         kind: Option<CarrierKind>,
     ) -> Result<AuthDocument, DocumentError> {
-        let docs = yaml::parse_stream(&text).map_err(|e| {
-            let mut message = e.problem().to_string();
-            // A chart's template (`{{ toYaml .Values.mapRoles }}`) is not YAML until it is rendered.
-            let at = text.lines().nth(e.line.saturating_sub(1)).unwrap_or("");
-            if chart_template(at) && !at.trim_start().starts_with('#') {
-                message.push_str(
-                    " (this line holds a template, `{{ … }}`: render it first, e.g. with `helm template`, and check the rendered manifest)",
-                );
-            }
-            DocumentError::Syntax {
-                source_name: source_name.to_string(),
-                line: e.line,
-                col: e.col,
-                message,
-            }
-        })?;
+        let docs = parse_yaml(source_name, &text)?;
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
-        let aws = find_carrier(&docs);
-        let found = match kind {
-            Some(CarrierKind::AwsAuth) => None,
-            Some(k) => Some(
-                structured::find(&docs, Some(k))
-                    .ok_or_else(|| structured::not_found(source_name, k))?,
-            ),
-            None => match &aws {
-                Some((score, _)) if *score >= 5 => None,
-                _ => structured::find(&docs, None),
-            },
-        };
-        let (doc_index, list_item, object) = match &found {
-            Some(f) => (f.doc_index, f.list_item, f.object),
-            None => {
-                aws.ok_or_else(|| DocumentError::NotFound {
-                    source_name: source_name.to_string(),
-                })?
-                .1
-            }
-        };
+        let (found, (doc_index, list_item, object)) = locate(source_name, &docs, kind)?;
         let format = if text.trim_start().starts_with(['{', '[']) {
             Format::Json
         } else {
             Format::Yaml
         };
-        let mut facts = Facts {
-            documents: docs.len(),
-            object_span: object.span,
-            ..Facts::default()
-        };
-        let is_object = object.get("kind").is_some()
-            || object.get("apiVersion").is_some()
-            || object.get("metadata").is_some();
-        let data_node = last_get(object, "data");
-        let shape = if is_object {
-            Shape::Object
-        } else if data_node.is_some() {
-            Shape::DataFragment
-        } else {
-            Shape::BareKeys
-        };
-        duplicates(object, &mut facts.duplicate_keys);
-        facts.api_version = str_of(object.get("apiVersion"));
-        facts.kind = str_of(object.get("kind"));
-        if let Some(meta) = last_get(object, "metadata") {
-            facts.has_metadata = true;
-            facts.metadata_span = Some(meta.span);
-            duplicates(meta, &mut facts.duplicate_keys);
-            facts.name = str_of(meta.get("name"));
-            facts.namespace = str_of(meta.get("namespace"));
-            facts.has_last_applied = meta
-                .get("annotations")
-                .and_then(|a| a.get("kubectl.kubernetes.io/last-applied-configuration"))
-                .is_some();
-        }
-        let data = match shape {
-            Shape::BareKeys => Some(object),
-            _ => data_node,
-        };
-        let object_flow = matches!(object.kind, NodeKind::Map { flow: true, .. });
+        let (mut facts, shape, data_node) = object_facts(object, docs.len());
         let object_key_col = object
             .entries()
             .first()
@@ -417,64 +348,29 @@ impl AuthDocument {
             insert_before_last: None,
             key_col: object_key_col + 2,
             object_span: object.span,
-            object_flow,
+            object_flow: matches!(object.kind, NodeKind::Map { flow: true, .. }),
             object_key_col,
         };
-        let mut slots: Vec<Slot> = vec![];
         // The data of a ConfigMap: aws-auth's three keys, or the authenticator's `config.yaml`.
-        let has_data = found.as_ref().is_none_or(|f| f.configmap);
-        let mut config_yaml: Option<(&Node, &Node)> = None;
-        if let Some(data) = data.filter(|d| has_data && matches!(d.kind, NodeKind::Map { .. })) {
-            carrier.data_span = Some(data.span);
-            carrier.data_flow = matches!(data.kind, NodeKind::Map { flow: true, .. });
-            if let Some((k, v)) = data.entries().last() {
-                carrier.key_col = k.span.col.saturating_sub(1);
-                let at = value_end(&text, v);
-                carrier.append_at = Some(at);
-                carrier.insert_before_last = block_at_eof(&text, k, v, at);
-            }
-            if shape != Shape::BareKeys {
-                duplicates(data, &mut facts.duplicate_keys);
-            }
-            for (k, v) in data.entries() {
-                let Some(key) = k.as_str() else { continue };
-                // As the API server counts its 1 MiB limit: the values' bytes (keys do not count).
-                facts.data_bytes += v.as_str().map_or(0, str::len);
-                if let NodeKind::Scalar { value, style, tag } = &v.kind
-                    && matches!(
-                        yaml::resolve(value, *style, tag.as_deref()),
-                        yaml::Resolved::Str | yaml::Resolved::Null
-                    )
-                {
-                    facts.data_strings.retain(|(k, _)| k != key);
-                    facts.data_strings.push((key.to_string(), value.clone()));
-                }
-                if found.is_some() {
-                    if key == structured::CONFIG_KEY {
-                        config_yaml = Some((k, v));
-                    } else {
-                        facts.other_data_keys.push(key.to_string());
-                    }
-                    continue;
-                }
-                match DataKey::from_exact(key) {
-                    Some(dk) => {
-                        slots.retain(|s| s.key != dk);
-                        slots.push(read_slot(&text, dk, k, v));
-                    }
-                    None => {
-                        if DataKey::ALL
-                            .iter()
-                            .any(|d| d.as_str().eq_ignore_ascii_case(key.trim()))
-                        {
-                            facts.wrong_case_keys.push((key.to_string(), k.span));
-                        } else if shape != Shape::BareKeys || data_node.is_none() {
-                            facts.other_data_keys.push(key.to_string());
-                        }
-                    }
-                }
-            }
+        let data = match shape {
+            Shape::BareKeys => Some(object),
+            _ => data_node,
+        };
+        let mut slots = vec![];
+        let mut config_yaml = None;
+        if let Some(data) = data.filter(|d| {
+            found.as_ref().is_none_or(|f| f.configmap) && matches!(d.kind, NodeKind::Map { .. })
+        }) {
+            let read = ConfigMapData {
+                text: &text,
+                data,
+                shape,
+                data_node_present: data_node.is_some(),
+                other_carrier: found.is_some(),
+            };
+            (slots, config_yaml) = read.read(&mut facts, &mut carrier);
         }
+        // The authenticator config and the AWSIamConfig: their own reader.
         let layout = found.as_ref().map(|f| {
             // The `config.yaml` value is read like a list value (its codec maps its text to file bytes);
             // its `key` field is unused.
@@ -483,36 +379,7 @@ impl AuthDocument {
             slots = read;
             layout
         });
-        let content = |key: DataKey| {
-            slots
-                .iter()
-                .find(|s| s.key == key && s.wrong_type.is_none())
-                .map(|s| s.content.as_str())
-        };
-        let (roles_src, users_src) = (
-            content(DataKey::MapRoles).unwrap_or(""),
-            content(DataKey::MapUsers).unwrap_or(""),
-        );
-        // The two lists are independent: large ones are read on two threads (same result).
-        let (roles, users) = if roles_src.len().min(users_src.len()) > PARALLEL_BYTES {
-            std::thread::scope(|s| {
-                let users = s.spawn(|| parse_list(users_src, ListKind::Users));
-                let roles = parse_list(roles_src, ListKind::Roles);
-                (roles, users.join().expect("mapUsers reader panicked"))
-            })
-        } else {
-            (
-                parse_list(roles_src, ListKind::Roles),
-                parse_list(users_src, ListKind::Users),
-            )
-        };
-        let accounts = parse_accounts(content(DataKey::MapAccounts).unwrap_or(""));
-        let (mut roles, mut users) = (roles, users);
-        if facts.carrier.kind.structured() {
-            for e in roles.entries.iter_mut().chain(users.entries.iter_mut()) {
-                e.canonicalize_for_mounted_file();
-            }
-        }
+        let (roles, users, accounts) = read_lists(&slots, facts.carrier.kind.structured());
         Ok(AuthDocument {
             source_name: source_name.to_string(),
             text,
@@ -717,6 +584,201 @@ fn value_end(text: &str, value: &Node) -> usize {
 }
 
 type CarrierRef<'a> = (usize, Option<usize>, &'a Node);
+
+/// The YAML stream, or a syntax error that names the file and line (and says so when the line is a chart's
+/// template, which is not YAML until it is rendered).
+fn parse_yaml(source_name: &str, text: &str) -> Result<Vec<Node>, DocumentError> {
+    yaml::parse_stream(text).map_err(|e| {
+        let mut message = e.problem().to_string();
+        // A chart's template (`{{ toYaml .Values.mapRoles }}`) is not YAML until it is rendered.
+        let at = text.lines().nth(e.line.saturating_sub(1)).unwrap_or("");
+        if chart_template(at) && !at.trim_start().starts_with('#') {
+            message.push_str(
+                " (this line holds a template, `{{ … }}`: render it first, e.g. with `helm template`, and check the rendered manifest)",
+            );
+        }
+        DocumentError::Syntax {
+            source_name: source_name.to_string(),
+            line: e.line,
+            col: e.col,
+            message,
+        }
+    })
+}
+
+/// Which object of the stream carries the mappings: the given carrier (`--kind`), or detected (an aws-auth
+/// ConfigMap first, then an `AWSIamConfig`, then an aws-iam-authenticator config). `None` as the first
+/// value: aws-auth.
+fn locate<'a>(
+    source_name: &str,
+    docs: &'a [Node],
+    kind: Option<CarrierKind>,
+) -> Result<(Option<structured::Found<'a>>, CarrierRef<'a>), DocumentError> {
+    let aws = find_carrier(docs);
+    let found = match kind {
+        Some(CarrierKind::AwsAuth) => None,
+        Some(k) => Some(
+            structured::find(docs, Some(k)).ok_or_else(|| structured::not_found(source_name, k))?,
+        ),
+        None => match &aws {
+            Some((score, _)) if *score >= 5 => None,
+            _ => structured::find(docs, None),
+        },
+    };
+    let at = match &found {
+        Some(f) => (f.doc_index, f.list_item, f.object),
+        None => {
+            aws.ok_or_else(|| DocumentError::NotFound {
+                source_name: source_name.to_string(),
+            })?
+            .1
+        }
+    };
+    Ok((found, at))
+}
+
+/// What the object says about itself (kind, metadata, duplicate keys), its shape, and its `data` node.
+fn object_facts(object: &Node, documents: usize) -> (Facts, Shape, Option<&Node>) {
+    let mut facts = Facts {
+        documents,
+        object_span: object.span,
+        ..Facts::default()
+    };
+    let is_object = object.get("kind").is_some()
+        || object.get("apiVersion").is_some()
+        || object.get("metadata").is_some();
+    let data_node = last_get(object, "data");
+    let shape = if is_object {
+        Shape::Object
+    } else if data_node.is_some() {
+        Shape::DataFragment
+    } else {
+        Shape::BareKeys
+    };
+    duplicates(object, &mut facts.duplicate_keys);
+    facts.api_version = str_of(object.get("apiVersion"));
+    facts.kind = str_of(object.get("kind"));
+    if let Some(meta) = last_get(object, "metadata") {
+        facts.has_metadata = true;
+        facts.metadata_span = Some(meta.span);
+        duplicates(meta, &mut facts.duplicate_keys);
+        facts.name = str_of(meta.get("name"));
+        facts.namespace = str_of(meta.get("namespace"));
+        facts.has_last_applied = meta
+            .get("annotations")
+            .and_then(|a| a.get("kubectl.kubernetes.io/last-applied-configuration"))
+            .is_some();
+    }
+    (facts, shape, data_node)
+}
+
+/// A ConfigMap's `data` map, read the way the API server and the authenticator read it.
+struct ConfigMapData<'a> {
+    text: &'a str,
+    data: &'a Node,
+    shape: Shape,
+    /// The object has a `data:` key (else its top-level keys are the data).
+    data_node_present: bool,
+    /// The ConfigMap carries an authenticator config (`config.yaml`), not aws-auth's keys.
+    other_carrier: bool,
+}
+
+impl<'a> ConfigMapData<'a> {
+    /// aws-auth's slots (the last of each exact key, as the API server keeps it), or the authenticator's
+    /// `config.yaml`; the size, string values, wrong-case and other keys go into `facts`, where edits
+    /// append into `carrier`.
+    fn read(
+        &self,
+        facts: &mut Facts,
+        carrier: &mut Carrier,
+    ) -> (Vec<Slot>, Option<(&'a Node, &'a Node)>) {
+        let (text, data) = (self.text, self.data);
+        let mut slots: Vec<Slot> = vec![];
+        let mut config_yaml = None;
+        carrier.data_span = Some(data.span);
+        carrier.data_flow = matches!(data.kind, NodeKind::Map { flow: true, .. });
+        if let Some((k, v)) = data.entries().last() {
+            carrier.key_col = k.span.col.saturating_sub(1);
+            let at = value_end(text, v);
+            carrier.append_at = Some(at);
+            carrier.insert_before_last = block_at_eof(text, k, v, at);
+        }
+        if self.shape != Shape::BareKeys {
+            duplicates(data, &mut facts.duplicate_keys);
+        }
+        for (k, v) in data.entries() {
+            let Some(key) = k.as_str() else { continue };
+            // As the API server counts its 1 MiB limit: the values' bytes (keys do not count).
+            facts.data_bytes += v.as_str().map_or(0, str::len);
+            if let NodeKind::Scalar { value, style, tag } = &v.kind
+                && matches!(
+                    yaml::resolve(value, *style, tag.as_deref()),
+                    yaml::Resolved::Str | yaml::Resolved::Null
+                )
+            {
+                facts.data_strings.retain(|(k, _)| k != key);
+                facts.data_strings.push((key.to_string(), value.clone()));
+            }
+            if self.other_carrier {
+                if key == structured::CONFIG_KEY {
+                    config_yaml = Some((k, v));
+                } else {
+                    facts.other_data_keys.push(key.to_string());
+                }
+                continue;
+            }
+            match DataKey::from_exact(key) {
+                Some(dk) => {
+                    slots.retain(|s| s.key != dk);
+                    slots.push(read_slot(text, dk, k, v));
+                }
+                None => {
+                    if DataKey::ALL
+                        .iter()
+                        .any(|d| d.as_str().eq_ignore_ascii_case(key.trim()))
+                    {
+                        facts.wrong_case_keys.push((key.to_string(), k.span));
+                    } else if self.shape != Shape::BareKeys || !self.data_node_present {
+                        facts.other_data_keys.push(key.to_string());
+                    }
+                }
+            }
+        }
+        (slots, config_yaml)
+    }
+}
+
+/// The three lists from their slots (a slot of the wrong type counts as absent). Entries of the
+/// structured carriers are canonicalized as the MountedFile backend does.
+fn read_lists(slots: &[Slot], structured: bool) -> (ListParse, ListParse, AccountsParse) {
+    let content = |key: DataKey| {
+        slots
+            .iter()
+            .find(|s| s.key == key && s.wrong_type.is_none())
+            .map_or("", |s| s.content.as_str())
+    };
+    let (roles_src, users_src) = (content(DataKey::MapRoles), content(DataKey::MapUsers));
+    // The two lists are independent: large ones are read on two threads (same result).
+    let (mut roles, mut users) = if roles_src.len().min(users_src.len()) > PARALLEL_BYTES {
+        std::thread::scope(|s| {
+            let users = s.spawn(|| parse_list(users_src, ListKind::Users));
+            let roles = parse_list(roles_src, ListKind::Roles);
+            (roles, users.join().expect("mapUsers reader panicked"))
+        })
+    } else {
+        (
+            parse_list(roles_src, ListKind::Roles),
+            parse_list(users_src, ListKind::Users),
+        )
+    };
+    let accounts = parse_accounts(content(DataKey::MapAccounts));
+    if structured {
+        for e in roles.entries.iter_mut().chain(users.entries.iter_mut()) {
+            e.canonicalize_for_mounted_file();
+        }
+    }
+    (roles, users, accounts)
+}
 
 /// Find the object that holds the aws-auth mappings, preferring a ConfigMap named aws-auth.
 fn find_carrier(docs: &[Node]) -> Option<(u8, CarrierRef<'_>)> {
