@@ -26,12 +26,16 @@ for f in glob.glob('../tests/fixtures/*.yaml') + glob.glob('../../shared/corpus/
     for m in re.finditer(r'^(\s*)map(Roles|Users|Accounts): \|\n((?:\1\s+.*\n|\n)+)', text, re.M):
         n += 1
         open(f'corpus/inner_list/seed-{n}', 'w').write(m.group(3))
-# Tokens and ARNs quoted in the spec's vectors.
-spec = open('../../shared/spec/authenticator.md').read() if os.path.exists('../../shared/spec/authenticator.md') else ''
+# Tokens and ARNs quoted in the project's own unit tests and fixtures (and, when the project's shared
+# checkouts are beside the clone, in the authenticator spec's vectors too).
+sources = glob.glob('../src/core/*_tests.rs') + glob.glob('../tests/fixtures/*')
+if os.path.exists('../../shared/spec/authenticator.md'):
+    sources.append('../../shared/spec/authenticator.md')
+spec = ''.join(open(f, errors='replace').read() for f in sources if os.path.isfile(f))
 for i, t in enumerate(sorted(set(re.findall(r'k8s-aws-v1\.[A-Za-z0-9_\-=.]*', spec)))):
-    open(f'corpus/token/spec-{i}', 'w').write(t)
+    open(f'corpus/token/seed-{i}', 'w').write(t)
 for i, a in enumerate(sorted(set(re.findall(r'arn:[A-Za-z0-9\-:/_.*+=,@{}]+', spec)))):
-    open(f'corpus/arn/spec-{i}', 'w').write(a)
+    open(f'corpus/arn/seed-{i}', 'w').write(a)
 PY
 printf '%-12s %12s %10s %8s\n' target executions corpus crashes
 for t in "${targets[@]}"; do

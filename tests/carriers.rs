@@ -203,7 +203,7 @@ fn the_backend_chain_is_searched_in_the_configs_order() {
             String::from_utf8_lossy(&out.stdout).into_owned(),
         )
     };
-    // MountedFile first: its mapAccounts answers before EKSConfigMap's entry is reached (spec §4.5).
+    // MountedFile first: its mapAccounts answers before EKSConfigMap's entry is reached (aws-iam-authenticator pkg/server/server.go, doMapping).
     write(tmp.path(), "a.yaml", &config("MountedFile, EKSConfigMap"));
     let (code, out) = verify("a.yaml", true);
     assert_eq!(code, Some(0), "{out}");

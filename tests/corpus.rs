@@ -27,7 +27,7 @@ fn every_corpus_file_reports_and_round_trips() {
             .map(|l| l.trim_start_matches("- ").to_string())
             .unwrap_or_default();
         let description = format!(
-            "What a user sees for corpus file {name}: `get` (table and JSON), `validate`, then create and delete of a new role giving the original bytes back. TRAITS.md category: {}. {about} Check that `get` and `validate` say what the authenticator (and kubectl) would do with it, and that the round trip is byte-identical or refused with the reason.",
+            "What a user sees for corpus file {name}: `get` (table and JSON), `validate`, then create and delete of a new role giving the original bytes back. Category in the corpus's own TRAITS.md (../shared/corpus/TRAITS.md, beside the repository): {}. {about} Check that `get` and `validate` say what the authenticator (and kubectl) would do with it, and that the round trip is byte-identical or refused with the reason.",
             verdicts.get(&name).map_or("(none)", String::as_str)
         );
         support::snapshot_settings("snapshots/corpus", &description).bind(|| {
