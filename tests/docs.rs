@@ -171,3 +171,72 @@ fn the_readme_tour_runs_from_the_clone() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("last-system-masters"), "{stderr}");
 }
+
+/// The release workflow, the krew manifest template and the Homebrew formula agree: the same four
+/// targets, a placeholder for each archive's checksum that the workflow fills, the tag checked against
+/// Cargo.toml's version; filled in as the workflow fills them, the manifests name this version and the
+/// archives the workflow builds, and nothing is left unfilled.
+#[test]
+fn release_packaging_agrees_with_the_version_and_the_workflow() {
+    let root = support::manifest_dir();
+    let read =
+        |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let workflow = read(".github/workflows/release.yml");
+    let krew = read(".krew.yaml");
+    let brew = read("packaging/homebrew/iamidmap.rb");
+    let targets: Vec<String> = regex::Regex::new(r"target: ([a-z0-9_]+-[a-z0-9_-]+), os:")
+        .unwrap()
+        .captures_iter(&workflow)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            "x86_64-unknown-linux-musl",
+            "aarch64-unknown-linux-musl",
+            "x86_64-apple-darwin",
+            "aarch64-apple-darwin"
+        ]
+    );
+    assert!(workflow.contains(r#"test "v$version" = "$GITHUB_REF_NAME""#));
+    // The publish step's loop names the same targets.
+    assert!(workflow.contains(&format!("for target in {}; do", targets.join(" "))));
+    // Fill in as the workflow does.
+    let version = env!("CARGO_PKG_VERSION");
+    let fill = |text: &str| {
+        let mut out = text
+            .replace("@VERSION@", version)
+            .replace("@REPOSITORY@", "example/iamidmap");
+        for t in &targets {
+            let key = t.to_uppercase().replace('-', "_");
+            let placeholder = format!("@SHA256_{key}@");
+            assert!(out.contains(&placeholder), "no checksum for {t}");
+            out = out.replace(&placeholder, &"ab".repeat(32));
+        }
+        assert!(!out.contains('@'), "left unfilled:\n{out}");
+        out
+    };
+    let krew = fill(&krew);
+    let brew = fill(&brew);
+    for t in &targets {
+        let archive = format!(
+            "https://github.com/example/iamidmap/releases/download/v{version}/iamidmap-v{version}-{t}.tar.gz"
+        );
+        assert!(krew.contains(&archive), "krew: {archive}");
+        assert!(brew.contains(&archive), "brew: {archive}");
+        // The archive's top directory, as the Package step makes it.
+        assert!(krew.contains(&format!("iamidmap-v{version}-{t}/iamidmap")));
+    }
+    assert!(workflow.contains(r#"name="iamidmap-${GITHUB_REF_NAME}-${{ matrix.target }}""#));
+    // The krew manifest is valid YAML with the plugin's fields (read with the project's own YAML reader).
+    let doc = iamidmap::core::yaml::parse_stream(&krew).expect("the krew manifest is YAML");
+    let spec = doc[0].get("spec").expect("spec");
+    assert_eq!(
+        spec.get("version").and_then(|v| v.as_str()),
+        Some(format!("v{version}").as_str())
+    );
+    assert_eq!(doc[0].get("kind").and_then(|v| v.as_str()), Some("Plugin"));
+    assert!(brew.contains(&format!("version \"{version}\"")));
+    // The binary the plugin installs is called as kubectl calls plugins.
+    assert_eq!(krew.matches("bin: kubectl-iamidmap").count(), targets.len());
+}
