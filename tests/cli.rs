@@ -1849,3 +1849,99 @@ fn repository_lint_settings() {
     assert_eq!(code, Some(1), "{text}");
     assert!(!err.contains("lint settings from"), "{err}");
 }
+
+/// One session per command: `create` on a file asks STS who you are once, for both the IAM check and the
+/// lockout guard (the AWS configuration is loaded once and shared), and asks IAM about the principal.
+/// Judged by a local endpoint that counts what it is asked.
+#[test]
+fn create_asks_sts_once_for_the_iam_check_and_the_guard() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::{Arc, Mutex};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = asked.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { return };
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut writer = conn;
+                loop {
+                    let mut length = 0usize;
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    loop {
+                        let mut header = String::new();
+                        reader.read_line(&mut header).unwrap();
+                        if header.trim().is_empty() {
+                            break;
+                        }
+                        if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:")
+                        {
+                            length = v.trim().parse().unwrap();
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                    let body = String::from_utf8_lossy(&body).into_owned();
+                    let action = body
+                        .split('&')
+                        .find_map(|p| p.strip_prefix("Action="))
+                        .unwrap_or("?")
+                        .to_string();
+                    log.lock().unwrap().push(action.clone());
+                    let xml = match action.as_str() {
+                        "GetCallerIdentity" => "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::111122223333:user/alice</Arn><UserId>AIDAEXAMPLE</UserId><Account>111122223333</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>".to_string(),
+                        "GetRole" => "<GetRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetRoleResult><Role><Path>/</Path><RoleName>Dev</RoleName><RoleId>AROAEXAMPLE</RoleId><Arn>arn:aws:iam::111122223333:role/Dev</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>%7B%7D</AssumeRolePolicyDocument></Role></GetRoleResult><ResponseMetadata><RequestId>2</RequestId></ResponseMetadata></GetRoleResponse>".to_string(),
+                        _ => "<ErrorResponse><Error><Code>InvalidAction</Code><Message>no</Message></Error></ErrorResponse>".to_string(),
+                    };
+                    let status = if action == "?" {
+                        "400 Bad Request"
+                    } else {
+                        "200 OK"
+                    };
+                    write!(
+                        writer,
+                        "HTTP/1.1 {status}\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{xml}",
+                        xml.len()
+                    )
+                    .unwrap();
+                }
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aws-auth.yaml");
+    std::fs::copy(support::fixtures_dir().join("commented.yaml"), &path).unwrap();
+    let mut cmd = bin();
+    support::aws_endpoint(&mut cmd, &url);
+    let out = cmd
+        .args(["-v", "create", "-f"])
+        .arg(&path)
+        .args([
+            "--arn",
+            "arn:aws:iam::111122223333:role/Dev",
+            "--group",
+            "dev",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(std::fs::read_to_string(&path).unwrap().contains("role/Dev"));
+    // The guard used the same answer as the IAM check.
+    assert!(
+        err.contains("caller: `arn:aws:iam::111122223333:user/alice`"),
+        "{err}"
+    );
+    assert_eq!(
+        *asked.lock().unwrap(),
+        ["GetCallerIdentity", "GetRole"],
+        "{err}"
+    );
+}

@@ -89,28 +89,40 @@ where
     }
 }
 
-/// The caller's ARN as STS reports it (an assumed-role ARN for roles), or why it cannot be known.
-pub async fn caller_arn(options: &AwsOptions, timeout: Duration) -> Result<String, String> {
-    // One attempt with short timeouts: the lookup must never slow a write down much; when it fails, the
-    // guard says it does not know the caller and the user can pass --as-arn.
-    let loader = loader(options)
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+/// The AWS configuration of a command (credential chain, region, the shared HTTP client), loaded once and
+/// shared by every AWS client the command makes.
+pub async fn load(options: &AwsOptions) -> aws_config::SdkConfig {
+    loader(options).load().await
+}
+
+/// Who the credentials of a loaded configuration belong to (STS GetCallerIdentity): the ARN (an
+/// assumed-role ARN for roles) and the account. A few quick attempts: the answer serves the lockout
+/// guard and the IAM checks, and must never slow a write down much; when it fails, the guard says it does
+/// not know the caller and the user can pass --as-arn.
+pub async fn caller_identity(
+    sdk: &aws_config::SdkConfig,
+    timeout: Duration,
+) -> Result<(String, String), String> {
+    let mut conf = aws_sdk_sts::config::Builder::from(sdk)
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2))
         .timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(2))
                 .operation_timeout(timeout)
                 .build(),
         );
+    if sdk.region().is_none() {
+        conf = conf.region(Region::new("us-east-1"));
+    }
     let lookup = async {
-        let sdk = loader.load().await;
-        let out = sts_client(&sdk, false)
+        let out = aws_sdk_sts::Client::from_conf(conf.build())
             .get_caller_identity()
             .send()
             .await
             .map_err(|e| short(&e))?;
-        out.arn()
-            .map(str::to_string)
-            .ok_or_else(|| "STS returned no ARN".to_string())
+        let arn = out.arn().ok_or("STS returned no ARN")?.to_string();
+        let account = out.account().unwrap_or_default().to_string();
+        Ok((arn, account))
     };
     tokio::time::timeout(timeout, lookup)
         .await

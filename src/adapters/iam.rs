@@ -2,7 +2,7 @@
 //! for each principal, a bounded number at a time. Throttling and transient errors are retried by the
 //! SDK's standard strategy; what still fails is reported per principal, never as a crash.
 
-use crate::adapters::aws::{AwsOptions, loader, short};
+use crate::adapters::aws::short;
 use crate::core::check::iam::{Account, Lookup, Principal, Query};
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use futures::StreamExt;
@@ -40,44 +40,41 @@ pub struct Iam {
 }
 
 impl Iam {
-    /// Load credentials and ask STS whose they are.
-    pub async fn connect(aws: &AwsOptions, options: IamOptions) -> Result<Iam, String> {
-        let retry = aws_config::retry::RetryConfig::standard()
-            .with_max_attempts(options.attempts.max(1))
-            .with_initial_backoff(options.initial_backoff);
-        let sdk = loader(aws)
-            .retry_config(retry)
-            .timeout_config(
-                aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(3))
-                    .operation_attempt_timeout(Duration::from_secs(15))
-                    .build(),
-            )
-            .load()
-            .await;
-        let region = sdk
-            .region()
-            .cloned()
-            .unwrap_or(aws_config::Region::new("us-east-1"));
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&sdk)
-                .region(region.clone())
-                .build(),
-        );
-        let me = tokio::time::timeout(options.timeout, sts.get_caller_identity().send())
-            .await
-            .map_err(|_| "STS did not answer in time".to_string())?
-            .map_err(|e| format!("STS GetCallerIdentity failed: {}", short(&e)))?;
-        let arn = me.arn().unwrap_or_default();
+    /// IAM with the command's AWS configuration, in the account of the caller STS named (`caller`: its
+    /// ARN and account).
+    pub fn connect(
+        sdk: &aws_config::SdkConfig,
+        caller: (&str, &str),
+        options: IamOptions,
+    ) -> Result<Iam, String> {
+        let (arn, account_id) = caller;
         let parts = crate::core::arn::parse(arn)
             .map_err(|e| format!("STS returned `{arn}`, which is not an ARN: {e}"))?;
         let account = Account {
             partition: parts.partition.to_string(),
-            id: me.account().unwrap_or(parts.account).to_string(),
+            id: if account_id.is_empty() {
+                parts.account.to_string()
+            } else {
+                account_id.to_string()
+            },
         };
+        let retry = aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(options.attempts.max(1))
+            .with_initial_backoff(options.initial_backoff);
+        let region = sdk
+            .region()
+            .cloned()
+            .unwrap_or(aws_config::Region::new("us-east-1"));
         let client = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::config::Builder::from(&sdk)
+            aws_sdk_iam::config::Builder::from(sdk)
                 .region(region)
+                .retry_config(retry)
+                .timeout_config(
+                    aws_config::timeout::TimeoutConfig::builder()
+                        .connect_timeout(Duration::from_secs(3))
+                        .operation_attempt_timeout(Duration::from_secs(15))
+                        .build(),
+                )
                 .build(),
         );
         Ok(Iam {

@@ -2,20 +2,23 @@
 //! this cluster), or list the backups in the context's backup directory.
 
 use super::live;
+use super::session::Session;
 use crate::adapters::backup::{self, BackupInfo, ClusterIdentity, State};
-use crate::cli::diagnostics::{EXIT_OK, Failure, Reporter};
-use crate::cli::{BackupAction, BackupArgs, ClusterArgs, OutputFormat, render};
+use crate::cli::diagnostics::{EXIT_OK, Failure};
+use crate::cli::{BackupAction, BackupArgs, OutputFormat, render};
 use crate::core::document::AuthDocument;
 use anyhow::{Context, Result};
 
-pub fn backup(args: BackupArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
+pub fn backup(args: BackupArgs, s: &Session<'_>) -> Result<i32> {
+    let (cluster, out) = (s.args, s.out);
     let BackupArgs { action, keep } = args;
     if let Some(BackupAction::List(list)) = action {
-        return list_backups(cluster, list.output, out);
+        return list_backups(s, list.output);
     }
-    let (rt, mut conn) = live::connect(cluster)?;
+    let mut conn = s.connect()?;
+    let rt = s.rt()?;
     let dir = live::safe_backup_dir(cluster, &conn.context)?;
-    let (cm, _) = live::fetch(cluster, &rt, &mut conn, out)?;
+    let (cm, _) = live::fetch(cluster, rt, &mut conn, out)?;
     let Some(cm) = cm else {
         return Err(Failure::error(
             format!(
@@ -26,7 +29,7 @@ pub fn backup(args: BackupArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
         )
         .into());
     };
-    let identity = live::cluster_identity(&rt, &conn);
+    let identity = live::cluster_identity(rt, &conn);
     let command = live::command_line();
     let path = backup::write(
         &dir,
@@ -59,12 +62,13 @@ pub fn backup(args: BackupArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
 /// The backups in the directory, each marked as this cluster's or another's. Works without the
 /// cluster too (a broken kubeconfig in an emergency): with `--backup-dir`, or when the connection fails,
 /// the cluster column says what each backup names.
-fn list_backups(cluster: &ClusterArgs, output: OutputFormat, out: Reporter) -> Result<i32> {
-    let connected = live::connect(cluster);
+fn list_backups(s: &Session<'_>, output: OutputFormat) -> Result<i32> {
+    let (cluster, out) = (s.args, s.out);
+    let connected = s.connect();
     let (dir, identity): (std::path::PathBuf, Option<ClusterIdentity>) = match &connected {
-        Ok((rt, conn)) => (
+        Ok(conn) => (
             live::safe_backup_dir(cluster, &conn.context)?,
-            Some(live::cluster_identity(rt, conn)),
+            Some(live::cluster_identity(s.rt()?, conn)),
         ),
         Err(e) => match &cluster.backup_dir {
             Some(d) => {

@@ -3,10 +3,10 @@
 //! checks `create` makes before it writes.
 
 use super::live;
-use crate::adapters::aws::AwsOptions;
-use crate::adapters::iam::{Iam, IamOptions};
+use super::session::Session;
+use crate::adapters::iam::IamOptions;
 use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Failure, Reporter};
-use crate::cli::{CheckArgs, CheckFormat, ClusterArgs, check_render, render};
+use crate::cli::{CheckArgs, CheckFormat, check_render, render};
 use crate::core::check::iam::Account;
 use crate::core::check::rbac::{self, Rbac};
 use crate::core::check::{self, Facts};
@@ -16,7 +16,8 @@ use anyhow::Result;
 use k8s_openapi::api::core::v1::ConfigMap;
 use std::collections::BTreeMap;
 
-pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
+pub fn check(args: CheckArgs, s: &Session<'_>) -> Result<i32> {
+    let (cluster, out) = (s.args, s.out);
     if let Some(id) = &args.cluster_account
         && !crate::core::arn::is_account_id(id)
     {
@@ -34,12 +35,13 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
     };
     // The document, and in live mode the cluster (for RBAC) and the object (for write times).
     // One runtime for the cluster and IAM.
-    let (rt, doc, connected) = match &args.source.file {
-        Some(path) => (live::runtime()?, super::load(path, cluster.kind)?.1, None),
+    let rt = s.rt()?;
+    let (doc, connected) = match &args.source.file {
+        Some(path) => (super::load(path, cluster.kind)?.1, None),
         None => {
-            let (rt, mut cluster_conn) = live::connect(cluster)?;
-            let (cm, doc) = live::fetch(cluster, &rt, &mut cluster_conn, out)?;
-            (rt, doc, Some((cluster_conn, cm)))
+            let mut cluster_conn = s.connect()?;
+            let (cm, doc) = live::fetch(cluster, rt, &mut cluster_conn, out)?;
+            (doc, Some((cluster_conn, cm)))
         }
     };
     // The object the mappings are in (aws-auth, or the authenticator's ConfigMap): who may edit it.
@@ -112,7 +114,7 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
             concurrency: args.concurrency.max(1),
             ..IamOptions::default()
         };
-        match rt.block_on(Iam::connect(&aws_options(cluster), options)) {
+        match s.iam(options)? {
             Ok(iam) => {
                 out.debug(&format!(
                     "IAM is read in account {} ({})",
@@ -143,7 +145,7 @@ pub fn check(args: CheckArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i3
     // When were the entries written, at the latest?
     if let Some((conn, cm)) = &connected {
         // Only this cluster's backups count (another cluster's context may have the same name).
-        let backups = live::cluster_backups(cluster, &rt, conn, out)
+        let backups = live::cluster_backups(s, conn)
             .map(|(_, _, b)| b)
             .unwrap_or_else(|e| {
                 out.warn(&format!("backups not consulted: {e:#}"));
@@ -223,13 +225,6 @@ fn explain(
     })
 }
 
-fn aws_options(cluster: &ClusterArgs) -> AwsOptions {
-    AwsOptions {
-        profile: cluster.profile.clone(),
-        region: cluster.region.clone(),
-    }
-}
-
 /// The partition most entries are in (for `--cluster-account`), `aws` when none says.
 fn partition_of(doc: &AuthDocument) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -302,22 +297,22 @@ pub struct CreateFindings {
 pub fn create_iam_check(
     entry: &crate::core::document::NewEntry,
     skip_iam: bool,
-    cluster: &ClusterArgs,
-    out: Reporter,
+    s: &Session<'_>,
 ) -> Result<CreateFindings> {
+    let out = s.out;
     let mut found = CreateFindings::default();
     if skip_iam {
         out.debug("IAM not checked: --skip-iam-check");
         return Ok(found);
     }
-    let rt = live::runtime()?;
+    let rt = s.rt()?;
     let quick = IamOptions {
         attempts: 2,
         concurrency: 1,
         timeout: std::time::Duration::from_secs(15),
         ..IamOptions::default()
     };
-    let iam = match rt.block_on(Iam::connect(&aws_options(cluster), quick)) {
+    let iam = match s.iam(quick)? {
         Ok(iam) => iam,
         Err(reason) => {
             found.unknown.push(format!("IAM not checked: {reason}"));

@@ -1,8 +1,9 @@
 //! `iamidmap create`: add a role, user or account mapping, losslessly, in the neighbours' style.
 
+use super::session::Session;
 use super::{arn_matches, mapped_entries, place};
+use crate::cli::CreateArgs;
 use crate::cli::diagnostics::{Failure, Reporter};
-use crate::cli::{ClusterArgs, CreateArgs};
 use crate::core::arn::{self, PrincipalType};
 use crate::core::document::{AuthDocument, EditPlan, NewEntry};
 use crate::core::mapping::ListKind;
@@ -146,15 +147,15 @@ fn check_name(flag: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn create(args: CreateArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
+pub fn create(args: CreateArgs, s: &Session<'_>) -> Result<i32> {
+    let out = s.out;
     let target = resolve(&args, out)?;
     let live = args.source.file.is_none();
     let mut found = match &target {
         Target::Entry(entry) => Some(super::check::create_iam_check(
             entry,
             args.skip_iam_check,
-            cluster,
-            out,
+            s,
         )?),
         Target::Account(_) => None,
     };
@@ -182,7 +183,7 @@ pub fn create(args: CreateArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
         Ok(())
     };
     let precheck: Option<super::live::Precheck<'_>> = live.then_some(&mut precheck);
-    super::edit(source, cluster, &write_opts, out, precheck, planner)
+    super::edit(source, s, &write_opts, precheck, planner)
 }
 
 /// The edits that add (or update) the mapping in this version of the document; none when it is there.

@@ -1,8 +1,9 @@
 //! `iamidmap delete`: remove mappings by ARN (first match, or `--all`), by username or by account.
 
+use super::session::Session;
 use super::{arn_matches, note_arn_lookup, place};
+use crate::cli::DeleteArgs;
 use crate::cli::diagnostics::{Failure, Reporter};
-use crate::cli::{ClusterArgs, DeleteArgs};
 use crate::core::document::{AuthDocument, EditPlan};
 use crate::core::mapping::{Entry, ListKind};
 use anyhow::Result;
@@ -88,7 +89,8 @@ fn count_matches(doc: &AuthDocument, selector: &Selector) -> usize {
     }
 }
 
-pub fn delete(args: DeleteArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
+pub fn delete(args: DeleteArgs, s: &Session<'_>) -> Result<i32> {
+    let (_cluster, out) = (s.args, s.out);
     let DeleteArgs {
         noun: _,
         source,
@@ -143,5 +145,5 @@ pub fn delete(args: DeleteArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
         }
         Ok(plans)
     };
-    super::edit(source, cluster, &write_opts, out, None, planner)
+    super::edit(source, s, &write_opts, None, planner)
 }

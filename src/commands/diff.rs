@@ -1,10 +1,11 @@
 //! `iamidmap diff`: compare two versions of aws-auth (the live ConfigMap, a file, a backup): the semantic
 //! diff (who gains or loses what, as the authenticator resolves it) and a unified diff of the values.
 
+use super::session::Session;
 use super::{live, load};
 use crate::adapters::backup;
-use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Failure, Reporter};
-use crate::cli::{ClusterArgs, DiffArgs, DiffFormat, render};
+use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Failure};
+use crate::cli::{DiffArgs, DiffFormat, render};
 use crate::core::document::AuthDocument;
 use crate::core::mapping::DataKey;
 use crate::core::plan;
@@ -12,12 +13,13 @@ use anyhow::Result;
 
 /// Read `live`, `latest` (the newest known-good backup of this cluster), `before` (the state before
 /// the last write) or a path.
-pub fn read_source(source: &str, cluster: &ClusterArgs, out: Reporter) -> Result<AuthDocument> {
+pub fn read_source(source: &str, s: &Session<'_>) -> Result<AuthDocument> {
+    let (cluster, out) = (s.args, s.out);
     match source {
-        "live" => live::read(cluster, out),
+        "live" => live::read(s),
         "latest" | "before" => {
-            let (rt, conn) = live::connect(cluster)?;
-            let (dir, identity, backups) = live::cluster_backups(cluster, &rt, &conn, out)?;
+            let conn = s.connect()?;
+            let (dir, identity, backups) = live::cluster_backups(s, &conn)?;
             let newest = backups
                 .iter()
                 .rev()
@@ -76,7 +78,8 @@ pub fn values_diff(from: &AuthDocument, to: &AuthDocument) -> String {
     out
 }
 
-pub fn diff(args: DiffArgs, cluster: &ClusterArgs, no_color: bool, out: Reporter) -> Result<i32> {
+pub fn diff(args: DiffArgs, s: &Session<'_>, no_color: bool) -> Result<i32> {
+    let _out = s.out;
     let DiffArgs {
         from,
         to,
@@ -85,8 +88,8 @@ pub fn diff(args: DiffArgs, cluster: &ClusterArgs, no_color: bool, out: Reporter
         exit_code,
     } = args;
     let to = to.unwrap_or_else(|| file.map(|f| f.display().to_string()).unwrap_or_default());
-    let a = read_source(&from, cluster, out)?;
-    let b = read_source(&to, cluster, out)?;
+    let a = read_source(&from, s)?;
+    let b = read_source(&to, s)?;
     let semantic = plan::semantic_diff(&a, &b);
     let text_differs = a
         .slots

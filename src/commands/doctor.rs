@@ -1,6 +1,7 @@
 //! `iamidmap doctor`: walk the path from the kubeconfig context to what RBAC allows, the way seed-level
 //! troubleshooting does, and print each step with ✓/✗ and the next command to run.
 
+use super::session::Session;
 use super::{live, load};
 use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Reporter};
 use crate::cli::render;
@@ -34,7 +35,8 @@ struct Report {
     model_can_i: Option<Step>,
 }
 
-pub fn doctor(args: DoctorArgs, cluster: &ClusterArgs, _out: Reporter) -> Result<i32> {
+pub fn doctor(args: DoctorArgs, s: &Session<'_>) -> Result<i32> {
+    let _cluster = s.args;
     let mut steps: Vec<Step> = vec![];
     let mut report = Report {
         context: String::new(),
@@ -45,9 +47,10 @@ pub fn doctor(args: DoctorArgs, cluster: &ClusterArgs, _out: Reporter) -> Result
         access: None,
         model_can_i: None,
     };
-    walk(&args, cluster, &mut steps, &mut report);
+    let rt = s.rt()?;
+    walk(&args, s, &mut steps, &mut report);
     if let Some(can_i) = &args.can_i {
-        steps.push(can_i_step(&args.in_namespace, can_i, &mut report));
+        steps.push(can_i_step(rt, &args.in_namespace, can_i, &mut report));
     }
     // A question asked and not answered is not a pass.
     report.ok = !steps
@@ -114,6 +117,7 @@ fn text(r: &Report) -> String {
 /// What the walk has learned so far: each step reads what the steps before it found and adds its own.
 struct Walk<'a> {
     args: &'a DoctorArgs,
+    session: &'a Session<'a>,
     cluster: &'a ClusterArgs,
     steps: Vec<Step>,
     report: &'a mut Report,
@@ -154,10 +158,16 @@ const STEPS: &[StepFn] = &[
     can_i_model_step,
 ];
 
-fn walk(args: &DoctorArgs, cluster: &ClusterArgs, steps: &mut Vec<Step>, report: &mut Report) {
+fn walk<'a>(
+    args: &'a DoctorArgs,
+    session: &'a Session<'a>,
+    steps: &mut Vec<Step>,
+    report: &'a mut Report,
+) {
     let mut w = Walk {
         args,
-        cluster,
+        session,
+        cluster: session.args,
         steps: std::mem::take(steps),
         report,
         kc: None,
@@ -478,7 +488,14 @@ fn sts_step(w: &mut Walk<'_>) -> Flow {
 fn cluster_step(w: &mut Walk<'_>) -> Flow {
     let context = w.report.context.clone();
     let kc = w.kc.as_ref().expect("the kubeconfig step ran");
-    let (ok, user) = cluster_answer(kc, &context, &w.token, &mut w.steps);
+    let (ok, user) = match w.session.rt() {
+        Ok(rt) => cluster_answer(rt, kc, &context, &w.token, &mut w.steps),
+        Err(e) => {
+            w.steps
+                .push(Step::fail("cluster", e.to_string(), "report this"));
+            (false, None)
+        }
+    };
     if ok {
         w.report.access = Some((w.kc().clone(), context, w.token.clone()));
     }
@@ -492,7 +509,7 @@ fn mapping_step(w: &mut Walk<'_>) -> Flow {
     let Some(identity) = w.identity.clone() else {
         return Flow::Stop;
     };
-    let doc = match aws_auth(w.args, w.cluster) {
+    let doc = match aws_auth(w.args, w.session, w.cluster) {
         Ok(d) => d,
         Err(e) => {
             let mut step = Step::skip(
@@ -509,7 +526,7 @@ fn mapping_step(w: &mut Walk<'_>) -> Flow {
             return Flow::Stop;
         }
     };
-    let rbac = read_rbac(w.args, w.cluster, w.cluster_ok);
+    let rbac = read_rbac(w.args, w.session, w.cluster_ok);
     let facts = Facts {
         namespace: w.cluster.namespace.clone(),
         name: w.cluster.name.clone(),
@@ -531,7 +548,7 @@ fn mapping_step(w: &mut Walk<'_>) -> Flow {
     // An authenticator config can list several backends (aws-iam-authenticator pkg/server/server.go,
     // doMapping): the first that maps the caller answers. On a cluster, the EKSConfigMap backend's
     // aws-auth is read too.
-    let (doc, explained) = match chained(doc, explained, w.args, w.cluster, &facts, &identity.arn) {
+    let (doc, explained) = match chained(doc, explained, w.args, w.session, &facts, &identity.arn) {
         Ok(found) => found,
         Err(e) => {
             return w.fail(
@@ -728,7 +745,12 @@ fn can_i_model_step(w: &mut Walk<'_>) -> Flow {
 /// `--can-i VERB RESOURCE`: the cluster's own answer for the caller (SelfSubjectAccessReview, which every
 /// authenticated user may ask), explained by the RBAC read when there is one; the RBAC read alone, with a
 /// note, when the cluster cannot be asked; never silently dropped.
-fn can_i_step(ns: &str, can_i: &[String], report: &mut Report) -> Step {
+fn can_i_step(
+    rt: &tokio::runtime::Runtime,
+    ns: &str,
+    can_i: &[String],
+    report: &mut Report,
+) -> Step {
     let (verb, resource) = (&can_i[0], &can_i[1]);
     let model = report.model_can_i.take();
     let Some((kc, context, token)) = &report.access else {
@@ -750,7 +772,7 @@ fn can_i_step(ns: &str, can_i: &[String], report: &mut Report) -> Step {
             }
         };
     };
-    match ask_can_i(kc, context, token, verb, resource, ns) {
+    match ask_can_i(rt, kc, context, token, verb, resource, ns) {
         Ok((true, reason)) => match model {
             Some(m) if m.status == Status::Pass => Step::pass(
                 "can-i",
@@ -806,6 +828,7 @@ fn can_i_step(ns: &str, can_i: &[String], report: &mut Report) -> Step {
 
 /// Ask the cluster whether the token's user may `verb resource` in `ns`: (allowed, ": reason" or "").
 fn ask_can_i(
+    rt: &tokio::runtime::Runtime,
     kc: &Kubeconfig,
     context: &str,
     token: &str,
@@ -818,7 +841,6 @@ fn ask_can_i(
         Some((r, s)) => (r.to_string(), s.to_string()),
         None => (res, String::new()),
     };
-    let rt = live::runtime().map_err(|e| e.to_string())?;
     rt.block_on(async {
         let client = token_client(kc, context, token).await?;
         let body = serde_json::json!({
@@ -905,35 +927,33 @@ struct ClusterUser {
 }
 
 fn cluster_answer(
+    rt: &tokio::runtime::Runtime,
     kc: &Kubeconfig,
     context: &str,
     token: &str,
     steps: &mut Vec<Step>,
 ) -> (bool, Option<ClusterUser>) {
     type Answer = (u16, Option<i64>, Result<Option<ClusterUser>, String>);
-    let result = (|| -> Result<Answer, String> {
-        let rt = live::runtime().map_err(|e| e.to_string())?;
-        rt.block_on(async {
-            let client = token_client(kc, context, token).await?;
-            let req = http::Request::get("/version")
-                .body(kube::client::Body::empty())
-                .map_err(|e| e.to_string())?;
-            let resp = client.send(req).await.map_err(|e| e.to_string())?;
-            let date = resp
-                .headers()
-                .get("date")
-                .and_then(|d| d.to_str().ok())
-                .and_then(|d| jiff::fmt::rfc2822::parse(d).ok())
-                .map(|z| z.timestamp().as_second());
-            let code = resp.status().as_u16();
-            let who = if code == 200 {
-                self_subject_review(&client).await
-            } else {
-                Ok(None)
-            };
-            Ok((code, date, who))
-        })
-    })();
+    let result: Result<Answer, String> = rt.block_on(async {
+        let client = token_client(kc, context, token).await?;
+        let req = http::Request::get("/version")
+            .body(kube::client::Body::empty())
+            .map_err(|e| e.to_string())?;
+        let resp = client.send(req).await.map_err(|e| e.to_string())?;
+        let date = resp
+            .headers()
+            .get("date")
+            .and_then(|d| d.to_str().ok())
+            .and_then(|d| jiff::fmt::rfc2822::parse(d).ok())
+            .map(|z| z.timestamp().as_second());
+        let code = resp.status().as_u16();
+        let who = if code == 200 {
+            self_subject_review(&client).await
+        } else {
+            Ok(None)
+        };
+        Ok((code, date, who))
+    });
     let (result, who) = match result {
         Ok((code, date, who)) => (Ok((code, date)), who),
         Err(e) => (Err(e), Ok(None)),
@@ -1076,7 +1096,7 @@ fn chained(
     doc: AuthDocument,
     own: check::Explanation,
     args: &DoctorArgs,
-    cluster: &ClusterArgs,
+    session: &Session<'_>,
     facts: &Facts,
     arn: &str,
 ) -> Result<(AuthDocument, check::Explanation), String> {
@@ -1097,10 +1117,10 @@ fn chained(
                 break;
             }
         } else if mode == BackendMode::EksConfigMap {
-            let mut aws = cluster.clone();
+            let mut aws = session.args.clone();
             aws.kind = Some(crate::cli::Kind::AwsAuth);
             aws.name = "aws-auth".into();
-            let Ok(d) = aws_auth(args, &aws) else {
+            let Ok(d) = aws_auth(args, session, &aws) else {
                 continue;
             };
             if let Ok(e) = check::explain(&d, facts, arn)
@@ -1114,30 +1134,34 @@ fn chained(
 }
 
 /// aws-auth from `-f`, else from the cluster with the kubeconfig's credentials.
-fn aws_auth(args: &DoctorArgs, cluster: &ClusterArgs) -> Result<AuthDocument, String> {
+fn aws_auth(
+    args: &DoctorArgs,
+    session: &Session<'_>,
+    cluster: &ClusterArgs,
+) -> Result<AuthDocument, String> {
+    let quiet = Reporter {
+        quiet: true,
+        verbose: false,
+    };
     match &args.file {
         Some(path) => load(path, cluster.kind)
             .map(|(_, d)| d)
             .map_err(|e| e.to_string()),
-        None => live::read(
-            cluster,
-            Reporter {
-                quiet: true,
-                verbose: false,
-            },
-        )
-        .map_err(|e| {
-            crate::cli::diagnostics::render_error(&e)
-                .0
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_string()
-        }),
+        None => session
+            .with(cluster, quiet)
+            .and_then(|s| live::read(&s))
+            .map_err(|e| {
+                crate::cli::diagnostics::render_error(&e)
+                    .0
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            }),
     }
 }
 
-fn read_rbac(args: &DoctorArgs, cluster: &ClusterArgs, cluster_ok: bool) -> Result<Rbac, String> {
+fn read_rbac(args: &DoctorArgs, s: &Session<'_>, cluster_ok: bool) -> Result<Rbac, String> {
     let mut r = Rbac::default();
     if !args.rbac_from.is_empty() {
         // Manifests hold what someone wrote; the built-in roles and bindings come with every cluster.
@@ -1152,8 +1176,10 @@ fn read_rbac(args: &DoctorArgs, cluster: &ClusterArgs, cluster_ok: bool) -> Resu
     if !cluster_ok && args.file.is_some() {
         return Err("the cluster refused the token".into());
     }
-    let (rt, conn) = live::connect(cluster).map_err(|e| e.to_string())?;
-    let objects = rt
+    let conn = s.connect().map_err(|e| e.to_string())?;
+    let objects = s
+        .rt()
+        .map_err(|e| e.to_string())?
         .block_on(conn.rbac_objects(false))
         .map_err(|e| e.to_string())?;
     for o in &objects {

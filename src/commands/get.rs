@@ -1,9 +1,10 @@
 //! `iamidmap get`: list the mappings the authenticator reads, filtered, as a table, JSON or YAML.
 
+use super::session::Session;
 use super::{arn_matches, file_of, live, load, mapped_entries, note_arn_lookup, warn_dropped};
-use crate::cli::diagnostics::{EXIT_OK, Reporter};
+use crate::cli::diagnostics::EXIT_OK;
 use crate::cli::render::{self, MappingRow};
-use crate::cli::{ClusterArgs, GetArgs, OutputFormat};
+use crate::cli::{GetArgs, OutputFormat};
 use crate::core::document::AuthDocument;
 use crate::core::mapping::ListKind;
 use anyhow::Result;
@@ -79,7 +80,8 @@ pub fn rows(doc: &AuthDocument, filter: &Filter) -> Vec<MappingRow> {
     rows
 }
 
-pub fn get(args: GetArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
+pub fn get(args: GetArgs, s: &Session<'_>) -> Result<i32> {
+    let (cluster, out) = (s.args, s.out);
     let GetArgs {
         noun: _,
         source,
@@ -96,7 +98,7 @@ pub fn get(args: GetArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
     let path = file_of(source);
     let doc = match &path {
         Some(path) => load(path, cluster.kind)?.1,
-        None => live::read(cluster, out)?,
+        None => live::read(s)?,
     };
     warn_dropped(&doc, out);
     if let Some(arn) = &filter.arn {

@@ -4,8 +4,9 @@
 //! (an exec plugin's `k8s-aws-v1.` token) checked and resolved through STS like the authenticator does.
 //! On a file: `--as-arn`, else the shell's AWS credentials (STS GetCallerIdentity). `-v` says which.
 
+use super::session::Session;
 use crate::adapters::kube::Cluster;
-use crate::adapters::{aws, sts};
+use crate::adapters::sts;
 use crate::cli::ClusterArgs;
 use crate::cli::diagnostics::{Failure, Reporter};
 use crate::core::arn;
@@ -40,25 +41,17 @@ fn explicit(args: &ClusterArgs, out: Reporter) -> Result<Option<CallerCheck>> {
 }
 
 /// The caller for a change to a file: `--as-arn`, else the shell's AWS identity, else unknown.
-pub fn for_file(args: &ClusterArgs, out: Reporter) -> Result<CallerCheck> {
-    if let Some(c) = explicit(args, out)? {
+pub fn for_file(s: &Session<'_>) -> Result<CallerCheck> {
+    let out = s.out;
+    if let Some(c) = explicit(s.args, out)? {
         return Ok(c);
     }
-    let options = aws::AwsOptions {
-        profile: args.profile.clone(),
-        region: args.region.clone(),
-    };
-    let rt = super::live::runtime()?;
-    let found = rt
-        .block_on(aws::caller_arn(
-            &options,
-            std::time::Duration::from_secs(10),
-        ))
-        .and_then(|a| {
-            arn::caller_arn(&a)
-                .map(|c| (a, c))
-                .map_err(|e| e.to_string())
-        });
+    // The session's STS answer: the IAM check of `create` asked the same question already.
+    let found = s.sts_caller()?.map_err(str::to_string).and_then(|(a, _)| {
+        arn::caller_arn(a)
+            .map(|c| (a.to_string(), c))
+            .map_err(|e| e.to_string())
+    });
     Ok(match found {
         Ok((a, canonical)) => {
             out.debug(&format!(
@@ -76,12 +69,8 @@ pub fn for_file(args: &ClusterArgs, out: Reporter) -> Result<CallerCheck> {
 }
 
 /// The caller for a change on a cluster, found as the cluster finds it.
-pub fn for_cluster(
-    args: &ClusterArgs,
-    rt: &tokio::runtime::Runtime,
-    cluster: &Cluster,
-    out: Reporter,
-) -> Result<CallerCheck> {
+pub fn for_cluster(s: &Session<'_>, cluster: &Cluster) -> Result<CallerCheck> {
+    let (args, rt, out) = (s.args, s.rt()?, s.out);
     if let Some(c) = explicit(args, out)? {
         return Ok(c);
     }

@@ -2,6 +2,7 @@
 //! show and confirm, back up, replace with the remembered resourceVersion. A 409 re-reads and re-plans the
 //! same edit; a write whose outcome is unknown (dropped connection, 5xx) is checked by re-reading.
 
+use super::session::Session;
 use super::write::confirm;
 use crate::adapters::backup::{self, BackupInfo, ClusterIdentity};
 use crate::adapters::kube::{Cluster, ClusterOptions, KubeError};
@@ -30,20 +31,11 @@ fn options(args: &ClusterArgs) -> ClusterOptions {
     }
 }
 
-/// A runtime and a connected cluster, for commands that make several requests.
-pub fn connect(args: &ClusterArgs) -> Result<(tokio::runtime::Runtime, Cluster)> {
+/// A connected cluster on a runtime (see [`super::session::Session::connect`]).
+pub fn connect_on(rt: &tokio::runtime::Runtime, args: &ClusterArgs) -> Result<Cluster> {
     refuse_awsiamconfig(args)?;
-    let rt = runtime()?;
-    let cluster = rt
-        .block_on(Cluster::connect(&options(args)))
-        .map_err(|e| failure(e, args))?;
-    Ok((rt, cluster))
-}
-
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?)
+    rt.block_on(Cluster::connect(&options(args)))
+        .map_err(|e| failure(e, args))
 }
 
 /// A Kubernetes error as a failure that says what to do next.
@@ -137,9 +129,10 @@ pub fn fetch(
 }
 
 /// Read the live ConfigMap as a document (an absent ConfigMap reads as an empty one).
-pub fn read(args: &ClusterArgs, out: Reporter) -> Result<AuthDocument> {
-    let (rt, mut cluster) = connect(args)?;
-    let (cm, doc) = fetch(args, &rt, &mut cluster, out)?;
+pub fn read(s: &Session<'_>) -> Result<AuthDocument> {
+    let (args, out) = (s.args, s.out);
+    let mut cluster = s.connect()?;
+    let (cm, doc) = fetch(args, s.rt()?, &mut cluster, out)?;
     if cm.is_none() {
         out.warn(&format!(
             "{} does not exist in context `{}`: it maps no IAM identity, so nodes cannot join and nobody but the cluster's creator can get in, unless EKS access entries grant access (`aws eks list-access-entries`); `iamidmap create --node-role --arn …` creates it",
@@ -208,13 +201,13 @@ pub struct Planned {
 /// Apply an edit to the live ConfigMap. `plan` is called on every version read and returns the edits to
 /// make (none: nothing to do). Returns the exit code.
 pub fn edit(
-    args: &ClusterArgs,
+    s: &Session<'_>,
     write: &WriteOptions,
-    out: Reporter,
     precheck: Option<Precheck<'_>>,
     mut plan: impl FnMut(&AuthDocument) -> Result<Vec<EditPlan>>,
 ) -> Result<i32> {
-    change_with(args, write, out, precheck, |doc| {
+    let out = s.out;
+    change_with(s, write, precheck, |doc| {
         let plans = plan(doc)?;
         if plans.is_empty() {
             return Ok(None);
@@ -246,12 +239,11 @@ pub type Precheck<'a> = &'a mut dyn FnMut(&tokio::runtime::Runtime, &Cluster) ->
 
 /// The write pipeline for any change of the data: `compute` is called on every version read.
 pub fn change(
-    args: &ClusterArgs,
+    s: &Session<'_>,
     write: &WriteOptions,
-    out: Reporter,
     compute: impl FnMut(&AuthDocument) -> Result<Option<Planned>>,
 ) -> Result<i32> {
-    change_with(args, write, out, None, compute)
+    change_with(s, write, None, compute)
 }
 
 /// Which cluster this is, for backups: the server URL and the `kube-system` namespace UID (when the
@@ -282,28 +274,26 @@ struct Pending {
 }
 
 fn change_with(
-    args: &ClusterArgs,
+    s: &Session<'_>,
     write: &WriteOptions,
-    out: Reporter,
     precheck: Option<Precheck<'_>>,
     compute: impl FnMut(&AuthDocument) -> Result<Option<Planned>>,
 ) -> Result<i32> {
-    let (rt, mut cluster) = connect(args)?;
+    let mut cluster = s.connect()?;
     if let Some(check) = precheck {
-        check(&rt, &cluster)?;
+        check(s.rt()?, &cluster)?;
     }
-    change_on(&rt, &mut cluster, args, write, out, compute)
+    change_on(s, &mut cluster, write, compute)
 }
 
 /// The write pipeline on a connected cluster.
 pub fn change_on(
-    rt: &tokio::runtime::Runtime,
+    s: &Session<'_>,
     cluster: &mut Cluster,
-    args: &ClusterArgs,
     write: &WriteOptions,
-    out: Reporter,
     mut compute: impl FnMut(&AuthDocument) -> Result<Option<Planned>>,
 ) -> Result<i32> {
+    let (rt, args, out) = (s.rt()?, s.args, s.out);
     let mut switched: Option<ClusterArgs> = None;
     let mut name = source_name(args);
     let backup_dir = safe_backup_dir(args, &cluster.context)?;
@@ -424,7 +414,7 @@ pub fn change_on(
         let diff = render::unified_diff(&name, &doc.text, &new_doc.text);
         let me = match &me {
             Some(c) => c,
-            None => me.insert(super::identity::for_cluster(args, rt, cluster, out)?),
+            None => me.insert(super::identity::for_cluster(s, cluster)?),
         };
         if identity.get().is_none() {
             let _ = identity.set(cluster_identity(rt, cluster));
@@ -566,11 +556,10 @@ fn after_write(
 /// The backups of the connected cluster in its backup directory, oldest first by recorded time. Files
 /// iamidmap did not write are named and skipped; backups of other clusters are counted and left out.
 pub fn cluster_backups(
-    args: &ClusterArgs,
-    rt: &tokio::runtime::Runtime,
+    s: &Session<'_>,
     cluster: &Cluster,
-    out: Reporter,
 ) -> Result<(std::path::PathBuf, ClusterIdentity, Vec<backup::Found>)> {
+    let (args, rt, out) = (s.args, s.rt()?, s.out);
     let dir = safe_backup_dir(args, &cluster.context)?;
     let identity = cluster_identity(rt, cluster);
     let listing = backup::list(&dir)?;

@@ -13,6 +13,7 @@ mod lint_settings;
 mod live;
 mod repair;
 mod restore;
+mod session;
 mod token;
 mod validate;
 mod verify;
@@ -27,8 +28,6 @@ use anyhow::Result;
 use std::path::PathBuf;
 
 pub use docs::{man_pages, render_docs};
-
-use crate::cli::ClusterArgs;
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let Cli {
@@ -47,22 +46,23 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         cluster.name = crate::core::document::AUTHENTICATOR_CONFIGMAP.to_string();
     }
     let out = Reporter { quiet, verbose };
+    let s = &session::Session::new(&cluster, out);
     if let Some(warning) = &unused_flags {
         out.warn(warning);
     }
     match command {
-        Command::Get(args) => get::get(args, &cluster, out),
-        Command::Create(args) => create::create(args, &cluster, out),
-        Command::Delete(args) => delete::delete(args, &cluster, out),
-        Command::Validate(args) => validate::validate(args, &cluster, out),
-        Command::Diff(args) => diff::diff(args, &cluster, no_color, out),
-        Command::Backup(args) => backup::backup(args, &cluster, out),
-        Command::Repair(args) => repair::repair(args, &cluster, out),
-        Command::Restore(args) => restore::restore(args, &cluster, out),
-        Command::Check(args) => check::check(args, &cluster, out),
-        Command::Doctor(args) => doctor::doctor(args, &cluster, out),
-        Command::Verify(args) => verify::verify(args, &cluster, out),
-        Command::Token(args) => token::token(args, &cluster),
+        Command::Get(args) => get::get(args, s),
+        Command::Create(args) => create::create(args, s),
+        Command::Delete(args) => delete::delete(args, s),
+        Command::Validate(args) => validate::validate(args, s),
+        Command::Diff(args) => diff::diff(args, s, no_color),
+        Command::Backup(args) => backup::backup(args, s),
+        Command::Repair(args) => repair::repair(args, s),
+        Command::Restore(args) => restore::restore(args, s),
+        Command::Check(args) => check::check(args, s),
+        Command::Doctor(args) => doctor::doctor(args, s),
+        Command::Verify(args) => verify::verify(args, s),
+        Command::Token(args) => token::token(args, s),
         Command::Completions(args) => docs::completions(args),
         Command::GenerateDocs(args) => docs::generate_docs(args),
     }
@@ -206,14 +206,14 @@ fn binary_bytes(cm: Option<&k8s_openapi::api::core::v1::ConfigMap>) -> usize {
 /// Apply the edits `plan` returns to a file (`-f`) or to the live ConfigMap, through the lockout guard.
 fn edit(
     source: Source,
-    cluster: &ClusterArgs,
+    s: &session::Session<'_>,
     write_opts: &crate::cli::WriteOptions,
-    out: Reporter,
     precheck: Option<live::Precheck<'_>>,
     mut plan: impl FnMut(&AuthDocument) -> Result<Vec<crate::core::document::EditPlan>>,
 ) -> Result<i32> {
+    let (cluster, out) = (s.args, s.out);
     let Some(path) = file_of(source) else {
-        return live::edit(cluster, write_opts, out, precheck, plan);
+        return live::edit(s, write_opts, precheck, plan);
     };
     let (input, doc) = load(&path, cluster.kind)?;
     // An AWSIamConfig the Cluster does not reference is ignored by EKS Anywhere: editing it changes nothing.
@@ -229,7 +229,7 @@ fn edit(
         return Ok(crate::cli::diagnostics::EXIT_OK);
     }
     let new = apply_all(doc.clone(), &plans, out)?;
-    let me = identity::for_file(cluster, out)?;
+    let me = identity::for_file(s)?;
     let change = crate::core::guard::Change {
         before: &doc,
         after: &new,

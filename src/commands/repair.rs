@@ -2,8 +2,9 @@
 //! core::repair one at a time, each announced, each re-read and verified.
 
 use super::live;
+use super::session::Session;
+use crate::cli::RepairArgs;
 use crate::cli::diagnostics::{Failure, Reporter};
-use crate::cli::{ClusterArgs, RepairArgs};
 use crate::core::document::AuthDocument;
 use crate::core::guard::{self, CallerCheck, Intent};
 use crate::core::repair;
@@ -67,9 +68,10 @@ pub fn fix_document(mut doc: AuthDocument, out: Reporter) -> Result<(AuthDocumen
     Ok((doc, applied))
 }
 
-pub fn repair(args: RepairArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
+pub fn repair(args: RepairArgs, s: &Session<'_>) -> Result<i32> {
+    let out = s.out;
     let RepairArgs { write } = args;
-    live::change(cluster, &write, out, |doc| {
+    live::change(s, &write, |doc| {
         let (fixed, n) = fix_document(doc.clone(), out)?;
         if n == 0 {
             out.note("nothing to repair");

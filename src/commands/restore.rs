@@ -4,16 +4,18 @@
 //! missing. Only the identity mappings are put back unless `--all-keys`; a backup of another cluster is
 //! refused unless `--allow-other-cluster`.
 
+use super::session::Session;
 use super::{live, load};
 use crate::adapters::backup::{self, State};
-use crate::cli::diagnostics::{Failure, Reporter};
-use crate::cli::{ClusterArgs, RestoreArgs};
+use crate::cli::RestoreArgs;
+use crate::cli::diagnostics::Failure;
 use crate::core::document::live as live_doc;
 use crate::core::guard::Intent;
 use anyhow::Result;
 use std::collections::BTreeMap;
 
-pub fn restore(args: RestoreArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
+pub fn restore(args: RestoreArgs, s: &Session<'_>) -> Result<i32> {
+    let (cluster, out) = (s.args, s.out);
     let RestoreArgs {
         source,
         latest: _,
@@ -22,11 +24,11 @@ pub fn restore(args: RestoreArgs, cluster: &ClusterArgs, out: Reporter) -> Resul
         allow_other_cluster,
         write,
     } = args;
-    let (rt, mut conn) = live::connect(cluster)?;
+    let mut conn = s.connect()?;
     let path = match source {
         Some(p) => p,
         None => {
-            let (dir, identity, backups) = live::cluster_backups(cluster, &rt, &conn, out)?;
+            let (dir, identity, backups) = live::cluster_backups(s, &conn)?;
             let newest_before = backups.iter().rev().find(|b| b.state == State::Before);
             let pick = if before {
                 newest_before
@@ -74,7 +76,7 @@ pub fn restore(args: RestoreArgs, cluster: &ClusterArgs, out: Reporter) -> Resul
     let (input, doc) = load(&path, cluster.kind)?;
     // A backup names its cluster: putting another cluster's mappings here is refused unless asked for.
     if let Some(found) = backup::read_header(&path, &input.text) {
-        let identity = live::cluster_identity(&rt, &conn);
+        let identity = live::cluster_identity(s.rt()?, &conn);
         if !found.cluster.same_as(&identity) {
             let what = format!(
                 "`{}` is a backup of another cluster ({}, context `{}`), not of context `{}` ({})",
@@ -125,7 +127,7 @@ pub fn restore(args: RestoreArgs, cluster: &ClusterArgs, out: Reporter) -> Resul
     let backup_data: BTreeMap<String, String> = doc.facts.data_strings.iter().cloned().collect();
     let backup_kind = doc.facts.carrier.kind;
     let mut announced = false;
-    live::change_on(&rt, &mut conn, cluster, &write, out, |current| {
+    live::change_on(s, &mut conn, &write, |current| {
         let data = if all_keys {
             backup_data.clone()
         } else {

@@ -1,13 +1,14 @@
 //! `iamidmap token`: a token for a cluster, as ExecCredential JSON like aws-iam-authenticator and
 //! `aws eks get-token`, usable as a kubeconfig exec plugin.
 
+use super::session::Session;
 use crate::adapters::aws::{self, AwsOptions};
+use crate::cli::TokenArgs;
 use crate::cli::diagnostics::{EXIT_OK, Failure};
-use crate::cli::{ClusterArgs, TokenArgs};
 use crate::core::presign;
 use anyhow::Result;
 
-pub fn token(args: TokenArgs, cluster: &ClusterArgs) -> Result<i32> {
+pub fn token(args: TokenArgs, s: &Session<'_>) -> Result<i32> {
     let TokenArgs {
         cluster_id,
         role,
@@ -15,8 +16,8 @@ pub fn token(args: TokenArgs, cluster: &ClusterArgs) -> Result<i32> {
         token_only,
     } = args;
     let options = AwsOptions {
-        profile: cluster.profile.clone(),
-        region: cluster.region.clone(),
+        profile: s.args.profile.clone(),
+        region: s.args.region.clone(),
     };
     let now = std::time::SystemTime::now();
     let session = session_name.unwrap_or_else(|| {

@@ -1,5 +1,6 @@
 //! `iamidmap validate`: lint manifests and report in text, JSON, SARIF or GitHub annotations.
 
+use super::session::Session;
 use crate::adapters::fs;
 use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK};
 use crate::cli::render;
@@ -8,11 +9,8 @@ use crate::core::lint::{self, Finding};
 use anyhow::Result;
 use std::path::Path;
 
-pub fn validate(
-    args: ValidateArgs,
-    cluster: &crate::cli::ClusterArgs,
-    out: crate::cli::diagnostics::Reporter,
-) -> Result<i32> {
+pub fn validate(args: ValidateArgs, s: &Session<'_>) -> Result<i32> {
+    let (cluster, out) = (s.args, s.out);
     let ValidateArgs {
         mut files,
         paths,
@@ -57,7 +55,7 @@ pub fn validate(
     };
     if files.is_empty() {
         // The live ConfigMap, as the authenticator reads it (lines are those of its data as iamidmap shows it).
-        let doc = super::live::read(cluster, out)?;
+        let doc = super::live::read(s)?;
         keep(doc.source_name.clone(), None, lint::lint(&doc), &doc.text);
     }
     if fix && files.is_empty() {
@@ -70,7 +68,7 @@ pub fn validate(
     for path in &files {
         let input = fs::read_input(path)?;
         let text = if fix {
-            fix_file(&input, &write, cluster, out)?
+            fix_file(&input, &write, s)?
         } else {
             input.text.clone()
         };
@@ -136,9 +134,9 @@ pub fn validate(
 fn fix_file(
     input: &fs::Input,
     write: &crate::cli::WriteOptions,
-    cluster: &crate::cli::ClusterArgs,
-    out: crate::cli::diagnostics::Reporter,
+    s: &Session<'_>,
 ) -> Result<String> {
+    let (cluster, out) = (s.args, s.out);
     let Ok(doc) = crate::core::document::AuthDocument::parse_as(
         &input.name,
         input.text.clone(),
@@ -151,7 +149,7 @@ fn fix_file(
         out.note(&format!("{}: nothing to fix", input.name));
         return Ok(input.text.clone());
     }
-    let me = super::identity::for_file(cluster, out)?;
+    let me = super::identity::for_file(s)?;
     let change = crate::core::guard::Change {
         before: &doc,
         after: &fixed,

@@ -2,10 +2,11 @@
 //! canonical ARN; with `--arn`: a simulation. Then the mapping (a file or the live ConfigMap), templates,
 //! and a TokenReview-shaped answer. Exit 0 authenticated, 1 denied.
 
+use super::session::Session;
 use super::{live, load};
 use crate::adapters::sts;
-use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Failure, Reporter};
-use crate::cli::{ClusterArgs, ReviewFormat, VerifyArgs};
+use crate::cli::diagnostics::{EXIT_FINDINGS, EXIT_OK, Failure};
+use crate::cli::{ReviewFormat, VerifyArgs};
 use crate::core::document::AuthDocument;
 use crate::core::mapping::EffectiveMapping;
 use crate::core::mapping::backend::BackendMode;
@@ -121,7 +122,8 @@ fn summary(r: &Review, where_: Option<String>, chained: bool) -> String {
     out
 }
 
-pub fn verify(args: VerifyArgs, cluster: &ClusterArgs, out: Reporter) -> Result<i32> {
+pub fn verify(args: VerifyArgs, s: &Session<'_>) -> Result<i32> {
+    let (cluster, _out) = (s.args, s.out);
     let VerifyArgs {
         token,
         cluster_id,
@@ -169,7 +171,7 @@ pub fn verify(args: VerifyArgs, cluster: &ClusterArgs, out: Reporter) -> Result<
         Ok(id) => {
             let doc = match &source.file {
                 Some(path) => load(path, cluster.kind)?.1,
-                None => live::read(cluster, out)?,
+                None => live::read(s)?,
             };
             let r = match doc.backend_chain() {
                 Err(e) => Review::denied(format!(
