@@ -84,6 +84,19 @@ fn check_backup(path: &Path, state: &str) {
         "{text}"
     );
     assert!(text.contains("# context: test\n"));
+    // The command that wrote it, as run (the binary and its subcommand).
+    let command = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# command: "))
+        .unwrap_or_default();
+    assert!(
+        command
+            .split_whitespace()
+            .next()
+            .is_some_and(|b| b.ends_with("iamidmap"))
+            && command.split_whitespace().count() > 1,
+        "{text}"
+    );
     // The cluster is named by its API server (never with credentials) and its kube-system UID.
     assert!(text.contains("\n# server: https://127.0.0.1:"), "{text}");
     assert!(text.contains("\n# cluster-uid: "), "{text}");
