@@ -117,52 +117,51 @@ fn list_backups(s: &Session<'_>, output: OutputFormat) -> Result<i32> {
     match output {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
         OutputFormat::Yaml => print!("{}", serde_saphyr::to_string(&rows).unwrap_or_default()),
-        OutputFormat::Table => {
-            let mut table = comfy_table::Table::new();
-            table.load_preset(comfy_table::presets::NOTHING);
-            table.set_header(vec![
-                "TIME",
-                "STATE",
-                "RESOURCEVERSION",
-                "ENTRIES",
-                "FORCED",
-                "CLUSTER",
-                "COMMAND",
-                "FILE",
-            ]);
-            let text = |v: &serde_json::Value| {
-                render::one_line(v.as_str().unwrap_or_default()).into_owned()
-            };
-            for r in &rows {
-                let cluster = match r["thisCluster"].as_bool() {
-                    Some(true) => "this".to_string(),
-                    Some(false) => format!("other: {}", text(&r["server"])),
-                    None => text(&r["server"]),
-                };
-                table.add_row(vec![
-                    text(&r["time"]),
-                    text(&r["state"]),
-                    text(&r["resourceVersion"]),
-                    r["entries"].to_string(),
-                    r["forced"].to_string(),
-                    cluster,
-                    text(&r["command"]),
-                    text(&r["file"]),
-                ]);
-            }
-            for col in table.column_iter_mut() {
-                col.set_padding((0, 3));
-            }
-            println!(
-                "{}",
-                table
-                    .to_string()
-                    .lines()
-                    .map(str::trim_end)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            );
-        }
+        OutputFormat::Table => println!("{}", backups_table(&rows)),
     }
     Ok(EXIT_OK)
+}
+
+/// `backup list` as a table: one row per backup, the cluster as `this` or `other: SERVER`.
+fn backups_table(rows: &[serde_json::Value]) -> String {
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::NOTHING);
+    table.set_header(vec![
+        "TIME",
+        "STATE",
+        "RESOURCEVERSION",
+        "ENTRIES",
+        "FORCED",
+        "CLUSTER",
+        "COMMAND",
+        "FILE",
+    ]);
+    let text =
+        |v: &serde_json::Value| render::one_line(v.as_str().unwrap_or_default()).into_owned();
+    for r in rows {
+        let cluster = match r["thisCluster"].as_bool() {
+            Some(true) => "this".to_string(),
+            Some(false) => format!("other: {}", text(&r["server"])),
+            None => text(&r["server"]),
+        };
+        table.add_row(vec![
+            text(&r["time"]),
+            text(&r["state"]),
+            text(&r["resourceVersion"]),
+            r["entries"].to_string(),
+            r["forced"].to_string(),
+            cluster,
+            text(&r["command"]),
+            text(&r["file"]),
+        ]);
+    }
+    for col in table.column_iter_mut() {
+        col.set_padding((0, 3));
+    }
+    table
+        .to_string()
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -53,95 +53,8 @@ pub fn check(args: CheckArgs, s: &Session<'_>) -> Result<i32> {
     {
         facts.name = name.clone();
     }
-    // RBAC.
-    if args.skip_rbac {
-        facts.rbac_unavailable = Some("--skip-rbac".into());
-    } else if !args.rbac_from.is_empty() {
-        // What every cluster has (cluster-admin, view, edit, admin, the system: roles and the bindings
-        // for nodes), then the manifests, which may replace any of it.
-        let mut r = Rbac::builtin();
-        for path in &args.rbac_from {
-            let input = crate::adapters::fs::read_input(path)?;
-            r.add_manifests(&input.name, &input.text).map_err(|e| {
-                Failure::error(
-                    format!("cannot read RBAC manifests: {e}"),
-                    Some("give files of Roles, ClusterRoles and bindings, as `kubectl get roles,clusterroles,rolebindings,clusterrolebindings -A -o yaml` writes them".to_string()),
-                )
-            })?;
-        }
-        facts.rbac = Some(r);
-    } else if let Some((conn, _)) = &connected {
-        match rt.block_on(conn.rbac_objects(false)) {
-            Ok(objects) => {
-                let mut r = Rbac::default();
-                for o in &objects {
-                    r.add_object(o).map_err(|e| {
-                        Failure::error(
-                            format!(
-                                "the cluster returned an RBAC object iamidmap cannot read: {e}"
-                            ),
-                            None,
-                        )
-                    })?;
-                }
-                out.debug(&format!(
-                    "read {} roles and {} bindings",
-                    r.roles.len(),
-                    r.bindings.len()
-                ));
-                facts.rbac = Some(r);
-            }
-            Err(e) => {
-                out.warn(&format!("RBAC not checked: {e}; `kubectl auth can-i list clusterrolebindings` tells whether you may read it, or pass --skip-rbac"));
-                facts.rbac_unavailable = Some(e.to_string());
-            }
-        }
-    } else {
-        facts.rbac_unavailable = Some(
-            "a file was given without --rbac-from (RBAC needs the cluster or its manifests)".into(),
-        );
-        out.note("RBAC not checked: pass --rbac-from FILE (RBAC manifests) to check it offline");
-    }
-    // IAM.
-    facts.account = args.cluster_account.as_ref().map(|id| Account {
-        partition: partition_of(&doc),
-        id: id.clone(),
-    });
-    if args.skip_iam {
-        facts.iam_unavailable = Some("--skip-iam".into());
-    } else {
-        let options = IamOptions {
-            concurrency: args.concurrency.max(1),
-            ..IamOptions::default()
-        };
-        match s.iam(options)? {
-            Ok(iam) => {
-                out.debug(&format!(
-                    "IAM is read in account {} ({})",
-                    iam.account.id, iam.account.partition
-                ));
-                let account = facts.account.clone().unwrap_or_else(|| iam.account.clone());
-                if account != iam.account {
-                    out.warn(&format!(
-                        "the AWS credentials are in account {}, the cluster's is {}: IAM can only be read with credentials of the cluster's account",
-                        iam.account.id, account.id
-                    ));
-                }
-                let queries = check::queries(&doc, &account);
-                let bar = crate::cli::progress::bar(queries.len() as u64, "IAM lookups", out);
-                let answers = rt.block_on(iam.lookup_all(&queries, &bar));
-                bar.finish_and_clear();
-                facts.account = Some(account);
-                facts.iam = Some(answers);
-            }
-            Err(reason) => {
-                out.warn(&format!(
-                    "IAM not checked: {reason}; set AWS credentials of the cluster's account (--profile, --region), or pass --skip-iam"
-                ));
-                facts.iam_unavailable = Some(reason);
-            }
-        }
-    }
+    rbac_facts(&args, s, connected.as_ref().map(|(c, _)| c), &mut facts)?;
+    iam_facts(&args, s, &doc, &mut facts)?;
     // When were the entries written, at the latest?
     if let Some((conn, cm)) = &connected {
         // Only this cluster's backups count (another cluster's context may have the same name).
@@ -192,6 +105,116 @@ pub fn check(args: CheckArgs, s: &Session<'_>) -> Result<i32> {
     print!("{text}");
     let failed = report.findings.iter().any(|f| f.severity >= threshold);
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// What RBAC grants: from `--rbac-from` manifests (over the built-in roles), else from the cluster, else
+/// not known (and why).
+fn rbac_facts(
+    args: &CheckArgs,
+    s: &Session<'_>,
+    connected: Option<&crate::adapters::kube::Cluster>,
+    facts: &mut Facts,
+) -> Result<()> {
+    let (rt, out) = (s.rt()?, s.out);
+    if args.skip_rbac {
+        facts.rbac_unavailable = Some("--skip-rbac".into());
+    } else if !args.rbac_from.is_empty() {
+        // What every cluster has (cluster-admin, view, edit, admin, the system: roles and the bindings
+        // for nodes), then the manifests, which may replace any of it.
+        let mut r = Rbac::builtin();
+        for path in &args.rbac_from {
+            let input = crate::adapters::fs::read_input(path)?;
+            r.add_manifests(&input.name, &input.text).map_err(|e| {
+                Failure::error(
+                    format!("cannot read RBAC manifests: {e}"),
+                    Some("give files of Roles, ClusterRoles and bindings, as `kubectl get roles,clusterroles,rolebindings,clusterrolebindings -A -o yaml` writes them".to_string()),
+                )
+            })?;
+        }
+        facts.rbac = Some(r);
+    } else if let Some(conn) = connected {
+        match rt.block_on(conn.rbac_objects(false)) {
+            Ok(objects) => {
+                let mut r = Rbac::default();
+                for o in &objects {
+                    r.add_object(o).map_err(|e| {
+                        Failure::error(
+                            format!(
+                                "the cluster returned an RBAC object iamidmap cannot read: {e}"
+                            ),
+                            None,
+                        )
+                    })?;
+                }
+                out.debug(&format!(
+                    "read {} roles and {} bindings",
+                    r.roles.len(),
+                    r.bindings.len()
+                ));
+                facts.rbac = Some(r);
+            }
+            Err(e) => {
+                out.warn(&format!("RBAC not checked: {e}; `kubectl auth can-i list clusterrolebindings` tells whether you may read it, or pass --skip-rbac"));
+                facts.rbac_unavailable = Some(e.to_string());
+            }
+        }
+    } else {
+        facts.rbac_unavailable = Some(
+            "a file was given without --rbac-from (RBAC needs the cluster or its manifests)".into(),
+        );
+        out.note("RBAC not checked: pass --rbac-from FILE (RBAC manifests) to check it offline");
+    }
+    Ok(())
+}
+
+/// Which principals exist in IAM, in the cluster's account (`--cluster-account`, else the credentials').
+fn iam_facts(
+    args: &CheckArgs,
+    s: &Session<'_>,
+    doc: &AuthDocument,
+    facts: &mut Facts,
+) -> Result<()> {
+    let (rt, out) = (s.rt()?, s.out);
+    facts.account = args.cluster_account.as_ref().map(|id| Account {
+        partition: partition_of(doc),
+        id: id.clone(),
+    });
+    if args.skip_iam {
+        facts.iam_unavailable = Some("--skip-iam".into());
+    } else {
+        let options = IamOptions {
+            concurrency: args.concurrency.max(1),
+            ..IamOptions::default()
+        };
+        match s.iam(options)? {
+            Ok(iam) => {
+                out.debug(&format!(
+                    "IAM is read in account {} ({})",
+                    iam.account.id, iam.account.partition
+                ));
+                let account = facts.account.clone().unwrap_or_else(|| iam.account.clone());
+                if account != iam.account {
+                    out.warn(&format!(
+                        "the AWS credentials are in account {}, the cluster's is {}: IAM can only be read with credentials of the cluster's account",
+                        iam.account.id, account.id
+                    ));
+                }
+                let queries = check::queries(doc, &account);
+                let bar = crate::cli::progress::bar(queries.len() as u64, "IAM lookups", out);
+                let answers = rt.block_on(iam.lookup_all(&queries, &bar));
+                bar.finish_and_clear();
+                facts.account = Some(account);
+                facts.iam = Some(answers);
+            }
+            Err(reason) => {
+                out.warn(&format!(
+                    "IAM not checked: {reason}; set AWS credentials of the cluster's account (--profile, --region), or pass --skip-iam"
+                ));
+                facts.iam_unavailable = Some(reason);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn explain(

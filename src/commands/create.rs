@@ -73,7 +73,34 @@ fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
         )
         .into());
     }
-    let (username, groups): (Option<String>, Vec<String>) = if args.fargate_role {
+    let (username, groups) = identity_of(args);
+    if username.is_none() && groups.is_empty() {
+        return Err(Failure::error(
+            "neither --username nor --group is set; the mapping would grant nothing",
+            Some(
+                "add `--username NAME` and `--group GROUP`, or use --node-role for a node role"
+                    .to_string(),
+            ),
+        )
+        .into());
+    }
+    let list = if normalized.kind == PrincipalType::User {
+        ListKind::Users
+    } else {
+        ListKind::Roles
+    };
+    Ok(Target::Entry(NewEntry {
+        list,
+        arn: normalized.arn,
+        username,
+        groups,
+    }))
+}
+
+/// The username and groups to map: a preset's (node, Windows node, Fargate), or `--username` and the
+/// `--group`s (trimmed, each once, in order).
+fn identity_of(args: &CreateArgs) -> (Option<String>, Vec<String>) {
+    if args.fargate_role {
         (
             Some(FARGATE_USERNAME.into()),
             vec![
@@ -109,28 +136,7 @@ fn resolve(args: &CreateArgs, out: Reporter) -> Result<Target> {
             }
         }
         (args.username.clone().filter(|u| !u.is_empty()), groups)
-    };
-    if username.is_none() && groups.is_empty() {
-        return Err(Failure::error(
-            "neither --username nor --group is set; the mapping would grant nothing",
-            Some(
-                "add `--username NAME` and `--group GROUP`, or use --node-role for a node role"
-                    .to_string(),
-            ),
-        )
-        .into());
     }
-    let list = if normalized.kind == PrincipalType::User {
-        ListKind::Users
-    } else {
-        ListKind::Roles
-    };
-    Ok(Target::Entry(NewEntry {
-        list,
-        arn: normalized.arn,
-        username,
-        groups,
-    }))
 }
 
 /// A username or group must be text a person can read and RBAC can bind: no control characters (they

@@ -296,225 +296,97 @@ pub fn change_on(
     let (rt, args, out) = (s.rt()?, s.args, s.out);
     let mut switched: Option<ClusterArgs> = None;
     let mut name = source_name(args);
-    let backup_dir = safe_backup_dir(args, &cluster.context)?;
+    let record = Recorder {
+        dir: safe_backup_dir(args, &cluster.context)?,
+        command: command_line(),
+        context: cluster.context.clone(),
+        identity: std::cell::OnceCell::new(),
+    };
     // Who you are and which cluster this is are asked only when there is something to write.
     let mut me: Option<crate::core::guard::CallerCheck> = None;
-    let identity = std::cell::OnceCell::new();
-    let command = command_line();
-    let context = cluster.context.clone();
-    let record = |cm: &ConfigMap, state: backup::State, forced: bool| {
-        let identity = identity.get().expect("known before anything is written");
-        backup::write(
-            &backup_dir,
-            cm,
-            &BackupInfo {
-                command: &command,
-                context: &context,
-                cluster: identity,
-                forced,
-                state,
-            },
-        )
-    };
     let mut confirmed = write.yes;
     let mut last_error: Option<KubeError> = None;
     let mut pending: Option<Pending> = None;
     for attempt in 1..=MAX_ATTEMPTS {
         let args = switched.as_ref().unwrap_or(args);
-        let cm = match rt.block_on(cluster.get()) {
-            Ok(None) if attempt == 1 => {
-                if let Some((a, _)) = authenticator_instead(args, rt, cluster, out)? {
-                    name = source_name(&a);
-                    switched = Some(a);
-                    continue;
-                }
-                None
+        let cm = match read_attempt(s, cluster, args, attempt, &name)? {
+            Read::Got(cm) => cm,
+            Read::Switched(a) => {
+                name = source_name(&a);
+                switched = Some(a);
+                continue;
             }
-            Ok(cm) => cm,
-            Err(e) if e.is_transient() => {
-                out.warn(&format!("reading {name} failed ({e}); retrying"));
+            Read::Failed(e) => {
                 last_error = Some(e);
                 std::thread::sleep(backoff(attempt));
                 continue;
             }
-            Err(e) => return Err(failure(e, args)),
         };
         // Settle a write whose answer was lost: it landed when the object holds exactly what was
         // planned; it did not when the object is the version it was written over.
-        if let Some(p) = pending.take() {
-            if let Some(written) = cm.as_ref().filter(|c| data_of(Some(c)) == p.planned) {
-                out.note(&format!(
-                    "the write of {name} was applied (read back: resourceVersion {})",
-                    written
-                        .metadata
-                        .resource_version
-                        .as_deref()
-                        .unwrap_or_default()
-                ));
-                after_write(written, &record, p.forced, out);
-                return Ok(EXIT_OK);
-            }
-            if let Some(path) = &p.backup {
-                backup::discard(path);
-            }
-            let same = cm
-                .as_ref()
-                .and_then(|c| c.metadata.resource_version.clone())
-                == p.resource_version;
-            out.note(&format!(
-                "the write of {name} was not applied{}; planning it again",
-                if same {
-                    ""
-                } else {
-                    ", and the object changed meanwhile"
-                }
-            ));
-        }
-        let doc = live_document(args, cm.as_ref())?;
-        let old_data = data_of(cm.as_ref());
-        let Some(planned) = compute(&doc)? else {
-            if attempt > 1 + u32::from(switched.is_some()) {
-                out.note(&format!(
-                    "{name} already has the change; nothing more to do"
-                ));
-            }
-            return Ok(EXIT_OK);
-        };
-        let new_data: BTreeMap<String, String> = match planned.data {
-            NewData::Replace(data) => data,
-            NewData::Merge(values) => {
-                let mut data = old_data.clone();
-                for (k, v) in values {
-                    match v {
-                        Some(v) => data.insert(k, v),
-                        None => data.remove(&k),
-                    };
-                }
-                data
-            }
-        };
-        if new_data == old_data {
-            if attempt > 1 + u32::from(switched.is_some()) {
-                out.note(&format!(
-                    "{name} already has the change; nothing more to do"
-                ));
-            } else {
-                out.note("nothing to change");
-            }
+        if let Some(p) = pending.take()
+            && let Some((written, forced)) = settle(p, cm.as_ref(), &name, out)
+        {
+            after_write(written, &record, forced, out);
             return Ok(EXIT_OK);
         }
-        let new_doc = live::document(
-            &name,
-            &args.namespace,
-            &args.name,
-            &new_data,
-            Some(doc.facts.carrier.kind),
-        )
-        .map_err(|e| Failure::error(format!("the new data cannot be read: {e}"), None))?;
+        // A later attempt that finds nothing to do: another writer made the same change meanwhile.
+        let retried = attempt > 1 + u32::from(switched.is_some());
+        let Some(Plan {
+            doc,
+            new_doc,
+            new_data,
+            intent,
+        }) = plan_on(args, cm.as_ref(), &name, retried, &mut compute, out)?
+        else {
+            return Ok(EXIT_OK);
+        };
         let diff = render::unified_diff(&name, &doc.text, &new_doc.text);
         let me = match &me {
             Some(c) => c,
             None => me.insert(super::identity::for_cluster(s, cluster)?),
         };
-        if identity.get().is_none() {
-            let _ = identity.set(cluster_identity(rt, cluster));
+        if record.identity.get().is_none() {
+            let _ = record.identity.set(cluster_identity(rt, cluster));
         }
         let change = crate::core::guard::Change {
             before: &doc,
             after: &new_doc,
             caller: me,
-            intent: planned.intent,
+            intent,
             binary_bytes: super::binary_bytes(cm.as_ref()),
         };
-        if write.dry_run {
-            print!("{}", render::terminal_safe(&diff));
-            super::guard(&change, write, out)?;
-            out.note("dry run: nothing was written");
+        let question = format!(
+            "Write these changes to {name} in context `{}`?",
+            cluster.context
+        );
+        let Some(forced) = judged(&change, write, &diff, &question, &mut confirmed, out)? else {
             return Ok(EXIT_OK);
-        }
-        let forced = super::guard(&change, write, out)?;
-        if !confirmed {
-            confirm(
-                &diff,
-                &format!(
-                    "Write these changes to {name} in context `{}`?",
-                    cluster.context
-                ),
-            )?;
-            confirmed = true;
-        }
-        let new_cm = updated(cm.as_ref(), args, new_data.clone());
-        let backup_path = match &cm {
-            Some(old) => {
-                let path = record(old, backup::State::Before, forced).map_err(|e| {
-                    Failure::error(
-                        format!("no backup could be written, so nothing was changed: {e:#}"),
-                        Some("pass --backup-dir DIR with a writable directory".to_string()),
-                    )
-                })?;
-                out.note(&format!("backup: {}", path.display()));
-                Some(path)
-            }
-            None => None,
         };
-        let result = match &cm {
-            Some(_) => rt.block_on(cluster.replace(&new_cm)),
-            None => rt.block_on(cluster.create(&new_cm)),
+        let this_write = WriteAttempt {
+            cm: cm.as_ref(),
+            new_data,
+            new_doc: &new_doc,
+            name: &name,
+            attempt,
+            forced,
         };
-        match result {
-            Ok(written) => {
-                out.note(&format!(
-                    "{} {name} in context `{}` (resourceVersion {})",
-                    if cm.is_some() { "updated" } else { "created" },
-                    cluster.context,
-                    written
-                        .metadata
-                        .resource_version
-                        .as_deref()
-                        .unwrap_or_default()
-                ));
-                after_write(&written, &record, forced, out);
-                if let Some(next) = super::rollout_hint(&new_doc, None) {
-                    out.note(&next);
-                }
-                return Ok(EXIT_OK);
-            }
-            Err(e @ (KubeError::Conflict(_) | KubeError::AlreadyExists(_))) => {
-                // Nothing was written: the backup of this attempt belongs to no write.
-                if let Some(path) = &backup_path {
-                    backup::discard(path);
-                }
-                if attempt < MAX_ATTEMPTS {
-                    out.warn(&format!("{name} changed since it was read; reading it again to re-apply the edit (attempt {} of {MAX_ATTEMPTS})", attempt + 1));
-                }
-                last_error = Some(e);
-            }
-            Err(e) if e.is_transient() => {
-                // The write may or may not have happened: the next read settles it against the plan.
-                out.warn(&format!(
-                    "the write of {name} failed ({e}); checking whether it was applied"
-                ));
-                pending = Some(Pending {
-                    planned: new_data,
-                    resource_version: cm
-                        .as_ref()
-                        .and_then(|c| c.metadata.resource_version.clone()),
-                    backup: backup_path,
-                    forced,
-                });
-                last_error = Some(e);
-            }
-            Err(e) => {
-                if let Some(path) = &backup_path {
-                    backup::discard(path);
-                }
-                return Err(failure(e, args));
+        match this_write.run(s, cluster, &record)? {
+            Attempted::Done => return Ok(EXIT_OK),
+            Attempted::Again { error, unsettled } => {
+                last_error = Some(error);
+                pending = unsettled;
             }
         }
         std::thread::sleep(backoff(attempt));
     }
-    let unknown = pending.is_some();
-    Err(Failure::error(
+    Err(gave_up(&name, last_error, pending.is_some()))
+}
+
+/// The write pipeline's last word after every attempt failed: whether the last write landed is unknown
+/// when its answer was lost.
+fn gave_up(name: &str, last_error: Option<KubeError>, unknown: bool) -> anyhow::Error {
+    Failure::error(
         format!(
             "gave up after {MAX_ATTEMPTS} attempts: {name} kept changing or the API server kept failing ({}); {}",
             last_error.map(|e| e.to_string()).unwrap_or_default(),
@@ -530,7 +402,320 @@ pub fn change_on(
             "run the command again when the other writer is done".to_string()
         }),
     )
-    .into())
+    .into()
+}
+
+/// What the change makes of the version read: the document before and after, the new data, and what
+/// the change means to do.
+struct Plan {
+    doc: AuthDocument,
+    new_doc: AuthDocument,
+    new_data: BTreeMap<String, String>,
+    intent: Intent,
+}
+
+/// Plan the change on the version read; `None` when there is nothing to do (said once: "nothing to
+/// change", or on a later attempt that another writer made the same change).
+fn plan_on(
+    args: &ClusterArgs,
+    cm: Option<&ConfigMap>,
+    name: &str,
+    retried: bool,
+    compute: &mut impl FnMut(&AuthDocument) -> Result<Option<Planned>>,
+    out: Reporter,
+) -> Result<Option<Plan>> {
+    let doc = live_document(args, cm)?;
+    let old_data = data_of(cm);
+    let nothing_to_do = |quiet_first: bool| {
+        if retried {
+            out.note(&format!(
+                "{name} already has the change; nothing more to do"
+            ));
+        } else if !quiet_first {
+            out.note("nothing to change");
+        }
+        Ok(None)
+    };
+    let Some(planned) = compute(&doc)? else {
+        return nothing_to_do(true);
+    };
+    let new_data = planned.data.over(&old_data);
+    if new_data == old_data {
+        return nothing_to_do(false);
+    }
+    let new_doc = live::document(
+        name,
+        &args.namespace,
+        &args.name,
+        &new_data,
+        Some(doc.facts.carrier.kind),
+    )
+    .map_err(|e| Failure::error(format!("the new data cannot be read: {e}"), None))?;
+    Ok(Some(Plan {
+        doc,
+        new_doc,
+        new_data,
+        intent: planned.intent,
+    }))
+}
+
+/// Writes the backups of one change: the directory, the command line, the context, and which cluster
+/// this is (asked once, before the first write).
+struct Recorder {
+    dir: std::path::PathBuf,
+    command: String,
+    context: String,
+    identity: std::cell::OnceCell<ClusterIdentity>,
+}
+
+impl Recorder {
+    fn write(
+        &self,
+        cm: &ConfigMap,
+        state: backup::State,
+        forced: bool,
+    ) -> Result<std::path::PathBuf> {
+        let identity = self
+            .identity
+            .get()
+            .expect("known before anything is written");
+        backup::write(
+            &self.dir,
+            cm,
+            &BackupInfo {
+                command: &self.command,
+                context: &self.context,
+                cluster: identity,
+                forced,
+                state,
+            },
+        )
+    }
+}
+
+/// What one read of the pipeline found.
+enum Read {
+    Got(Option<ConfigMap>),
+    /// aws-auth does not exist, the aws-iam-authenticator ConfigMap does: work on that one.
+    Switched(ClusterArgs),
+    /// A transient failure, to be retried.
+    Failed(KubeError),
+}
+
+fn read_attempt(
+    s: &Session<'_>,
+    cluster: &mut Cluster,
+    args: &ClusterArgs,
+    attempt: u32,
+    name: &str,
+) -> Result<Read> {
+    let (rt, out) = (s.rt()?, s.out);
+    match rt.block_on(cluster.get()) {
+        Ok(None) if attempt == 1 => Ok(match authenticator_instead(args, rt, cluster, out)? {
+            Some((a, _)) => Read::Switched(a),
+            None => Read::Got(None),
+        }),
+        Ok(cm) => Ok(Read::Got(cm)),
+        Err(e) if e.is_transient() => {
+            out.warn(&format!("reading {name} failed ({e}); retrying"));
+            Ok(Read::Failed(e))
+        }
+        Err(e) => Err(failure(e, args)),
+    }
+}
+
+/// The lockout guard on a planned change, then the confirmation (asked once per command): whether the
+/// write is forced, or `None` after a dry run (the diff shown, nothing written).
+fn judged(
+    change: &crate::core::guard::Change<'_>,
+    write: &WriteOptions,
+    diff: &str,
+    question: &str,
+    confirmed: &mut bool,
+    out: Reporter,
+) -> Result<Option<bool>> {
+    if write.dry_run {
+        print!("{}", render::terminal_safe(diff));
+        super::guard(change, write, out)?;
+        out.note("dry run: nothing was written");
+        return Ok(None);
+    }
+    let forced = super::guard(change, write, out)?;
+    if !*confirmed {
+        confirm(diff, question)?;
+        *confirmed = true;
+    }
+    Ok(Some(forced))
+}
+
+/// One write of the pipeline, after the guard and the confirmation.
+struct WriteAttempt<'w> {
+    cm: Option<&'w ConfigMap>,
+    new_data: BTreeMap<String, String>,
+    new_doc: &'w AuthDocument,
+    name: &'w str,
+    attempt: u32,
+    forced: bool,
+}
+
+/// How a write went: done, or to be tried again (after a conflict; or after a lost answer, to be
+/// settled by the next read).
+enum Attempted {
+    Done,
+    Again {
+        error: KubeError,
+        unsettled: Option<Pending>,
+    },
+}
+
+impl WriteAttempt<'_> {
+    /// Back up the version read (no backup, no write), write, and record what the write left.
+    fn run(self, s: &Session<'_>, cluster: &mut Cluster, record: &Recorder) -> Result<Attempted> {
+        let (rt, args, out) = (s.rt()?, s.args, s.out);
+        let WriteAttempt {
+            cm,
+            new_data,
+            new_doc,
+            name,
+            attempt,
+            forced,
+        } = self;
+        let new_cm = updated(cm, args, new_data.clone());
+        let backup_path = match cm {
+            Some(old) => Some(backup_before(old, record, forced, out)?),
+            None => None,
+        };
+        let result = match cm {
+            Some(_) => rt.block_on(cluster.replace(&new_cm)),
+            None => rt.block_on(cluster.create(&new_cm)),
+        };
+        match result {
+            Ok(written) => {
+                out.note(&format!(
+                    "{} {name} in context `{}` (resourceVersion {})",
+                    if cm.is_some() { "updated" } else { "created" },
+                    cluster.context,
+                    written
+                        .metadata
+                        .resource_version
+                        .as_deref()
+                        .unwrap_or_default()
+                ));
+                after_write(&written, record, forced, out);
+                if let Some(next) = super::rollout_hint(new_doc, None) {
+                    out.note(&next);
+                }
+                Ok(Attempted::Done)
+            }
+            Err(e @ (KubeError::Conflict(_) | KubeError::AlreadyExists(_))) => {
+                // Nothing was written: the backup of this attempt belongs to no write.
+                if let Some(path) = &backup_path {
+                    backup::discard(path);
+                }
+                if attempt < MAX_ATTEMPTS {
+                    out.warn(&format!("{name} changed since it was read; reading it again to re-apply the edit (attempt {} of {MAX_ATTEMPTS})", attempt + 1));
+                }
+                Ok(Attempted::Again {
+                    error: e,
+                    unsettled: None,
+                })
+            }
+            Err(e) if e.is_transient() => {
+                // The write may or may not have happened: the next read settles it against the plan.
+                out.warn(&format!(
+                    "the write of {name} failed ({e}); checking whether it was applied"
+                ));
+                Ok(Attempted::Again {
+                    error: e,
+                    unsettled: Some(Pending {
+                        planned: new_data,
+                        resource_version: cm.and_then(|c| c.metadata.resource_version.clone()),
+                        backup: backup_path,
+                        forced,
+                    }),
+                })
+            }
+            Err(e) => {
+                if let Some(path) = &backup_path {
+                    backup::discard(path);
+                }
+                Err(failure(e, args))
+            }
+        }
+    }
+}
+
+/// The backup taken before a write: no backup, no write.
+fn backup_before(
+    old: &ConfigMap,
+    record: &Recorder,
+    forced: bool,
+    out: Reporter,
+) -> Result<std::path::PathBuf> {
+    let path = record
+        .write(old, backup::State::Before, forced)
+        .map_err(|e| {
+            Failure::error(
+                format!("no backup could be written, so nothing was changed: {e:#}"),
+                Some("pass --backup-dir DIR with a writable directory".to_string()),
+            )
+        })?;
+    out.note(&format!("backup: {}", path.display()));
+    Ok(path)
+}
+
+/// A write whose answer was lost, settled by the object read now: it landed when the object holds exactly
+/// what was planned (the object and whether the write was forced); it did not when the object is the
+/// version it was written over (its backup is discarded and the edit is planned again).
+fn settle<'c>(
+    p: Pending,
+    cm: Option<&'c ConfigMap>,
+    name: &str,
+    out: Reporter,
+) -> Option<(&'c ConfigMap, bool)> {
+    if let Some(written) = cm.filter(|c| data_of(Some(c)) == p.planned) {
+        out.note(&format!(
+            "the write of {name} was applied (read back: resourceVersion {})",
+            written
+                .metadata
+                .resource_version
+                .as_deref()
+                .unwrap_or_default()
+        ));
+        return Some((written, p.forced));
+    }
+    if let Some(path) = &p.backup {
+        backup::discard(path);
+    }
+    let same = cm.and_then(|c| c.metadata.resource_version.clone()) == p.resource_version;
+    out.note(&format!(
+        "the write of {name} was not applied{}; planning it again",
+        if same {
+            ""
+        } else {
+            ", and the object changed meanwhile"
+        }
+    ));
+    None
+}
+
+impl NewData {
+    /// The data to write, given the data read.
+    fn over(self, old: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        match self {
+            NewData::Replace(data) => data,
+            NewData::Merge(values) => {
+                let mut data = old.clone();
+                for (k, v) in values {
+                    match v {
+                        Some(v) => data.insert(k, v),
+                        None => data.remove(&k),
+                    };
+                }
+                data
+            }
+        }
+    }
 }
 
 /// This command's line, for backup headers, with secret-like values redacted.
@@ -539,13 +724,8 @@ pub fn command_line() -> String {
 }
 
 /// Record the state a write left (known good: what `restore --latest` puts back); a failure only warns.
-fn after_write(
-    written: &ConfigMap,
-    record: &impl Fn(&ConfigMap, backup::State, bool) -> Result<std::path::PathBuf>,
-    forced: bool,
-    out: Reporter,
-) {
-    match record(written, backup::State::After, forced) {
+fn after_write(written: &ConfigMap, record: &Recorder, forced: bool, out: Reporter) {
+    match record.write(written, backup::State::After, forced) {
         Ok(path) => out.debug(&format!("recorded the new state: {}", path.display())),
         Err(e) => out.warn(&format!(
             "the new state could not be recorded ({e:#}); `restore --latest` falls back to older records"

@@ -27,51 +27,7 @@ pub fn restore(args: RestoreArgs, s: &Session<'_>) -> Result<i32> {
     let mut conn = s.connect()?;
     let path = match source {
         Some(p) => p,
-        None => {
-            let (dir, identity, backups) = live::cluster_backups(s, &conn)?;
-            let newest_before = backups.iter().rev().find(|b| b.state == State::Before);
-            let pick = if before {
-                newest_before
-            } else {
-                backups
-                    .iter()
-                    .rev()
-                    .find(|b| b.state.known_good())
-                    .or_else(|| {
-                        if newest_before.is_some() {
-                            out.note("no state after a write is recorded for this cluster; using the newest state recorded before a write");
-                        }
-                        newest_before
-                    })
-            };
-            let Some(pick) = pick else {
-                return Err(Failure::error(
-                    format!(
-                        "there is no {}backup of this cluster ({}) in `{}`",
-                        if before { "before-write " } else { "" },
-                        identity.describe(),
-                        dir.display()
-                    ),
-                    Some(
-                        "`iamidmap backup list` shows what there is; --backup-dir points elsewhere"
-                            .to_string(),
-                    ),
-                )
-                .into());
-            };
-            out.note(&format!(
-                "restoring the {} recorded at {} by `{}`: {}",
-                match pick.state {
-                    State::Before => "state before a write",
-                    State::After => "state a write left",
-                    State::Snapshot => "snapshot",
-                },
-                pick.time,
-                pick.command,
-                pick.path.display()
-            ));
-            pick.path.clone()
-        }
+        None => pick_backup(s, &conn, before)?,
     };
     let (input, doc) = load(&path, cluster.kind)?;
     // A backup names its cluster: putting another cluster's mappings here is refused unless asked for.
@@ -131,57 +87,121 @@ pub fn restore(args: RestoreArgs, s: &Session<'_>) -> Result<i32> {
         let data = if all_keys {
             backup_data.clone()
         } else {
-            let mut keys = live_doc::mapping_keys(current.facts.carrier.kind);
-            keys.extend(live_doc::mapping_keys(backup_kind));
-            // Keys that differ from a mapping key only in case are mappings too (written wrongly):
-            // they are replaced, never kept beside the right ones.
-            let mapping = |k: &str| keys.iter().any(|m| m.eq_ignore_ascii_case(k));
-            let mut data: BTreeMap<String, String> = current
-                .facts
-                .data_strings
-                .iter()
-                .filter(|(k, _)| !mapping(k))
-                .cloned()
-                .collect();
-            let kept: Vec<String> = data.keys().map(|k| format!("`{k}`")).collect();
-            let left: Vec<String> = backup_data
-                .keys()
-                .filter(|k| !mapping(k) && !data.contains_key(*k))
-                .map(|k| format!("`{k}`"))
-                .collect();
-            data.extend(
-                backup_data
-                    .iter()
-                    .filter(|(k, _)| mapping(k))
-                    .map(|(k, v)| (k.clone(), v.clone())),
-            );
-            if !announced {
-                announced = true;
-                let mut said = vec![];
-                if !kept.is_empty() {
-                    said.push(format!(
-                        "the live data keys {} stay as they are",
-                        kept.join(", ")
-                    ));
-                }
-                if !left.is_empty() {
-                    said.push(format!(
-                        "the backup's other keys {} are not put back",
-                        left.join(", ")
-                    ));
-                }
-                if !said.is_empty() {
-                    out.note(&format!(
-                        "restoring the identity mappings only: {} (--all-keys restores the whole data)",
-                        said.join("; ")
-                    ));
-                }
-            }
-            data
+            mappings_only(current, &backup_data, backup_kind, &mut announced, out)
         };
         Ok(Some(live::Planned {
             data: live::NewData::Replace(data),
             intent: Intent::Everything,
         }))
     })
+}
+
+/// `--latest` (the newest state a write left, else the newest before a write) or `--before`: the backup
+/// of this cluster to restore.
+fn pick_backup(
+    s: &Session<'_>,
+    conn: &crate::adapters::kube::Cluster,
+    before: bool,
+) -> Result<std::path::PathBuf> {
+    let out = s.out;
+    let (dir, identity, backups) = live::cluster_backups(s, conn)?;
+    let newest_before = backups.iter().rev().find(|b| b.state == State::Before);
+    let pick = if before {
+        newest_before
+    } else {
+        backups
+            .iter()
+            .rev()
+            .find(|b| b.state.known_good())
+            .or_else(|| {
+                if newest_before.is_some() {
+                    out.note("no state after a write is recorded for this cluster; using the newest state recorded before a write");
+                }
+                newest_before
+            })
+    };
+    let Some(pick) = pick else {
+        return Err(Failure::error(
+            format!(
+                "there is no {}backup of this cluster ({}) in `{}`",
+                if before { "before-write " } else { "" },
+                identity.describe(),
+                dir.display()
+            ),
+            Some(
+                "`iamidmap backup list` shows what there is; --backup-dir points elsewhere"
+                    .to_string(),
+            ),
+        )
+        .into());
+    };
+    out.note(&format!(
+        "restoring the {} recorded at {} by `{}`: {}",
+        match pick.state {
+            State::Before => "state before a write",
+            State::After => "state a write left",
+            State::Snapshot => "snapshot",
+        },
+        pick.time,
+        pick.command,
+        pick.path.display()
+    ));
+    Ok(pick.path.clone())
+}
+
+/// The identity mappings of the backup over the live data: the live ConfigMap's other keys stay (said once).
+fn mappings_only(
+    current: &crate::core::document::AuthDocument,
+    backup_data: &BTreeMap<String, String>,
+    backup_kind: crate::core::document::CarrierKind,
+    announced: &mut bool,
+    out: crate::cli::diagnostics::Reporter,
+) -> BTreeMap<String, String> {
+    let mut keys = live_doc::mapping_keys(current.facts.carrier.kind);
+    keys.extend(live_doc::mapping_keys(backup_kind));
+    // Keys that differ from a mapping key only in case are mappings too (written wrongly):
+    // they are replaced, never kept beside the right ones.
+    let mapping = |k: &str| keys.iter().any(|m| m.eq_ignore_ascii_case(k));
+    let mut data: BTreeMap<String, String> = current
+        .facts
+        .data_strings
+        .iter()
+        .filter(|(k, _)| !mapping(k))
+        .cloned()
+        .collect();
+    let kept: Vec<String> = data.keys().map(|k| format!("`{k}`")).collect();
+    let left: Vec<String> = backup_data
+        .keys()
+        .filter(|k| !mapping(k) && !data.contains_key(*k))
+        .map(|k| format!("`{k}`"))
+        .collect();
+    data.extend(
+        backup_data
+            .iter()
+            .filter(|(k, _)| mapping(k))
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
+    if !*announced {
+        *announced = true;
+        let mut said = vec![];
+        if !kept.is_empty() {
+            said.push(format!(
+                "the live data keys {} stay as they are",
+                kept.join(", ")
+            ));
+        }
+        if !left.is_empty() {
+            said.push(format!(
+                "the backup's other keys {} are not put back",
+                left.join(", ")
+            ));
+        }
+        if !said.is_empty() {
+            out.note(&format!(
+                "restoring the identity mappings only: {} (--all-keys restores the whole data)",
+                said.join("; ")
+            ));
+        }
+    }
+    data
 }

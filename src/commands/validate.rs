@@ -80,27 +80,51 @@ pub fn validate(args: ValidateArgs, s: &Session<'_>) -> Result<i32> {
         keep(input.name.clone(), input.path.as_deref(), findings, &text);
     }
     if let Some(path) = &write_baseline {
-        let fingerprints: Vec<String> = results
-            .iter()
-            .flat_map(|(file, fs)| fs.iter().map(move |f| lint::suppress::fingerprint(file, f)))
-            .collect();
-        let n = fingerprints.len();
-        let body = serde_json::json!({"iamidmapBaseline": 1, "findings": fingerprints});
-        let mut text = serde_json::to_string_pretty(&body).expect("json");
-        text.push('\n');
-        fs::write_atomic(path, &text)?;
-        out.note(&format!(
-            "wrote {n} finding{} to the baseline {}; `iamidmap validate --baseline {}` reports only new ones",
-            if n == 1 { "" } else { "s" },
-            path.display(),
-            path.display()
-        ));
-        return Ok(EXIT_OK);
+        return write_baseline_file(path, &results, out);
     }
-    let text = match format {
+    let text = report(format, &results, &suppressed);
+    print!("{text}");
+    let failed = results
+        .iter()
+        .flat_map(|(_, f)| f)
+        .any(|f| f.severity >= threshold);
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// `--write-baseline FILE`: the fingerprints of the findings reported now, written atomically.
+fn write_baseline_file(
+    path: &Path,
+    results: &[(String, Vec<Finding>)],
+    out: crate::cli::diagnostics::Reporter,
+) -> Result<i32> {
+    let fingerprints: Vec<String> = results
+        .iter()
+        .flat_map(|(file, fs)| fs.iter().map(move |f| lint::suppress::fingerprint(file, f)))
+        .collect();
+    let n = fingerprints.len();
+    let body = serde_json::json!({"iamidmapBaseline": 1, "findings": fingerprints});
+    let mut text = serde_json::to_string_pretty(&body).expect("json");
+    text.push('\n');
+    fs::write_atomic(path, &text)?;
+    out.note(&format!(
+        "wrote {n} finding{} to the baseline {}; `iamidmap validate --baseline {}` reports only new ones",
+        if n == 1 { "" } else { "s" },
+        path.display(),
+        path.display()
+    ));
+    Ok(EXIT_OK)
+}
+
+/// The report in the chosen format (text coloured on a terminal).
+fn report(
+    format: ReportFormat,
+    results: &[(String, Vec<Finding>)],
+    suppressed: &[render::Suppressed],
+) -> String {
+    match format {
         ReportFormat::Text => {
             let mut s = String::new();
-            for (file, findings) in &results {
+            for (file, findings) in results {
                 s.push_str(&render::findings_text(file, findings));
             }
             let all: Vec<Finding> = results.iter().flat_map(|(_, f)| f.clone()).collect();
@@ -108,8 +132,8 @@ pub fn validate(args: ValidateArgs, s: &Session<'_>) -> Result<i32> {
             let n: usize = suppressed.iter().map(|(_, f)| f.len()).sum();
             if n > 0 {
                 s.push_str(&format!(
-                    "{n} more suppressed (--ignore, .iamidmap.yaml, `# iamidmap:ignore` comments, --baseline; -o json lists them)\n"
-                ));
+                "{n} more suppressed (--ignore, .iamidmap.yaml, `# iamidmap:ignore` comments, --baseline; -o json lists them)\n"
+            ));
             }
             let safe = render::terminal_safe(&s).into_owned();
             if crate::cli::style::on(false) {
@@ -118,16 +142,10 @@ pub fn validate(args: ValidateArgs, s: &Session<'_>) -> Result<i32> {
                 safe
             }
         }
-        ReportFormat::Json => render::findings_json_with(&results, &suppressed),
-        ReportFormat::Sarif => render::findings_sarif_with(&results, &suppressed),
-        ReportFormat::Github => render::findings_github(&results),
-    };
-    print!("{text}");
-    let failed = results
-        .iter()
-        .flat_map(|(_, f)| f)
-        .any(|f| f.severity >= threshold);
-    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+        ReportFormat::Json => render::findings_json_with(results, suppressed),
+        ReportFormat::Sarif => render::findings_sarif_with(results, suppressed),
+        ReportFormat::Github => render::findings_github(results),
+    }
 }
 
 /// Apply every mechanical fix to a file (through the guard), and return the text to report on.

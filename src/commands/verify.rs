@@ -173,24 +173,13 @@ pub fn verify(args: VerifyArgs, s: &Session<'_>) -> Result<i32> {
                 Some(path) => load(path, cluster.kind)?.1,
                 None => live::read(s)?,
             };
-            let r = match doc.backend_chain() {
-                Err(e) => Review::denied(format!(
-                    "{e}: the authenticator refuses to start with this {}",
-                    doc.facts.carrier.kind.label()
-                )),
-                Ok(modes) => {
-                    let own = doc.effective();
-                    let other = aws_auth_doc.as_ref().map(AuthDocument::effective);
-                    let backends: Vec<review::Backend<'_, '_>> = modes
-                        .iter()
-                        .map(|&mode| review::Backend {
-                            mode,
-                            mapping: backend_mapping(mode, &doc, &own, other.as_ref()),
-                        })
-                        .collect();
-                    review::chain(&id, &backends, node_name.as_deref(), &reserved)
-                }
-            };
+            let r = review_of(
+                &id,
+                &doc,
+                aws_auth_doc.as_ref(),
+                node_name.as_deref(),
+                &reserved,
+            );
             (r, Some(doc))
         }
     };
@@ -208,19 +197,7 @@ pub fn verify(args: VerifyArgs, s: &Session<'_>) -> Result<i32> {
     } else {
         (aws_auth_doc.or(doc), aws_auth.clone())
     };
-    let where_ = review.entry.as_ref().map(|e| {
-        let line = match (&doc, &source_file) {
-            (Some(d), Some(_)) => {
-                format!(", line {} of {}", d.entry_location(e).line, d.source_name)
-            }
-            _ => String::new(),
-        };
-        let key = doc.as_ref().map_or_else(
-            || e.list.data_key().as_str().to_string(),
-            |d| d.facts.carrier.kind.key_path(e.list.data_key()),
-        );
-        format!("`{}` ({key} entry #{}{line})", e.arn, e.index + 1)
-    });
+    let where_ = entry_place(&review, doc.as_ref(), source_file.is_some());
 
     match output {
         ReviewFormat::Json => println!("{}", serde_json::to_string_pretty(&review.token_review())?),
@@ -278,4 +255,50 @@ fn offline_report(text: &str, verifier: &Verifier, output: ReviewFormat) -> Resu
             Ok(EXIT_OK)
         }
     }
+}
+
+/// The authenticator's answer for `id`: the document's backend chain, each backend's mapping (the
+/// EKSConfigMap backend of an authenticator config reads `--aws-auth`).
+fn review_of(
+    id: &Identity,
+    doc: &AuthDocument,
+    aws_auth_doc: Option<&AuthDocument>,
+    node_name: Option<&str>,
+    reserved: &[&str],
+) -> Review {
+    match doc.backend_chain() {
+        Err(e) => Review::denied(format!(
+            "{e}: the authenticator refuses to start with this {}",
+            doc.facts.carrier.kind.label()
+        )),
+        Ok(modes) => {
+            let own = doc.effective();
+            let other = aws_auth_doc.map(AuthDocument::effective);
+            let backends: Vec<review::Backend<'_, '_>> = modes
+                .iter()
+                .map(|&mode| review::Backend {
+                    mode,
+                    mapping: backend_mapping(mode, doc, &own, other.as_ref()),
+                })
+                .collect();
+            review::chain(id, &backends, node_name, reserved)
+        }
+    }
+}
+
+/// Where the matching entry is: its ARN, list key, index, and the line when read from a file.
+fn entry_place(review: &Review, doc: Option<&AuthDocument>, from_file: bool) -> Option<String> {
+    review.entry.as_ref().map(|e| {
+        let line = match (doc, from_file) {
+            (Some(d), true) => {
+                format!(", line {} of {}", d.entry_location(e).line, d.source_name)
+            }
+            _ => String::new(),
+        };
+        let key = doc.map_or_else(
+            || e.list.data_key().as_str().to_string(),
+            |d| d.facts.carrier.kind.key_path(e.list.data_key()),
+        );
+        format!("`{}` ({key} entry #{}{line})", e.arn, e.index + 1)
+    })
 }
