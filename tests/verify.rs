@@ -436,6 +436,40 @@ fn offline_checks_need_no_network() {
         .stdout(predicate::str::contains(
             "accessKeyId: AKIAIOSFODNN7EXAMPLE",
         ));
+    // `token` in another partition: the partition's own STS host, which `verify` of that partition
+    // accepts (and the `aws` partition's refuses, as the authenticator of a commercial cluster would).
+    for (region, partition, host) in [
+        ("cn-north-1", "aws-cn", "sts.cn-north-1.amazonaws.com.cn"),
+        ("us-iso-east-1", "aws-iso", "sts.us-iso-east-1.c2s.ic.gov"),
+    ] {
+        let out = bin()
+            .args(["token", "-i", "prod", "--token-only", "--region", region])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let t = String::from_utf8(out.stdout).unwrap();
+        bin()
+            .args([
+                "verify",
+                "--offline",
+                "--partition",
+                partition,
+                "--token",
+                t.trim(),
+            ])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains(format!("host: {host}")));
+        bin()
+            .args(["verify", "--offline", "--token", t.trim()])
+            .assert()
+            .code(1);
+    }
     bin()
         .args(["verify", "--offline", "--token", "k8s-aws-v2.abc"])
         .assert()

@@ -412,7 +412,7 @@ fn token_step(w: &mut Walk<'_>) -> Flow {
             .clone()
             .or(plugin.cluster.clone())
             .unwrap_or_default(),
-        partition: doctor::partition_of_region(&region).to_string(),
+        partition: crate::core::token::partition_name(&region).to_string(),
         region,
     };
     let flow = match verifier.check(&w.token, now()) {

@@ -162,7 +162,7 @@ fn token_identity(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     // The partition whose STS hosts the token was signed for.
-    let verifier = std::iter::once(crate::core::doctor::partition_of_region(&region))
+    let verifier = std::iter::once(crate::core::token::partition_name(&region))
         .chain(arn::PARTITIONS)
         .map(|partition| Verifier {
             cluster_id: cluster_id.clone(),

@@ -193,21 +193,6 @@ pub fn redact_secrets_in(text: &str, args: &[String]) -> String {
     out
 }
 
-/// The partition a region is in (for host verification of the token).
-pub fn partition_of_region(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else {
-        "aws"
-    }
-}
-
 /// Tokens are valid 15 minutes from their signing time (aws-iam-authenticator pkg/token/token.go); the authenticator allows no skew.
 pub const TOKEN_LIFETIME: i64 = 15 * 60;
 
@@ -403,8 +388,11 @@ mod tests {
                 .contains("6 min ahead of")
         );
         assert_eq!(clock_skew(1000, 1200).status, Status::Pass);
-        assert_eq!(partition_of_region("cn-north-1"), "aws-cn");
-        assert_eq!(partition_of_region("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(crate::core::token::partition_name("cn-north-1"), "aws-cn");
+        assert_eq!(
+            crate::core::token::partition_name("us-gov-west-1"),
+            "aws-us-gov"
+        );
         assert_eq!(
             split_resource("deployments.apps"),
             ("apps".into(), "deployments".into())

@@ -44,11 +44,8 @@ pub fn token(
         .build()
         .map_err(|e| e.to_string())?
         .into();
-    let host = if region == "aws-global" {
-        "sts.amazonaws.com".to_string()
-    } else {
-        format!("sts.{region}.amazonaws.com")
-    };
+    // The partition's own STS host: the authenticator accepts only hosts of its partition.
+    let host = crate::core::token::sts_host(region);
     let url = format!("https://{host}/?Action=GetCallerIdentity&Version=2011-06-15");
     let signable = SignableRequest::new(
         "GET",
@@ -161,5 +158,49 @@ mod tests {
         let p = v.check(&t, 1_782_000_100).unwrap();
         assert_eq!(p.access_key_id, "AKIAIOSFODNN7EXAMPLE");
         assert_eq!(p.param("x-amz-security-token"), Some("tok"));
+        // Every partition: the token names its own partition's STS host, and a verifier of that
+        // partition (the authenticator's) accepts it.
+        for (region, partition, host) in [
+            ("us-east-1", "aws", "sts.us-east-1.amazonaws.com"),
+            ("cn-north-1", "aws-cn", "sts.cn-north-1.amazonaws.com.cn"),
+            (
+                "us-gov-west-1",
+                "aws-us-gov",
+                "sts.us-gov-west-1.amazonaws.com",
+            ),
+            ("us-iso-east-1", "aws-iso", "sts.us-iso-east-1.c2s.ic.gov"),
+            (
+                "us-isob-east-1",
+                "aws-iso-b",
+                "sts.us-isob-east-1.sc2s.sgov.gov",
+            ),
+            (
+                "eu-isoe-west-1",
+                "aws-iso-e",
+                "sts.eu-isoe-west-1.cloud.adc-e.uk",
+            ),
+            (
+                "us-isof-south-1",
+                "aws-iso-f",
+                "sts.us-isof-south-1.csp.hci.ic.gov",
+            ),
+            (
+                "eusc-de-east-1",
+                "aws-eusc",
+                "sts.eusc-de-east-1.amazonaws.eu",
+            ),
+        ] {
+            assert_eq!(crate::core::token::partition_name(region), partition);
+            let t = token(&creds, region, "prod", time).unwrap();
+            let v = crate::core::token::Verifier {
+                cluster_id: "prod".into(),
+                partition: partition.into(),
+                region: region.into(),
+            };
+            let p = v
+                .check(&t, 1_782_000_100)
+                .unwrap_or_else(|e| panic!("{region}: {e}"));
+            assert_eq!(p.host, host, "{region}");
+        }
     }
 }

@@ -144,6 +144,21 @@ fn partition_of_region_uncached(region: &str) -> &'static Partition {
 }
 
 /// `getStsRegion`: `global` only for the literal host `sts.amazonaws.com`, else the second label.
+/// The regional STS host a token for `region` is presigned for, in the region's partition (as the AWS
+/// SDKs resolve it): `sts.cn-north-1.amazonaws.com.cn`, `sts.us-iso-east-1.c2s.ic.gov`; `aws-global` is
+/// the legacy global endpoint `sts.amazonaws.com`.
+pub fn sts_host(region: &str) -> String {
+    if region == "aws-global" {
+        return "sts.amazonaws.com".to_string();
+    }
+    format!("sts.{region}.{}", partition_of_region(region).dns)
+}
+
+/// The name of the partition a region belongs to (`aws` for regions no partition claims).
+pub fn partition_name(region: &str) -> &'static str {
+    partition_of_region(region).name
+}
+
 pub fn sts_region(host: &str) -> Result<String, String> {
     region_label(host).map(str::to_string)
 }
