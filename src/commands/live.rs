@@ -294,6 +294,7 @@ pub fn change_on(
     mut compute: impl FnMut(&AuthDocument) -> Result<Option<Planned>>,
 ) -> Result<i32> {
     let (rt, args, out) = (s.rt()?, s.args, s.out);
+    not_read_warning(args, out);
     let mut switched: Option<ClusterArgs> = None;
     let mut name = source_name(args);
     let record = Recorder {
@@ -403,6 +404,22 @@ fn gave_up(name: &str, last_error: Option<KubeError>, unknown: bool) -> anyhow::
         }),
     )
     .into()
+}
+
+/// A write to a ConfigMap no authenticator reads is allowed (a staging copy), but never silent: EKS reads
+/// `kube-system/aws-auth`, kops and self-managed servers `kube-system/aws-iam-authenticator`. eksctl's
+/// `--namespace` means something else (the EMR namespace of `--service-name emr-containers`).
+fn not_read_warning(args: &ClusterArgs, out: Reporter) {
+    let read = args.namespace == "kube-system"
+        && (args.name == "aws-auth" || args.name == crate::core::document::AUTHENTICATOR_CONFIGMAP);
+    if !read {
+        out.warn(&format!(
+            "configmap {}/{} is not read by the authenticator (EKS reads kube-system/aws-auth; kops and self-managed clusters kube-system/{}): this change grants or removes no access; drop --namespace/--name to change the real mappings",
+            args.namespace,
+            args.name,
+            crate::core::document::AUTHENTICATOR_CONFIGMAP
+        ));
+    }
 }
 
 /// What the change makes of the version read: the document before and after, the new data, and what

@@ -419,6 +419,10 @@ fn another_namespace_and_name() {
     .code(0)
     .stderr(predicate::str::contains(
         "created configmap auth/aws-auth-staging",
+    ))
+    // Allowed (a staging copy), never silent: nothing reads it.
+    .stderr(predicate::str::contains(
+        "configmap auth/aws-auth-staging is not read by the authenticator",
     ));
     assert!(live.server.aws_auth().is_none());
     let out = bin()
