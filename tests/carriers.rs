@@ -403,6 +403,32 @@ fn a_kops_cluster_without_aws_auth_is_managed_through_the_authenticator_configma
     assert!(String::from_utf8_lossy(&out.stderr).contains(
         "configmap kube-system/aws-auth does not exist; using kube-system/aws-iam-authenticator"
     ));
+    // An explicit `--kind aws-auth` (or another --name) is taken at its word: no switch.
+    let out = live
+        .cmd()
+        .args(["--kind", "aws-auth", "get"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("KubernetesAdmin"), "{stdout}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("using kube-system/aws-iam-authenticator"),
+        "{out:?}"
+    );
+    // An AWSIamConfig is never a live object: refused before any request, with what to do instead.
+    let requests = live.server.log().len();
+    let out = live
+        .cmd()
+        .args(["--kind", "awsiamconfig", "get"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("an AWSIamConfig is part of the EKS Anywhere cluster spec"),
+        "{out:?}"
+    );
+    assert_eq!(live.server.log().len(), requests);
     // A create edits config.yaml in place, backs up first, and says how to roll it out.
     let out = live
         .cmd()

@@ -399,7 +399,10 @@ fn another_namespace_and_name() {
     .stderr(predicate::str::contains(
         "the namespace `spark` does not exist",
     ))
-    .stderr(predicate::str::contains("kube-system"));
+    // The hint: where aws-auth lives, and that eksctl's --namespace means something else.
+    .stderr(predicate::str::contains(
+        "hint: aws-auth lives in `kube-system`; check --namespace (`spark` was given; eksctl's --namespace is an EMR setting",
+    ));
     live.server.seed(
         "/api/v1/namespaces/auth",
         serde_json::json!({"metadata": {}}),
