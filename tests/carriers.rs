@@ -454,6 +454,35 @@ fn a_kops_cluster_without_aws_auth_is_managed_through_the_authenticator_configma
         stderr.contains("kubectl -n kube-system rollout restart daemonset/aws-iam-authenticator"),
         "{stderr}"
     );
+    // The same create again: nothing to do, said as for aws-auth (the switch to the authenticator's
+    // ConfigMap is not a retry after another writer).
+    let again = live
+        .cmd()
+        .args([
+            "create",
+            "--arn",
+            "arn:aws:iam::111122223333:role/Ops",
+            "--username",
+            "ops",
+            "--group",
+            "ops",
+            "--yes",
+            "--skip-iam-check",
+            "--skip-rbac-check",
+            "--as-arn",
+            "arn:aws:iam::111122223333:user/Alice",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(0), "{again:?}");
+    let again = String::from_utf8_lossy(&again.stderr);
+    assert!(again.contains("already mapped identically"), "{again}");
+    // kube-system/aws-iam-authenticator is read by the authenticator: no "not read" warning.
+    assert!(
+        !stderr.contains("is not read by the authenticator"),
+        "{stderr}"
+    );
+    assert!(!again.contains("already has the change"), "{again}");
     // In config.yaml the list sits at column 2: the new entry follows the last role, in its style.
     let stored = live.server.object(key).unwrap();
     let got = stored["data"]["config.yaml"].as_str().unwrap().to_string();

@@ -428,6 +428,30 @@ fn another_namespace_and_name() {
         "configmap auth/aws-auth-staging is not read by the authenticator",
     ));
     assert!(live.server.aws_auth().is_none());
+    // The same in kube-system under another name: still not read, still said; the real one is not.
+    for (name, warned) in [("aws-auth-staging", true), ("aws-auth", false)] {
+        let out = live
+            .cmd()
+            .args([
+                "--name", name, "create", "--yes", "--arn", ADMIN, "--group", "g",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            err.contains(&format!(
+                "configmap kube-system/{name} is not read by the authenticator"
+            )),
+            warned,
+            "{err}"
+        );
+        assert_eq!(
+            err.contains("is not read by the authenticator"),
+            warned,
+            "{err}"
+        );
+    }
     let out = bin()
         .env("KUBECONFIG", &live.kubeconfig)
         .args([
