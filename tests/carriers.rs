@@ -430,24 +430,26 @@ fn a_kops_cluster_without_aws_auth_is_managed_through_the_authenticator_configma
     );
     assert_eq!(live.server.log().len(), requests);
     // A create edits config.yaml in place, backs up first, and says how to roll it out.
-    let out = live
-        .cmd()
-        .args([
-            "create",
-            "--arn",
-            "arn:aws:iam::111122223333:role/Ops",
-            "--username",
-            "ops",
-            "--group",
-            "ops",
-            "--yes",
-            "--skip-iam-check",
-            "--skip-rbac-check",
-            "--as-arn",
-            "arn:aws:iam::111122223333:user/Alice",
-        ])
-        .output()
-        .unwrap();
+    let create_ops = || {
+        live.cmd()
+            .args([
+                "create",
+                "--arn",
+                "arn:aws:iam::111122223333:role/Ops",
+                "--username",
+                "ops",
+                "--group",
+                "ops",
+                "--yes",
+                "--skip-iam-check",
+                "--skip-rbac-check",
+                "--as-arn",
+                "arn:aws:iam::111122223333:user/Alice",
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = create_ops();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -456,24 +458,7 @@ fn a_kops_cluster_without_aws_auth_is_managed_through_the_authenticator_configma
     );
     // The same create again: nothing to do, said as for aws-auth (the switch to the authenticator's
     // ConfigMap is not a retry after another writer).
-    let again = live
-        .cmd()
-        .args([
-            "create",
-            "--arn",
-            "arn:aws:iam::111122223333:role/Ops",
-            "--username",
-            "ops",
-            "--group",
-            "ops",
-            "--yes",
-            "--skip-iam-check",
-            "--skip-rbac-check",
-            "--as-arn",
-            "arn:aws:iam::111122223333:user/Alice",
-        ])
-        .output()
-        .unwrap();
+    let again = create_ops();
     assert_eq!(again.status.code(), Some(0), "{again:?}");
     let again = String::from_utf8_lossy(&again.stderr);
     assert!(again.contains("already mapped identically"), "{again}");

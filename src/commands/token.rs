@@ -2,7 +2,7 @@
 //! `aws eks get-token`, usable as a kubeconfig exec plugin.
 
 use super::session::Session;
-use crate::adapters::aws::{self, AwsOptions};
+use crate::adapters::aws;
 use crate::cli::TokenArgs;
 use crate::cli::diagnostics::{EXIT_OK, Failure};
 use crate::core::presign;
@@ -15,10 +15,7 @@ pub fn token(args: TokenArgs, s: &Session<'_>) -> Result<i32> {
         session_name,
         token_only,
     } = args;
-    let options = AwsOptions {
-        profile: s.args.profile.clone(),
-        region: s.args.region.clone(),
-    };
+    let options = s.aws_options();
     let now = std::time::SystemTime::now();
     let session = session_name.unwrap_or_else(|| {
         format!(
