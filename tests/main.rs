@@ -7,6 +7,7 @@ mod cli;
 mod corpus;
 mod docs;
 mod doctor;
+mod eks;
 mod fixtures;
 mod fuzz_regressions;
 mod guard_table;

@@ -134,13 +134,21 @@ pub async fn credentials(
     options: &AwsOptions,
     role: Option<(&str, &str)>,
 ) -> Result<(crate::core::presign::Credentials, String), String> {
+    credentials_of(&loader(options).load().await, role).await
+}
+
+/// The credentials of a loaded configuration (optionally after assuming a role), and its region
+/// (`us-east-1` when none is configured).
+pub async fn credentials_of(
+    sdk: &aws_config::SdkConfig,
+    role: Option<(&str, &str)>,
+) -> Result<(crate::core::presign::Credentials, String), String> {
     use aws_credential_types::provider::ProvideCredentials;
-    let sdk = loader(options).load().await;
     let region = sdk
         .region()
         .map_or("us-east-1".to_string(), |r| r.to_string());
     if let Some((role_arn, session)) = role {
-        let out = sts_client(&sdk, true)
+        let out = sts_client(sdk, true)
             .assume_role()
             .role_arn(role_arn)
             .role_session_name(session)

@@ -171,7 +171,7 @@ impl Cluster {
             ),
             None => Kubeconfig::read().ok(),
         };
-        let (mut config, context) = match loaded {
+        let (config, context) = match loaded {
             Some(kc) => {
                 let context = options
                     .context
@@ -199,6 +199,41 @@ impl Cluster {
                 (config, "in-cluster".to_string())
             }
         };
+        Self::with_config(config, context, options)
+    }
+
+    /// A client for an EKS cluster found by name: its endpoint and CA from DescribeCluster, and a token
+    /// iamidmap presigned itself (no kubeconfig, no exec plugin). `label`: how messages name the
+    /// cluster (its ARN).
+    pub async fn connect_eks(
+        endpoint: &str,
+        ca_data: &str,
+        token: String,
+        label: &str,
+        options: &ClusterOptions,
+    ) -> Result<Cluster, KubeError> {
+        let mut cluster = serde_json::json!({"server": endpoint});
+        if !ca_data.is_empty() {
+            cluster["certificate-authority-data"] = ca_data.into();
+        }
+        let kc: Kubeconfig = serde_json::from_value(serde_json::json!({
+            "apiVersion": "v1", "kind": "Config", "current-context": label,
+            "clusters": [{"name": label, "cluster": cluster}],
+            "contexts": [{"name": label, "context": {"cluster": label, "user": label}}],
+            "users": [{"name": label, "user": {"token": token}}],
+        }))
+        .map_err(|e| KubeError::Config(e.to_string()))?;
+        let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+            .await
+            .map_err(|e| KubeError::Config(with_causes(&e)))?;
+        Self::with_config(config, label.to_string(), options)
+    }
+
+    fn with_config(
+        mut config: kube::Config,
+        context: String,
+        options: &ClusterOptions,
+    ) -> Result<Cluster, KubeError> {
         // kube-rs runs an exec plugin three times while building one client (TLS identity, expiry, auth
         // layer); `aws eks get-token` takes about half a second a run. Run it once here and hand the
         // client the token (a CLI run is far shorter than a token's 15 minutes). Plugins that return

@@ -2,6 +2,7 @@
 
 pub mod aws;
 pub mod backup;
+pub mod eks;
 pub mod fs;
 pub mod iam;
 pub mod kube;

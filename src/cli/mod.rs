@@ -46,6 +46,17 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Cluster")]
 pub struct ClusterArgs {
+    /// EKS cluster name, as eksctl takes it: iamidmap finds the API server and its CA with EKS
+    /// DescribeCluster and signs in with a token made from your AWS credentials (no kubeconfig needed),
+    /// and reads the cluster's access entries; --region is then the cluster's region
+    #[arg(
+        short = 'c',
+        long,
+        global = true,
+        value_name = "NAME",
+        conflicts_with_all = ["context", "kubeconfig"]
+    )]
+    pub cluster: Option<String>,
     /// Kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then the in-cluster service account)
     #[arg(long, global = true, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
@@ -83,11 +94,17 @@ pub struct ClusterArgs {
     /// iamidmap cannot tell who you are (the other lockout rules still apply)
     #[arg(long, global = true)]
     pub no_caller_check: bool,
-    /// AWS profile for the calls iamidmap makes to AWS (STS: who you are, tokens; IAM checks)
-    #[arg(long, global = true, env = "AWS_PROFILE", hide_env_values = true)]
+    /// AWS profile for the calls iamidmap makes to AWS (STS: who you are, tokens; IAM checks; EKS)
+    #[arg(
+        short = 'p',
+        long,
+        global = true,
+        env = "AWS_PROFILE",
+        hide_env_values = true
+    )]
     pub profile: Option<String>,
-    /// AWS region for those calls (STS and IAM)
-    #[arg(long, global = true)]
+    /// AWS region for those calls (STS, IAM; with --cluster, the cluster's region, as in eksctl)
+    #[arg(short = 'r', long, global = true)]
     pub region: Option<String>,
     /// Give up on an API request after this many seconds
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
@@ -650,6 +667,7 @@ pub struct TokenArgs {
 /// kubectl's are), but a command's `--help`, man page and completions show only those it uses, and a flag
 /// a command does not use gets a warning rather than being silently ignored.
 const CONNECT: &[&str] = &[
+    "cluster",
     "kubeconfig",
     "context",
     "as_user",
@@ -666,11 +684,12 @@ const BACKUP: &[&str] = &["backup_dir"];
 /// The cluster flag groups each subcommand uses (subcommands of a subcommand inherit them).
 fn uses(subcommand: &str) -> &'static [&'static [&'static str]] {
     match subcommand {
-        "get" => &[CONNECT],
+        // With --cluster, --profile and --region say where the cluster is.
+        "get" => &[CONNECT, AWS],
         "create" | "delete" | "repair" | "restore" => &[CONNECT, GUARD, AWS, BACKUP],
         // --fix on a file runs the lockout guard, which may ask STS who you are.
         "validate" => &[CONNECT, GUARD, AWS],
-        "diff" | "backup" => &[CONNECT, BACKUP],
+        "diff" | "backup" => &[CONNECT, AWS, BACKUP],
         "check" => &[CONNECT, AWS, BACKUP],
         "doctor" | "verify" => &[CONNECT, AWS],
         "token" => &[AWS],

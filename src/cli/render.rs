@@ -4,7 +4,8 @@
 use crate::core::lint::{self, Finding, Severity, Summary};
 use serde::Serialize;
 
-/// One row of `get`, in eksctl's JSON shape (`rolearn`|`userarn`, `username`, `groups`, or `account`).
+/// One row of `get`, in eksctl's JSON shape (`rolearn`|`userarn`, `username`, `groups`, or `account`);
+/// when EKS access entries were read, the access entries too, and `source` on every row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum MappingRow {
@@ -19,6 +20,8 @@ pub enum MappingRow {
         /// A later entry for the same ARN wins: the authenticator never uses this one.
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         shadowed: bool,
+        #[serde(flatten)]
+        eks: EksFacts,
         #[serde(skip)]
         line: usize,
     },
@@ -28,14 +31,48 @@ pub enum MappingRow {
         groups: Vec<String>,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         shadowed: bool,
+        #[serde(flatten)]
+        eks: EksFacts,
         #[serde(skip)]
         line: usize,
     },
     Account {
         account: String,
+        #[serde(flatten)]
+        eks: EksFacts,
         #[serde(skip)]
         line: usize,
     },
+    /// An EKS access entry (DescribeAccessEntry's fields, with its associated access policies).
+    AccessEntry {
+        #[serde(flatten)]
+        entry: crate::core::access::Entry,
+        source: &'static str,
+    },
+}
+
+/// Where an aws-auth row stands when EKS access entries were read: `source: aws-auth`, and why EKS does
+/// not use it (`unusedBecause`), if it does not.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EksFacts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'static str>,
+    #[serde(rename = "unusedBecause", skip_serializing_if = "Option::is_none")]
+    pub unused: Option<String>,
+    /// The same in a few words, for the table's KIND column.
+    #[serde(skip)]
+    pub unused_short: Option<&'static str>,
+}
+
+impl MappingRow {
+    fn eks(&self) -> Option<&EksFacts> {
+        match self {
+            MappingRow::Role { eks, .. }
+            | MappingRow::User { eks, .. }
+            | MappingRow::Account { eks, .. } => Some(eks),
+            MappingRow::AccessEntry { .. } => None,
+        }
+    }
 }
 
 /// An `sso` entry's matcher, as written (`permissionSetName`, `accountID`, `partition`), with the ArnLike
@@ -61,18 +98,25 @@ fn trim_lines(s: &str) -> String {
     out
 }
 
-/// The table eksctl prints (ARN, USERNAME, GROUPS, ACCOUNT), plus KIND and LINE for files.
+/// The table eksctl prints (ARN, USERNAME, GROUPS, ACCOUNT), plus KIND, and LINE for files; with EKS
+/// access entries, SOURCE and the entries' POLICIES too.
 pub fn mappings_table(rows: &[MappingRow], with_lines: bool) -> String {
     use comfy_table::{Table, presets};
     let mut table = Table::new();
     table.load_preset(presets::NOTHING);
+    let with_eks = rows
+        .iter()
+        .any(|r| r.eks().is_none_or(|e| e.source.is_some()));
     let mut header = vec!["ARN", "USERNAME", "GROUPS", "ACCOUNT", "KIND"];
+    if with_eks {
+        header.extend(["SOURCE", "POLICIES"]);
+    }
     if with_lines {
         header.push("LINE");
     }
     table.set_header(header);
     for row in rows {
-        let (arn, user, groups, account, kind, line) = match row {
+        let (arn, user, groups, account, mut kind, line) = match row {
             MappingRow::Role {
                 rolearn,
                 sso,
@@ -80,6 +124,7 @@ pub fn mappings_table(rows: &[MappingRow], with_lines: bool) -> String {
                 groups,
                 shadowed,
                 line,
+                ..
             } => (
                 match sso {
                     Some(s) if rolearn.is_empty() => s.arn_like.as_str(),
@@ -93,8 +138,9 @@ pub fn mappings_table(rows: &[MappingRow], with_lines: bool) -> String {
                     (true, false) => "role (sso)",
                     (false, true) => "role (shadowed)",
                     (false, false) => "role",
-                },
-                line,
+                }
+                .to_string(),
+                line.to_string(),
             ),
             MappingRow::User {
                 userarn,
@@ -102,27 +148,58 @@ pub fn mappings_table(rows: &[MappingRow], with_lines: bool) -> String {
                 groups,
                 shadowed,
                 line,
+                ..
             } => (
                 userarn.as_str(),
                 username.as_str(),
                 groups.join(","),
                 "",
-                if *shadowed { "user (shadowed)" } else { "user" },
-                line,
+                if *shadowed { "user (shadowed)" } else { "user" }.to_string(),
+                line.to_string(),
             ),
-            MappingRow::Account { account, line } => {
-                ("", "", String::new(), account.as_str(), "account", line)
-            }
+            MappingRow::Account { account, line, .. } => (
+                "",
+                "",
+                String::new(),
+                account.as_str(),
+                "account".to_string(),
+                line.to_string(),
+            ),
+            MappingRow::AccessEntry { entry, .. } => (
+                entry.principal_arn.as_str(),
+                entry.username.as_str(),
+                entry.kubernetes_groups.join(","),
+                "",
+                entry.kind.to_ascii_lowercase().replace('_', "-"),
+                String::new(),
+            ),
         };
+        if let Some(why) = row.eks().and_then(|e| e.unused_short) {
+            kind = format!("{kind} ({why})");
+        }
         let mut cells = vec![
             one_line(arn).into_owned(),
             one_line(user).into_owned(),
             one_line(&groups).into_owned(),
             one_line(account).into_owned(),
-            kind.to_string(),
+            one_line(&kind).into_owned(),
         ];
+        if with_eks {
+            match row {
+                MappingRow::AccessEntry { entry, source } => {
+                    cells.push(source.to_string());
+                    let policies: Vec<String> =
+                        entry.access_policies.iter().map(|p| p.label()).collect();
+                    cells.push(one_line(&policies.join(",")).into_owned());
+                }
+                _ => {
+                    cells.push("aws-auth".into());
+                    cells.push(String::new());
+                }
+            }
+        }
         if with_lines {
-            cells.push(line.to_string());
+            cells.push(line);
         }
         table.add_row(cells);
     }
@@ -457,6 +534,7 @@ mod tests {
             username: "on".into(),
             groups: vec!["yes".into(), "0755".into()],
             shadowed: false,
+            eks: EksFacts::default(),
             line: 1,
         }];
         let y = mappings_yaml(&rows);

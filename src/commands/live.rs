@@ -18,7 +18,7 @@ use std::time::Duration;
 /// Attempts before giving up on a ConfigMap that keeps changing under us.
 const MAX_ATTEMPTS: u32 = 8;
 
-fn options(args: &ClusterArgs) -> ClusterOptions {
+pub fn options(args: &ClusterArgs) -> ClusterOptions {
     ClusterOptions {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
@@ -66,7 +66,7 @@ fn source_name(args: &ClusterArgs) -> String {
 }
 
 /// An AWSIamConfig is not a live object iamidmap edits: EKS Anywhere renders it from the cluster spec.
-fn refuse_awsiamconfig(args: &ClusterArgs) -> Result<()> {
+pub fn refuse_awsiamconfig(args: &ClusterArgs) -> Result<()> {
     if args.kind == Some(crate::cli::Kind::Awsiamconfig) {
         return Err(Failure::error(
             "an AWSIamConfig is part of the EKS Anywhere cluster spec; iamidmap edits it in the spec file".to_string(),
@@ -130,6 +130,30 @@ pub fn fetch(
 
 /// Read the live ConfigMap as a document (an absent ConfigMap reads as an empty one).
 pub fn read(s: &Session<'_>) -> Result<AuthDocument> {
+    Ok(read_connected(s)?.0)
+}
+
+/// The EKS access entries beside a live aws-auth (`None` for other carriers, or when they could not be
+/// read: then a note says why and how to include them).
+pub fn access_for(
+    s: &Session<'_>,
+    cluster: &Cluster,
+    doc: &AuthDocument,
+) -> Result<Option<crate::core::access::Access>> {
+    if doc.facts.carrier.kind != crate::core::document::CarrierKind::AwsAuth {
+        return Ok(None);
+    }
+    Ok(match s.access(cluster)? {
+        Ok(a) => Some(a.clone()),
+        Err(why) => {
+            s.out.note(why);
+            None
+        }
+    })
+}
+
+/// [`read`], and the connection it read through.
+pub fn read_connected(s: &Session<'_>) -> Result<(AuthDocument, Cluster)> {
     let (args, out) = (s.args, s.out);
     let mut cluster = s.connect()?;
     let (cm, doc) = fetch(args, s.rt()?, &mut cluster, out)?;
@@ -139,7 +163,7 @@ pub fn read(s: &Session<'_>) -> Result<AuthDocument> {
             doc.source_name, cluster.context
         ));
     }
-    Ok(doc)
+    Ok((doc, cluster))
 }
 
 pub fn live_document(args: &ClusterArgs, cm: Option<&ConfigMap>) -> Result<AuthDocument> {

@@ -5,10 +5,12 @@
 //! runtime.
 
 use crate::adapters::aws::{self, AwsOptions};
+use crate::adapters::eks::{self, EksCluster, EksError};
 use crate::adapters::iam::{Iam, IamOptions};
 use crate::adapters::kube::Cluster;
 use crate::cli::ClusterArgs;
-use crate::cli::diagnostics::Reporter;
+use crate::cli::diagnostics::{Failure, Reporter};
+use crate::core::access::Access;
 use anyhow::Result;
 use std::cell::OnceCell;
 use std::rc::Rc;
@@ -23,6 +25,10 @@ pub struct Session<'a> {
     rt: OnceCell<Rc<tokio::runtime::Runtime>>,
     aws: OnceCell<aws_config::SdkConfig>,
     caller: OnceCell<Result<(String, String), String>>,
+    /// The cluster `--cluster NAME` names, as DescribeCluster gave it.
+    eks: OnceCell<EksCluster>,
+    /// The cluster's access entries and mode (`Err`: why they were not read, and how to read them).
+    access: OnceCell<Result<Access, String>>,
 }
 
 impl<'a> Session<'a> {
@@ -33,6 +39,8 @@ impl<'a> Session<'a> {
             rt: OnceCell::new(),
             aws: OnceCell::new(),
             caller: OnceCell::new(),
+            eks: OnceCell::new(),
+            access: OnceCell::new(),
         }
     }
 
@@ -58,6 +66,12 @@ impl<'a> Session<'a> {
         }
         if let Some(caller) = self.caller.get() {
             let _ = derived.caller.set(caller.clone());
+        }
+        if let Some(eks) = self.eks.get() {
+            let _ = derived.eks.set(eks.clone());
+        }
+        if let Some(access) = self.access.get() {
+            let _ = derived.access.set(access.clone());
         }
         Ok(derived)
     }
@@ -100,8 +114,147 @@ impl<'a> Session<'a> {
         })
     }
 
-    /// A connection to the cluster (`--kubeconfig`, `--context`, …) on the session's runtime.
+    /// A connection to the cluster on the session's runtime: by EKS name (`--cluster`), or through the
+    /// kubeconfig (`--kubeconfig`, `--context`, …).
     pub fn connect(&self) -> Result<Cluster> {
-        super::live::connect_on(self.rt()?, self.args)
+        let Some(name) = &self.args.cluster else {
+            return super::live::connect_on(self.rt()?, self.args);
+        };
+        super::live::refuse_awsiamconfig(self.args)?;
+        let cluster = self.eks_cluster(name)?.clone();
+        let (creds, _) = self
+            .rt()?
+            .block_on(aws::credentials_of(self.aws()?, None))
+            .map_err(|e| {
+                Failure::error(
+                    format!(
+                        "cannot get AWS credentials to sign in to `{}`: {e}",
+                        cluster.arn
+                    ),
+                    Some("check `aws sts get-caller-identity` (and --profile)".into()),
+                )
+            })?;
+        let token = crate::core::presign::token(
+            &creds,
+            &cluster.region,
+            &cluster.name,
+            std::time::SystemTime::now(),
+        )
+        .map_err(|e| Failure::error(e, None))?;
+        self.rt()?
+            .block_on(Cluster::connect_eks(
+                &cluster.endpoint,
+                &cluster.ca_data,
+                token,
+                &cluster.arn,
+                &super::live::options(self.args),
+            ))
+            .map_err(|e| super::live::failure(e, self.args))
     }
+
+    /// The region of the cluster `--cluster` names: `--region`, else the AWS configuration's.
+    fn eks_region(&self) -> Result<String> {
+        if let Some(r) = &self.args.region {
+            return Ok(r.clone());
+        }
+        match self.aws()?.region() {
+            Some(r) => Ok(r.to_string()),
+            None => Err(Failure::error(
+                "EKS clusters are regional and no region is configured",
+                Some("pass --region REGION (as with eksctl), or set AWS_REGION or the profile's region".into()),
+            )
+            .into()),
+        }
+    }
+
+    /// DescribeCluster of the cluster `--cluster` names, once per run.
+    pub fn eks_cluster(&self, name: &str) -> Result<&EksCluster> {
+        if let Some(c) = self.eks.get() {
+            return Ok(c);
+        }
+        let region = self.eks_region()?;
+        let client = eks::client(self.aws()?, &region);
+        let cluster = self
+            .rt()?
+            .block_on(eks::describe(&client, name))
+            .map_err(|e| eks_failure(&e, name, &region))?;
+        if matches!(cluster.status.as_str(), "CREATING" | "DELETING" | "FAILED") {
+            return Err(Failure::error(
+                format!("EKS cluster `{}` is {}: its API server cannot be used", cluster.arn, cluster.status),
+                Some(format!("wait until `aws eks describe-cluster --name {name} --region {region}` says ACTIVE")),
+            )
+            .into());
+        }
+        Ok(self.eks.get_or_init(|| cluster))
+    }
+
+    /// The cluster's authentication mode and access entries: with `--cluster`, or when the kubeconfig's
+    /// exec plugin (`aws eks get-token --cluster-name NAME`) names the EKS cluster. `Err`: why they were
+    /// not read and how to include them; never fatal, the caller says what it could not take into account.
+    pub fn access(&self, cluster: &Cluster) -> Result<&Result<Access, String>> {
+        if let Some(a) = self.access.get() {
+            return Ok(a);
+        }
+        let answer = self.read_access(cluster)?;
+        Ok(self.access.get_or_init(|| answer))
+    }
+
+    fn read_access(&self, cluster: &Cluster) -> Result<Result<Access, String>> {
+        use crate::core::doctor::PluginKind;
+        let (eks_cluster, region) = match (&self.args.cluster, &cluster.exec) {
+            (Some(name), _) => (self.eks_cluster(name)?.clone(), self.eks_region()?),
+            (None, Some(exec)) if exec.kind == PluginKind::AwsCli && exec.cluster.is_some() => {
+                let name = exec.cluster.clone().unwrap_or_default();
+                let region = exec
+                    .region
+                    .clone()
+                    .or_else(|| self.args.region.clone())
+                    .or_else(|| self.aws().ok()?.region().map(|r| r.to_string()));
+                let Some(region) = region else {
+                    return Ok(Err(format!(
+                        "EKS access entries were not read: the region of cluster `{name}` is not known; pass --cluster {name} --region REGION to include them"
+                    )));
+                };
+                let client = eks::client(self.aws()?, &region);
+                match self.rt()?.block_on(eks::describe(&client, &name)) {
+                    Ok(c) => (c, region),
+                    Err(e) => {
+                        return Ok(Err(format!(
+                            "EKS access entries were not read ({e}); pass --cluster {name} --region {region} with credentials that may call eks:DescribeCluster and eks:ListAccessEntries to include them"
+                        )));
+                    }
+                }
+            }
+            _ => {
+                return Ok(Err(
+                    "EKS access entries were not read: the kubeconfig does not say which EKS cluster this is; pass --cluster NAME --region REGION to include them".into(),
+                ));
+            }
+        };
+        let client = eks::client(self.aws()?, &region);
+        let bar = crate::cli::progress::bar(0, "reading access entries", self.out);
+        Ok(self
+            .rt()?
+            .block_on(eks::access(&client, &eks_cluster, &bar))
+            .map_err(|e| {
+                format!(
+                    "EKS access entries of `{}` were not read ({e}); they need eks:ListAccessEntries, eks:DescribeAccessEntry and eks:ListAssociatedAccessPolicies",
+                    eks_cluster.arn
+                )
+            }))
+    }
+}
+
+/// An EKS error while finding the cluster, with the next thing to try.
+fn eks_failure(e: &EksError, name: &str, region: &str) -> anyhow::Error {
+    let hint = match e {
+        EksError::NotFound { .. } => format!(
+            "check the name and the region: `aws eks list-clusters --region {region}` lists the clusters there"
+        ),
+        EksError::Denied(_) => format!(
+            "check `aws sts get-caller-identity` (and --profile): the credentials need eks:DescribeCluster on `{name}`"
+        ),
+        EksError::Other(_) => "run the command again; `-v` shows more".into(),
+    };
+    Failure::error(e.to_string(), Some(hint)).into()
 }

@@ -1,5 +1,6 @@
 //! The pure core: no I/O, no clock, no environment. Everything here is a function of its arguments.
 
+pub mod access;
 pub mod arn;
 pub mod check;
 pub mod doctor;

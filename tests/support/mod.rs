@@ -614,6 +614,7 @@ pub fn create_assumable_role(exe: &Path, endpoint: &str, name: &str) {
 }
 
 pub mod docgen;
+pub mod eks;
 
 /// A real component a test needs is missing. That fails the test, loudly, unless the developer set
 /// `IAMIDMAP_ALLOW_SKIP=1` (never in CI): then build.rs has marked the tests that need it `ignore`d with the

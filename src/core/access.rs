@@ -1,0 +1,330 @@
+//! EKS access entries and authentication modes: which source decides for a principal, and what an access
+//! entry grants. Pure: the entries and the mode are read by the EKS adapter.
+//!
+//! The rules (EKS "Grant IAM users access to Kubernetes with EKS access entries"):
+//! - `CONFIG_MAP`: only aws-auth is read; `API`: only access entries; `API_AND_CONFIG_MAP`: both, and an
+//!   access entry wins over an aws-auth entry for the same principal.
+//! - An access entry names the principal's IAM ARN with its path (it is bound to the principal's unique
+//!   ID); the caller's canonical ARN (an assumed role becomes `role/NAME`) has no path, so entries are
+//!   matched by their path-less ARN, the form aws-auth stores.
+
+use crate::core::arn;
+use crate::core::gostr;
+
+/// The managed access policy that makes a principal a cluster admin (what `system:masters` is in aws-auth).
+pub const CLUSTER_ADMIN_POLICY: &str = "AmazonEKSClusterAdminPolicy";
+
+/// The entry types of nodes (they carry no groups or policies; EKS grants the node permissions).
+pub const NODE_TYPES: [&str; 4] = ["EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "HYBRID_LINUX"];
+
+/// A cluster's `accessConfig.authenticationMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum AuthMode {
+    #[serde(rename = "CONFIG_MAP")]
+    ConfigMap,
+    #[serde(rename = "API_AND_CONFIG_MAP")]
+    ApiAndConfigMap,
+    #[serde(rename = "API")]
+    Api,
+}
+
+impl AuthMode {
+    /// The mode as EKS spells it; an unknown spelling is `None` (treated as `CONFIG_MAP` by callers
+    /// that must choose, since that is what every cluster without access entries runs).
+    pub fn parse(s: &str) -> Option<AuthMode> {
+        match s {
+            "CONFIG_MAP" => Some(AuthMode::ConfigMap),
+            "API_AND_CONFIG_MAP" => Some(AuthMode::ApiAndConfigMap),
+            "API" => Some(AuthMode::Api),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMode::ConfigMap => "CONFIG_MAP",
+            AuthMode::ApiAndConfigMap => "API_AND_CONFIG_MAP",
+            AuthMode::Api => "API",
+        }
+    }
+
+    /// Whether EKS reads aws-auth in this mode.
+    pub fn reads_aws_auth(self) -> bool {
+        self != AuthMode::Api
+    }
+
+    /// Whether EKS reads access entries in this mode.
+    pub fn reads_access_entries(self) -> bool {
+        self != AuthMode::ConfigMap
+    }
+}
+
+impl std::fmt::Display for AuthMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where an associated access policy applies.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "type", content = "namespaces")]
+pub enum Scope {
+    #[serde(rename = "cluster")]
+    Cluster,
+    #[serde(rename = "namespace")]
+    Namespaces(Vec<String>),
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scope::Cluster => f.write_str("cluster"),
+            Scope::Namespaces(ns) => write!(f, "namespaces {}", ns.join(",")),
+        }
+    }
+}
+
+/// An access policy associated with an access entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Policy {
+    pub policy_arn: String,
+    pub access_scope: Scope,
+}
+
+impl Policy {
+    /// The policy's name (`AmazonEKSClusterAdminPolicy`), the last part of its ARN.
+    pub fn name(&self) -> &str {
+        self.policy_arn
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.policy_arn)
+    }
+
+    /// `name` (cluster) or `name` (namespaces a,b), as `get` and `verify` show a policy.
+    pub fn label(&self) -> String {
+        match &self.access_scope {
+            Scope::Cluster => self.name().to_string(),
+            Scope::Namespaces(ns) => format!("{} ({})", self.name(), ns.join(",")),
+        }
+    }
+}
+
+/// One access entry, as DescribeAccessEntry and ListAssociatedAccessPolicies give it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    pub principal_arn: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// EKS fills in the default when the entry was created without one.
+    pub username: String,
+    pub kubernetes_groups: Vec<String>,
+    pub access_policies: Vec<Policy>,
+}
+
+impl Entry {
+    /// The ARN the entry matches callers by: the principal's ARN without a role path (the form aws-auth
+    /// stores and the authenticator's canonical ARN has).
+    pub fn matched_arn(&self) -> String {
+        arn::strip_path(&self.principal_arn).unwrap_or_else(|_| self.principal_arn.clone())
+    }
+
+    /// Whether the entry is a node's (EC2, Fargate, hybrid).
+    pub fn is_node(&self) -> bool {
+        NODE_TYPES.contains(&self.kind.as_str())
+    }
+
+    /// Whether the entry makes its principal a cluster admin: the cluster admin policy at cluster scope.
+    pub fn is_admin(&self) -> bool {
+        self.access_policies
+            .iter()
+            .any(|p| p.name() == CLUSTER_ADMIN_POLICY && p.access_scope == Scope::Cluster)
+    }
+}
+
+/// What EKS knows about a cluster's access: the mode, whether the creator is an admin outside any entry,
+/// and the access entries (empty in `CONFIG_MAP` mode, which has none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    pub cluster_arn: String,
+    pub mode: AuthMode,
+    pub bootstrap_creator_admin: Option<bool>,
+    pub entries: Vec<Entry>,
+}
+
+impl Access {
+    /// The access entry that decides for a caller's canonical ARN, when the mode reads access entries.
+    pub fn entry_for(&self, canonical_arn: &str) -> Option<&Entry> {
+        if !self.mode.reads_access_entries() {
+            return None;
+        }
+        let key = gostr::fold_key(canonical_arn);
+        self.entries
+            .iter()
+            .find(|e| gostr::fold_key(&e.matched_arn()) == key)
+    }
+
+    /// Why an aws-auth entry for this ARN does nothing (`None`: it is what EKS uses).
+    pub fn aws_auth_dead(&self, arn_text: &str) -> Option<Dead> {
+        if !self.mode.reads_aws_auth() {
+            return Some(Dead::ApiMode);
+        }
+        let canonical = arn::canonicalize(arn_text)
+            .map(|(_, c)| c)
+            .unwrap_or_else(|_| arn_text.to_string());
+        self.entry_for(&canonical)
+            .map(|e| Dead::Shadowed(e.principal_arn.clone()))
+    }
+
+    /// Whether a principal keeps access whatever aws-auth says: an access entry grants it.
+    pub fn grants(&self, canonical_arn: &str) -> bool {
+        self.entry_for(canonical_arn).is_some()
+    }
+
+    /// Whether any access entry makes someone a cluster admin.
+    pub fn has_admin(&self) -> bool {
+        self.mode.reads_access_entries() && self.entries.iter().any(Entry::is_admin)
+    }
+}
+
+/// Why an aws-auth entry is not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dead {
+    /// `API` mode: EKS does not read aws-auth at all.
+    ApiMode,
+    /// An access entry for the same principal wins (its principal ARN).
+    Shadowed(String),
+}
+
+impl std::fmt::Display for Dead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dead::ApiMode => f.write_str("ignored: the cluster's authentication mode is API"),
+            Dead::Shadowed(arn) => write!(f, "shadowed by the access entry of `{arn}`"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(arn: &str, kind: &str, policies: &[(&str, Scope)]) -> Entry {
+        Entry {
+            principal_arn: arn.into(),
+            kind: kind.into(),
+            username: String::new(),
+            kubernetes_groups: vec![],
+            access_policies: policies
+                .iter()
+                .map(|(p, s)| Policy {
+                    policy_arn: format!("arn:aws:eks::aws:cluster-access-policy/{p}"),
+                    access_scope: s.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    fn access(mode: AuthMode, entries: Vec<Entry>) -> Access {
+        Access {
+            cluster_arn: "arn:aws:eks:us-east-1:111122223333:cluster/prod".into(),
+            mode,
+            bootstrap_creator_admin: Some(false),
+            entries,
+        }
+    }
+
+    #[test]
+    fn modes_say_which_sources_are_read() {
+        for (text, aws_auth, entries) in [
+            ("CONFIG_MAP", true, false),
+            ("API_AND_CONFIG_MAP", true, true),
+            ("API", false, true),
+        ] {
+            let mode = AuthMode::parse(text).unwrap();
+            assert_eq!(mode.as_str(), text);
+            assert_eq!(
+                (mode.reads_aws_auth(), mode.reads_access_entries()),
+                (aws_auth, entries),
+                "{text}"
+            );
+        }
+        assert_eq!(AuthMode::parse("config_map"), None);
+    }
+
+    #[test]
+    fn an_entry_with_a_role_path_matches_the_path_less_caller() {
+        let a = access(
+            AuthMode::ApiAndConfigMap,
+            vec![entry(
+                "arn:aws:iam::111122223333:role/teams/Admin",
+                "STANDARD",
+                &[],
+            )],
+        );
+        assert!(a.grants("arn:aws:iam::111122223333:role/Admin"));
+        assert!(!a.grants("arn:aws:iam::111122223333:role/Other"));
+        // An assumed-role ARN in aws-auth is canonicalized before the lookup.
+        assert_eq!(
+            a.aws_auth_dead("arn:aws:sts::111122223333:assumed-role/Admin/jane"),
+            Some(Dead::Shadowed(
+                "arn:aws:iam::111122223333:role/teams/Admin".into()
+            ))
+        );
+        assert_eq!(
+            a.aws_auth_dead("arn:aws:iam::111122223333:role/Other"),
+            None
+        );
+    }
+
+    #[test]
+    fn config_map_mode_ignores_entries_and_api_mode_ignores_aws_auth() {
+        let e = vec![entry(
+            "arn:aws:iam::111122223333:role/Admin",
+            "STANDARD",
+            &[(CLUSTER_ADMIN_POLICY, Scope::Cluster)],
+        )];
+        let cm = access(AuthMode::ConfigMap, e.clone());
+        assert!(!cm.grants("arn:aws:iam::111122223333:role/Admin"));
+        assert!(!cm.has_admin());
+        assert_eq!(
+            cm.aws_auth_dead("arn:aws:iam::111122223333:role/Admin"),
+            None
+        );
+        let api = access(AuthMode::Api, e);
+        assert!(api.has_admin());
+        assert_eq!(
+            api.aws_auth_dead("arn:aws:iam::111122223333:role/Nobody"),
+            Some(Dead::ApiMode)
+        );
+    }
+
+    #[test]
+    fn only_the_admin_policy_at_cluster_scope_makes_an_admin() {
+        let ns = entry(
+            "arn:aws:iam::111122223333:role/A",
+            "STANDARD",
+            &[(CLUSTER_ADMIN_POLICY, Scope::Namespaces(vec!["dev".into()]))],
+        );
+        assert!(!ns.is_admin());
+        assert_eq!(
+            ns.access_policies[0].label(),
+            "AmazonEKSClusterAdminPolicy (dev)"
+        );
+        let view = entry(
+            "arn:aws:iam::111122223333:role/A",
+            "STANDARD",
+            &[("AmazonEKSViewPolicy", Scope::Cluster)],
+        );
+        assert!(!view.is_admin());
+        let admin = entry(
+            "arn:aws:iam::111122223333:role/A",
+            "STANDARD",
+            &[(CLUSTER_ADMIN_POLICY, Scope::Cluster)],
+        );
+        assert!(admin.is_admin());
+        assert!(entry("arn:aws:iam::111122223333:role/N", "EC2_LINUX", &[]).is_node());
+        assert!(!admin.is_node());
+    }
+}

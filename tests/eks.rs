@@ -1,0 +1,539 @@
+//! EKS as it is today: the test EKS API refereed by the real `aws eks` CLI, `--cluster NAME` end to end
+//! (DescribeCluster -> the test API server over TLS with the CA EKS gave, a token iamidmap presigned and
+//! the server verified through the local STS), and access entries beside aws-auth.
+
+use crate::support::{self, apiserver::ApiServer, apiserver::AwsAuthenticator, eks::EksApi};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Run the real AWS CLI against the test EKS API: exit code, JSON stdout, stderr.
+fn aws(exe: &Path, eks: &EksApi, args: &[&str]) -> (i32, Value, String) {
+    let out = support::command(exe)
+        .args(args)
+        .args([
+            "--endpoint-url",
+            &eks.url(),
+            "--region",
+            "us-east-1",
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const ADMIN: &str = "arn:aws:iam::111122223333:role/teams/Admin";
+const NODE: &str = "arn:aws:iam::111122223333:role/eks-node";
+
+#[test]
+fn the_aws_cli_accepts_the_test_eks_api() {
+    let Some(exe) = support::aws_cli() else {
+        return;
+    };
+    let eks = EksApi::start("us-east-1");
+    eks.add_cluster("prod", "https://127.0.0.1:1", "Q0EK", "API_AND_CONFIG_MAP");
+    eks.add_cluster("legacy", "https://127.0.0.1:2", "Q0EK", "CONFIG_MAP");
+
+    let (code, v, err) = aws(&exe, &eks, &["eks", "describe-cluster", "--name", "prod"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        v["cluster"]["arn"],
+        "arn:aws:eks:us-east-1:111122223333:cluster/prod"
+    );
+    assert_eq!(
+        v["cluster"]["accessConfig"]["authenticationMode"],
+        "API_AND_CONFIG_MAP"
+    );
+    assert_eq!(v["cluster"]["certificateAuthority"]["data"], "Q0EK");
+    let (code, v, _) = aws(&exe, &eks, &["eks", "list-clusters"]);
+    assert_eq!(
+        (code, v["clusters"].clone()),
+        (0, json!(["legacy", "prod"]))
+    );
+
+    // Create, describe (defaults filled in), associate a policy, list what is associated.
+    let (code, v, err) = aws(
+        &exe,
+        &eks,
+        &[
+            "eks",
+            "create-access-entry",
+            "--cluster-name",
+            "prod",
+            "--principal-arn",
+            ADMIN,
+            "--kubernetes-groups",
+            "devs",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        v["accessEntry"]["username"],
+        "arn:aws:sts::111122223333:assumed-role/Admin/{{SessionName}}"
+    );
+    let (code, _, err) = aws(
+        &exe,
+        &eks,
+        &[
+            "eks",
+            "associate-access-policy",
+            "--cluster-name",
+            "prod",
+            "--principal-arn",
+            ADMIN,
+            "--policy-arn",
+            "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+            "--access-scope",
+            "type=cluster",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, v, err) = aws(
+        &exe,
+        &eks,
+        &[
+            "eks",
+            "list-associated-access-policies",
+            "--cluster-name",
+            "prod",
+            "--principal-arn",
+            ADMIN,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["principalArn"], ADMIN);
+    assert_eq!(
+        v["associatedAccessPolicies"][0]["policyArn"],
+        "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    );
+    let (code, v, err) = aws(
+        &exe,
+        &eks,
+        &[
+            "eks",
+            "create-access-entry",
+            "--cluster-name",
+            "prod",
+            "--principal-arn",
+            NODE,
+            "--type",
+            "EC2_LINUX",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        v["accessEntry"]["username"],
+        "system:node:{{EC2PrivateDNSName}}"
+    );
+    let (code, v, err) = aws(
+        &exe,
+        &eks,
+        &[
+            "eks",
+            "describe-access-entry",
+            "--cluster-name",
+            "prod",
+            "--principal-arn",
+            ADMIN,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["accessEntry"]["kubernetesGroups"], json!(["devs"]));
+    assert_eq!(v["accessEntry"]["type"], "STANDARD");
+
+    // EKS's refusals, as the CLI reports them.
+    for (args, expected) in [
+        (
+            vec![
+                "eks",
+                "create-access-entry",
+                "--cluster-name",
+                "prod",
+                "--principal-arn",
+                "arn:aws:iam::111122223333:role/Ops",
+                "--kubernetes-groups",
+                "system:masters",
+            ],
+            "(InvalidParameterException) when calling the CreateAccessEntry operation: The kubernetes group name system:masters is invalid, it cannot start with system:",
+        ),
+        (
+            vec![
+                "eks",
+                "create-access-entry",
+                "--cluster-name",
+                "prod",
+                "--principal-arn",
+                ADMIN,
+            ],
+            "(ResourceInUseException) when calling the CreateAccessEntry operation",
+        ),
+        (
+            vec![
+                "eks",
+                "describe-access-entry",
+                "--cluster-name",
+                "prod",
+                "--principal-arn",
+                "arn:aws:iam::111122223333:role/Nobody",
+            ],
+            "(ResourceNotFoundException) when calling the DescribeAccessEntry operation",
+        ),
+        (
+            vec!["eks", "describe-cluster", "--name", "nope"],
+            "(ResourceNotFoundException) when calling the DescribeCluster operation: No cluster found for name: nope.",
+        ),
+        (
+            vec!["eks", "list-access-entries", "--cluster-name", "legacy"],
+            "(InvalidRequestException) when calling the ListAccessEntries operation: The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP]",
+        ),
+        (
+            vec![
+                "eks",
+                "update-cluster-config",
+                "--name",
+                "prod",
+                "--access-config",
+                "authenticationMode=CONFIG_MAP",
+            ],
+            "(InvalidParameterException) when calling the UpdateClusterConfig operation: Unsupported authentication mode update from API_AND_CONFIG_MAP to CONFIG_MAP",
+        ),
+    ] {
+        let (code, _, err) = aws(&exe, &eks, &args);
+        assert_ne!(code, 0, "{args:?} must fail");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+
+    // Pagination: the CLI follows nextToken page by page, and hands out its own token with --max-items.
+    for i in 0..120 {
+        let arn = format!("arn:aws:iam::111122223333:role/r{i:03}");
+        eks.add_entry("prod", json!({"principalArn": arn}), &[]);
+    }
+    let (code, v, err) = aws(
+        &exe,
+        &eks,
+        &[
+            "eks",
+            "list-access-entries",
+            "--cluster-name",
+            "prod",
+            "--page-size",
+            "50",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["accessEntries"].as_array().unwrap().len(), 122);
+    let pages = eks
+        .log()
+        .iter()
+        .filter(|l| l.path == "/clusters/prod/access-entries" && l.query.contains("maxResults=50"))
+        .count();
+    assert_eq!(pages, 3, "122 entries in pages of 50");
+    let (code, v, err) = aws(
+        &exe,
+        &eks,
+        &[
+            "eks",
+            "list-access-entries",
+            "--cluster-name",
+            "prod",
+            "--max-items",
+            "30",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["accessEntries"].as_array().unwrap().len(), 30);
+    assert!(v["NextToken"].is_string(), "{v}");
+
+    // The mode moves one way only, and DescribeUpdate reports the change.
+    let (code, v, err) = aws(
+        &exe,
+        &eks,
+        &[
+            "eks",
+            "update-cluster-config",
+            "--name",
+            "legacy",
+            "--access-config",
+            "authenticationMode=API_AND_CONFIG_MAP",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let id = v["update"]["id"].as_str().unwrap().to_string();
+    let (code, v, err) = aws(
+        &exe,
+        &eks,
+        &[
+            "eks",
+            "describe-update",
+            "--name",
+            "legacy",
+            "--update-id",
+            &id,
+        ],
+    );
+    assert_eq!(
+        (code, v["update"]["status"].as_str()),
+        (0, Some("Successful")),
+        "{err}"
+    );
+    assert_eq!(eks.mode("legacy"), "API_AND_CONFIG_MAP");
+
+    // A request signed for another service or region is refused, as EKS refuses it.
+    let out = support::command(&exe)
+        .args([
+            "eks",
+            "describe-cluster",
+            "--name",
+            "prod",
+            "--endpoint-url",
+            &eks.url(),
+            "--region",
+            "eu-west-1",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("InvalidSignatureException"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A cluster as EKS would run it: the test API server over TLS that authenticates IAM tokens through the
+/// local STS, the aws-auth it reads, and the test EKS API that names it.
+struct EksCluster {
+    server: ApiServer,
+    eks: EksApi,
+    sts: support::LocalSts,
+}
+
+fn aws_auth_roles() -> String {
+    format!(
+        "- rolearn: arn:aws:iam::111122223333:role/Admin\n  username: admin\n  groups:\n  - system:masters\n- rolearn: {NODE}\n  username: system:node:{{{{EC2PrivateDNSName}}}}\n  groups:\n  - system:bootstrappers\n  - system:nodes\n- rolearn: arn:aws:iam::111122223333:role/Dev\n  username: dev\n  groups:\n  - devs\n"
+    )
+}
+
+fn eks_cluster(mode: &str) -> Option<EksCluster> {
+    let sts = support::local_sts()?;
+    let server = ApiServer::start_tls();
+    server.seed_aws_auth(&BTreeMap::from([(
+        "mapRoles".to_string(),
+        aws_auth_roles(),
+    )]));
+    server.authenticate_with(AwsAuthenticator {
+        cluster_id: "prod".into(),
+        sts_url: sts.url.clone(),
+    });
+    // Whom the token of the test's credentials maps to (an access entry of the caller, as EKS answers).
+    server.set_whoami(
+        json!({"username": "admin", "groups": ["system:masters", "system:authenticated"]}),
+    );
+    use base64::Engine;
+    let ca = base64::engine::general_purpose::STANDARD.encode(server.ca_pem().unwrap());
+    let eks = EksApi::start("us-east-1");
+    eks.add_cluster("prod", &server.url(), &ca, mode);
+    Some(EksCluster { server, eks, sts })
+}
+
+impl EksCluster {
+    fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = support::bin();
+        support::aws_endpoint(&mut cmd, &self.sts.url);
+        cmd.env("AWS_ENDPOINT_URL_EKS", self.eks.url());
+        cmd.args(args);
+        cmd
+    }
+}
+
+fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn get_by_cluster_name_needs_no_kubeconfig() {
+    let Some(c) = eks_cluster("CONFIG_MAP") else {
+        return;
+    };
+    let (code, stdout, stderr) = run(&mut c.cmd(&[
+        "get",
+        "--cluster",
+        "prod",
+        "--region",
+        "us-east-1",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let rows: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 3, "{stdout}");
+    assert_eq!(rows[0]["rolearn"], "arn:aws:iam::111122223333:role/Admin");
+    // The API server saw iamidmap's own presigned token, verified through STS for cluster `prod`.
+    let log = c.server.log();
+    let auth = log
+        .iter()
+        .find(|l| l.path.ends_with("/configmaps/aws-auth"))
+        .and_then(|l| l.authorization.clone())
+        .unwrap();
+    assert!(auth.starts_with("Bearer k8s-aws-v1."), "{auth}");
+    assert_eq!(log.last().unwrap().status, 200);
+    // DescribeCluster only: a CONFIG_MAP cluster has no access entries to list.
+    let calls: Vec<String> = c
+        .eks
+        .log()
+        .iter()
+        .map(|l| format!("{} {}", l.method, l.path))
+        .collect();
+    assert_eq!(calls, ["GET /clusters/prod"]);
+
+    // -c and -r, as eksctl spells them; a wrong name is an error that says where to look.
+    let (code, _, stderr) = run(&mut c.cmd(&["get", "-c", "nope", "-r", "us-east-1"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("EKS has no cluster `nope` in region us-east-1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("aws eks list-clusters --region us-east-1"),
+        "{stderr}"
+    );
+    // --cluster and --context name the cluster twice.
+    let (code, _, stderr) = run(&mut c.cmd(&["get", "--cluster", "prod", "--context", "x"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+}
+
+fn with_entries(c: &EksCluster) {
+    c.eks.add_entry(
+        "prod",
+        json!({"principalArn": ADMIN, "kubernetesGroups": ["platform"]}),
+        &[("AmazonEKSClusterAdminPolicy", &[])],
+    );
+    c.eks.add_entry(
+        "prod",
+        json!({"principalArn": "arn:aws:iam::111122223333:user/jane", "username": "jane"}),
+        &[("AmazonEKSViewPolicy", &["dev", "staging"])],
+    );
+    c.eks.add_entry(
+        "prod",
+        json!({"principalArn": NODE, "type": "EC2_LINUX"}),
+        &[],
+    );
+}
+
+#[test]
+fn get_shows_access_entries_beside_aws_auth() {
+    let Some(c) = eks_cluster("API_AND_CONFIG_MAP") else {
+        return;
+    };
+    with_entries(&c);
+    let (code, stdout, stderr) = run(&mut c.cmd(&["get", "--cluster", "prod"]));
+    assert_eq!(code, 0, "{stderr}");
+    let _guard = support::described("`get --cluster` on an API_AND_CONFIG_MAP cluster: aws-auth rows and access entries in one table with SOURCE and POLICIES; an aws-auth entry whose principal has an access entry (the Admin role, whose entry carries a path; the node role) is marked as unused because the access entry wins, and a warning says so. Dev has only aws-auth and stays live.").bind_to_scope();
+    insta::assert_snapshot!("get_with_access_entries", format!("{stdout}---\n{stderr}"));
+    let (code, stdout, stderr) = run(&mut c.cmd(&["get", "--cluster", "prod", "-o", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let rows: Value = serde_json::from_str(&stdout).unwrap();
+    // aws-auth rows keep eksctl's shape, with where they stand.
+    assert_eq!(rows[0]["rolearn"], "arn:aws:iam::111122223333:role/Admin");
+    assert_eq!(rows[0]["source"], "aws-auth");
+    assert_eq!(
+        rows[0]["unusedBecause"],
+        format!("shadowed by the access entry of `{ADMIN}`")
+    );
+    assert_eq!(rows[2]["rolearn"], "arn:aws:iam::111122223333:role/Dev");
+    assert!(rows[2].get("unusedBecause").is_none(), "{}", rows[2]);
+    // Access entries as EKS describes them, with their policies.
+    assert_eq!(
+        rows[3]["principalArn"],
+        "arn:aws:iam::111122223333:role/eks-node"
+    );
+    assert_eq!(rows[3]["type"], "EC2_LINUX");
+    assert_eq!(rows[4]["principalArn"], ADMIN);
+    assert_eq!(rows[4]["source"], "access-entry");
+    assert_eq!(
+        rows[4]["accessPolicies"],
+        json!([{"policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", "accessScope": {"type": "cluster"}}])
+    );
+    assert_eq!(
+        rows[5]["accessPolicies"][0]["accessScope"],
+        json!({"type": "namespace", "namespaces": ["dev", "staging"]})
+    );
+    assert_eq!(rows.as_array().unwrap().len(), 6);
+    // --arn finds the access entry by the caller's ARN (no path) as well.
+    let (code, stdout, stderr) = run(&mut c.cmd(&[
+        "get",
+        "--cluster",
+        "prod",
+        "-o",
+        "json",
+        "--arn",
+        "arn:aws:sts::111122223333:assumed-role/Admin/jane",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let rows: Value = serde_json::from_str(&stdout).unwrap();
+    let sources: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["aws-auth", "access-entry"], "{stdout}");
+}
+
+#[test]
+fn get_says_when_eks_ignores_aws_auth() {
+    let Some(c) = eks_cluster("API") else {
+        return;
+    };
+    with_entries(&c);
+    let (code, stdout, stderr) = run(&mut c.cmd(&["get", "--cluster", "prod", "-o", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("the authentication mode of `arn:aws:eks:us-east-1:111122223333:cluster/prod` is API: EKS ignores aws-auth"),
+        "{stderr}"
+    );
+    let rows: Value = serde_json::from_str(&stdout).unwrap();
+    for r in rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source"] == "aws-auth")
+    {
+        assert_eq!(
+            r["unusedBecause"], "ignored: the cluster's authentication mode is API",
+            "{r}"
+        );
+    }
+}
+
+#[test]
+fn without_a_cluster_name_get_says_access_entries_were_not_read() {
+    let server = ApiServer::start_tls();
+    server.seed_aws_auth(&BTreeMap::from([(
+        "mapRoles".to_string(),
+        aws_auth_roles(),
+    )]));
+    let dir = tempfile::tempdir().unwrap();
+    let kc = server.kubeconfig(dir.path());
+    let (code, stdout, stderr) =
+        run(support::bin().args(["get", "--kubeconfig", kc.to_str().unwrap()]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("role/Dev"), "{stdout}");
+    assert!(!stdout.contains("SOURCE"), "{stdout}");
+    assert!(
+        stderr.contains("EKS access entries were not read: the kubeconfig does not say which EKS cluster this is; pass --cluster NAME --region REGION to include them"),
+        "{stderr}"
+    );
+}
