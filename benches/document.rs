@@ -123,6 +123,7 @@ fn bench(c: &mut Criterion) {
                                 }],
                             ),
                             binary_bytes: 0,
+                            access: None,
                         },
                     ))
                 })

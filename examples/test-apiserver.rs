@@ -8,9 +8,17 @@
 //!     iamidmap get
 //!
 //! benches/compare.sh uses it to time iamidmap and kubectl on the same server.
+//!
+//! With `--eks N [--latency-ms MS]` it also runs the project's test EKS API (tests/support/eks.rs) with a
+//! cluster `demo` in API_AND_CONFIG_MAP mode whose endpoint is this server and which has N access entries
+//! (each request answered after MS milliseconds), and prints the EKS API's URL on a third line:
+//! `AWS_ENDPOINT_URL_EKS=URL iamidmap get --cluster demo --region us-east-1` (benches/eks.sh times it).
 
 #[path = "../tests/support/apiserver.rs"]
 mod apiserver;
+#[path = "../tests/support/eks.rs"]
+#[allow(dead_code)]
+mod eks;
 
 use std::collections::BTreeMap;
 
@@ -27,6 +35,37 @@ fn main() {
     let kubeconfig = server.kubeconfig(&dir);
     println!("{}", server.port);
     println!("{}", kubeconfig.display());
+    let args: Vec<String> = std::env::args().collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map(|v| v.parse::<u64>().expect("a number"))
+    };
+    let _eks = flag("--eks").map(|n| {
+        // No STS here: an IAM token (iamidmap's own, presigned) is taken as a cluster admin's.
+        server.set_whoami(serde_json::json!({"username": "admin", "groups": ["system:masters", "system:authenticated"]}));
+        let api = eks::EksApi::start("us-east-1");
+        api.add_cluster("demo", &server.url(), "", "API_AND_CONFIG_MAP");
+        for i in 0..n {
+            let policy: &[(&str, &[&str])] = match i % 3 {
+                0 => &[("AmazonEKSViewPolicy", &["dev"])],
+                1 => &[("AmazonEKSEditPolicy", &[])],
+                _ => &[],
+            };
+            api.add_entry(
+                "demo",
+                serde_json::json!({"principalArn": format!("arn:aws:iam::111122223333:role/team{i:03}"),
+                    "kubernetesGroups": [format!("team{i:03}")]}),
+                policy,
+            );
+        }
+        api.set_latency(std::time::Duration::from_millis(flag("--latency-ms").unwrap_or(0)));
+        println!("{}", api.url());
+        use std::io::Write;
+        std::io::stdout().flush().expect("stdout");
+        api
+    });
     loop {
         std::thread::sleep(std::time::Duration::from_secs(3600));
     }

@@ -1500,6 +1500,7 @@ fn a_baseline_reports_only_new_findings() {
 #[test]
 fn each_subcommand_shows_only_the_cluster_flags_it_uses() {
     let all = [
+        "--cluster",
         "--kubeconfig",
         "--context",
         "--as-arn",
@@ -1512,7 +1513,14 @@ fn each_subcommand_shows_only_the_cluster_flags_it_uses() {
     for (sub, shown) in [
         (
             "get",
-            &["--kubeconfig", "--context", "--request-timeout"][..],
+            &[
+                "--cluster",
+                "--kubeconfig",
+                "--context",
+                "--profile",
+                "--region",
+                "--request-timeout",
+            ][..],
         ),
         ("create", &all[..]),
         ("delete", &all[..]),
@@ -1520,8 +1528,11 @@ fn each_subcommand_shows_only_the_cluster_flags_it_uses() {
         (
             "diff",
             &[
+                "--cluster",
                 "--kubeconfig",
                 "--context",
+                "--profile",
+                "--region",
                 "--backup-dir",
                 "--request-timeout",
             ][..],
@@ -1529,6 +1540,7 @@ fn each_subcommand_shows_only_the_cluster_flags_it_uses() {
         (
             "check",
             &[
+                "--cluster",
                 "--kubeconfig",
                 "--context",
                 "--profile",
@@ -1540,6 +1552,7 @@ fn each_subcommand_shows_only_the_cluster_flags_it_uses() {
         (
             "verify",
             &[
+                "--cluster",
                 "--kubeconfig",
                 "--context",
                 "--profile",

@@ -537,3 +537,91 @@ fn without_a_cluster_name_get_says_access_entries_were_not_read() {
         "{stderr}"
     );
 }
+
+/// The caller, as EKS reports it in a SelfSubjectReview: the Admin role (through its access entry).
+fn as_admin(c: &EksCluster) {
+    c.server.set_whoami(json!({
+        "username": "admin", "groups": ["system:masters", "system:authenticated"],
+        "extra": {"arn": ["arn:aws:sts::111122223333:assumed-role/Admin/jane"],
+                  "canonicalArn": ["arn:aws:iam::111122223333:role/Admin"]}
+    }));
+}
+
+fn roles_now(c: &EksCluster) -> String {
+    c.server.aws_auth().unwrap()["data"]["mapRoles"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_guard_counts_access_entries() {
+    // CONFIG_MAP: aws-auth is the only way in, so deleting your own entry is a lockout.
+    let Some(c) = eks_cluster("CONFIG_MAP") else {
+        return;
+    };
+    as_admin(&c);
+    let admin = "arn:aws:iam::111122223333:role/Admin";
+    let (code, _, stderr) = run(&mut c.cmd(&["delete", "--cluster", "prod", "--arn", admin, "-y"]));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("[caller-loses-access]"), "{stderr}");
+    assert!(roles_now(&c).contains("role/Admin"));
+    drop(c);
+
+    // API_AND_CONFIG_MAP with an access entry for you (with a path) and the node role: the same delete,
+    // and the node role's, change nobody's access, and the guard says why.
+    let Some(c) = eks_cluster("API_AND_CONFIG_MAP") else {
+        return;
+    };
+    as_admin(&c);
+    with_entries(&c);
+    let (code, _, stderr) = run(&mut c.cmd(&["delete", "--cluster", "prod", "--arn", admin, "-y"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("`arn:aws:iam::111122223333:role/Admin` (you) keeps access")
+            || stderr.contains(
+                "`arn:aws:iam::111122223333:role/Admin` keeps access through its EKS access entry"
+            ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("AmazonEKSClusterAdminPolicy keeps a cluster admin"),
+        "{stderr}"
+    );
+    assert!(!roles_now(&c).contains("role/Admin"));
+    let (code, _, stderr) = run(&mut c.cmd(&["delete", "--cluster", "prod", "--arn", NODE, "-y"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!roles_now(&c).contains("eks-node"));
+    // A grant in aws-auth to a principal with an access entry grants nothing: said before writing.
+    let (code, _, stderr) = run(&mut c.cmd(&[
+        "create",
+        "--cluster",
+        "prod",
+        "--arn",
+        "arn:aws:iam::111122223333:user/jane",
+        "--username",
+        "jane",
+        "--group",
+        "devs",
+        "-y",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("`arn:aws:iam::111122223333:user/jane` has an EKS access entry, which wins over aws-auth"),
+        "{stderr}"
+    );
+    drop(c);
+
+    // API: aws-auth is not read; a write is pointless and says so before writing.
+    let Some(c) = eks_cluster("API") else {
+        return;
+    };
+    as_admin(&c);
+    let (code, _, stderr) =
+        run(&mut c.cmd(&["delete", "--cluster", "prod", "--arn", admin, "--dry-run"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: the authentication mode of `arn:aws:eks:us-east-1:111122223333:cluster/prod` is API: EKS does not read aws-auth, so this change grants and removes no access"),
+        "{stderr}"
+    );
+}

@@ -103,7 +103,7 @@ pub struct ClusterArgs {
         hide_env_values = true
     )]
     pub profile: Option<String>,
-    /// AWS region for those calls (STS, IAM; with --cluster, the cluster's region, as in eksctl)
+    /// AWS region for those calls (STS, IAM, EKS); for a cluster given by name, its region, as in eksctl
     #[arg(short = 'r', long, global = true)]
     pub region: Option<String>,
     /// Give up on an API request after this many seconds

@@ -327,8 +327,10 @@ pub fn change_on(
         context: cluster.context.clone(),
         identity: std::cell::OnceCell::new(),
     };
-    // Who you are and which cluster this is are asked only when there is something to write.
+    // Who you are, which cluster this is and its access entries are asked only when there is something
+    // to write.
     let mut me: Option<crate::core::guard::CallerCheck> = None;
+    let mut access: Option<Option<crate::core::access::Access>> = None;
     let mut confirmed = write.yes;
     let mut last_error: Option<KubeError> = None;
     let mut pending: Option<Pending> = None;
@@ -374,12 +376,17 @@ pub fn change_on(
         if record.identity.get().is_none() {
             let _ = record.identity.set(cluster_identity(rt, cluster));
         }
+        let access = match &access {
+            Some(a) => a.as_ref(),
+            None => access.insert(access_for(s, cluster, &doc)?).as_ref(),
+        };
         let change = crate::core::guard::Change {
             before: &doc,
             after: &new_doc,
             caller: me,
             intent,
             binary_bytes: super::binary_bytes(cm.as_ref()),
+            access,
         };
         let question = format!(
             "Write these changes to {name} in context `{}`?",

@@ -108,6 +108,13 @@ fn guard(
 ) -> Result<bool> {
     use crate::core::guard::{self, Intent};
     let verdict = guard::judge(change);
+    for note in &verdict.notes {
+        if verdict.pointless {
+            out.warn(note);
+        } else {
+            out.note(note);
+        }
+    }
     let intended = |p: &str| match &change.intent {
         Intent::Principals(ps) => ps
             .iter()
@@ -236,6 +243,7 @@ fn edit(
         caller: &me,
         intent: crate::core::guard::intent_of(&doc, &plans),
         binary_bytes: 0,
+        access: None,
     };
     if write_opts.dry_run {
         // Show the change, then what the guard thinks of it.

@@ -38,6 +38,7 @@ pub fn fix_document(mut doc: AuthDocument, out: Reporter) -> Result<(AuthDocumen
             caller: &CallerCheck::Waived,
             intent: Intent::Nothing,
             binary_bytes: 0,
+            access: None,
         });
         if !verdict.violations.is_empty() {
             out.warn(&format!(

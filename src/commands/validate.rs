@@ -174,6 +174,7 @@ fn fix_file(
         caller: &me,
         intent: crate::core::guard::Intent::Nothing,
         binary_bytes: 0,
+        access: None,
     };
     if write.dry_run {
         super::write::write_file(input, &fixed.text, write, out)?;

@@ -57,6 +57,9 @@ pub struct Change<'a> {
     pub intent: Intent,
     /// Bytes of the object's `binaryData` (the API server counts them against the same limit).
     pub binary_bytes: usize,
+    /// The EKS cluster's authentication mode and access entries, when they were read: an access entry
+    /// wins over aws-auth for its principal, and the `API` mode ignores aws-auth.
+    pub access: Option<&'a crate::core::access::Access>,
 }
 
 /// One reason to refuse a change.
@@ -70,6 +73,10 @@ pub struct Violation {
     pub subject: String,
     /// What the authenticator (or the API server) would do.
     pub consequence: String,
+    /// The principals concerned (canonical ARNs; `account <id>` for a whole account), to tell whether
+    /// another source of access (an EKS access entry) makes the loss harmless.
+    #[serde(skip)]
+    pub principals: Vec<String>,
 }
 
 impl std::fmt::Display for Violation {
@@ -135,6 +142,11 @@ impl std::fmt::Display for Gain {
 pub struct Verdict {
     pub violations: Vec<Violation>,
     pub gains: Vec<Gain>,
+    /// What the access entries made of the change: losses that do not matter (and why), gains that
+    /// grant nothing.
+    pub notes: Vec<String>,
+    /// The cluster does not read aws-auth at all (`API` mode): the write changes nobody's access.
+    pub pointless: bool,
 }
 
 impl Verdict {
@@ -414,6 +426,7 @@ pub fn judge(change: &Change<'_>) -> Verdict {
                 rule: "drops-entries",
                 subject: "the authenticator".into(),
                 consequence: what.clone(),
+                principals: vec![],
             });
         }
     }
@@ -443,11 +456,14 @@ pub fn judge(change: &Change<'_>) -> Verdict {
                     rule: "caller-loses-access",
                     subject: format!("`{c}` (you)"),
                     consequence: format!("{l}; you would be locked out"),
+                    principals: vec![c.clone()],
                 });
             }
         }
         CallerCheck::Unknown if !reductions.is_empty() || !removed_accounts.is_empty() => {
             let mut who: Vec<String> = reductions.iter().map(|(p, _)| format!("`{p}`")).collect();
+            let mut principals: Vec<String> = reductions.iter().map(|(p, _)| p.clone()).collect();
+            principals.extend(removed_accounts.iter().map(|a| format!("account {a}")));
             who.extend(removed_accounts.iter().map(|a| format!("account `{a}`")));
             out.push(Violation {
                 rule: "caller-unknown",
@@ -456,6 +472,7 @@ pub fn judge(change: &Change<'_>) -> Verdict {
                     "iamidmap could not tell who you are, and this change takes access away from {}; if one of them is you, you would be locked out. Name yourself with --as-arn ARN, or pass --no-caller-check",
                     who.join(", ")
                 ),
+                principals,
             });
         }
         _ => {}
@@ -484,6 +501,7 @@ pub fn judge(change: &Change<'_>) -> Verdict {
                 rule: "random-answer",
                 subject: format!("`{p}`{}", if you { " (you)" } else { "" }),
                 consequence: random_consequence(&new, p),
+                principals: vec![p.clone()],
             });
         }
     }
@@ -507,6 +525,7 @@ pub fn judge(change: &Change<'_>) -> Verdict {
                 "no mapping the authenticator can match would grant `system:masters` any more (today: {}); nobody could repair RBAC or this ConfigMap through it",
                 old_admins.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
             ),
+            principals: vec![],
         });
     }
 
@@ -544,6 +563,7 @@ pub fn judge(change: &Change<'_>) -> Verdict {
                     "{}: its nodes could no longer join or report (they go NotReady and their pods are evicted)",
                     problems.join("; ")
                 ),
+                principals: vec![p.clone()],
             });
         }
     }
@@ -564,6 +584,7 @@ pub fn judge(change: &Change<'_>) -> Verdict {
                 rule: "collateral-change",
                 subject: format!("`{p}`"),
                 consequence: format!("{l}, although this command is not about it"),
+                principals: vec![p.clone()],
             });
         }
     }
@@ -577,6 +598,7 @@ pub fn judge(change: &Change<'_>) -> Verdict {
             consequence: format!(
                 "would hold {bytes} bytes of data, over the API server's 1 MiB limit ({SIZE_LIMIT} bytes of `data` and `binaryData` values): the write would be refused"
             ),
+            principals: vec![],
         });
     }
 
@@ -618,7 +640,73 @@ pub fn judge(change: &Change<'_>) -> Verdict {
             whole_account: true,
         });
     }
+    if let Some(access) = change.access {
+        with_access(&mut verdict, access);
+    }
     verdict
+}
+
+/// The verdict on aws-auth alone, judged again with the cluster's access entries: in `API` mode aws-auth
+/// grants nothing, so only the API server's own limits remain; in `API_AND_CONFIG_MAP` a principal with an
+/// access entry keeps its access whatever aws-auth says, and an access entry with the cluster admin
+/// policy keeps a cluster admin.
+fn with_access(verdict: &mut Verdict, access: &crate::core::access::Access) {
+    if !access.mode.reads_aws_auth() {
+        let before = verdict.violations.len();
+        verdict.violations.retain(|v| v.rule == "size-limit");
+        verdict.notes.push(format!(
+            "the authentication mode of `{}` is API: EKS does not read aws-auth, so this change grants and removes no access{}",
+            access.cluster_arn,
+            if before > verdict.violations.len() {
+                " (the lockout guard's objections to it do not apply)"
+            } else {
+                ""
+            }
+        ));
+        verdict.gains.clear();
+        verdict.pointless = true;
+        return;
+    }
+    if !access.mode.reads_access_entries() {
+        return;
+    }
+    let mut notes = vec![];
+    verdict.violations.retain(|v| {
+        let harmless = match v.rule {
+            "last-system-masters" => access.has_admin(),
+            "caller-loses-access" | "caller-unknown" | "node-role-loses-access"
+            | "collateral-change" | "random-answer" => {
+                !v.principals.is_empty() && v.principals.iter().all(|p| access.grants(p))
+            }
+            _ => false,
+        };
+        if harmless {
+            notes.push(match v.rule {
+                "last-system-masters" => "no aws-auth entry would grant `system:masters` any more, but an EKS access entry with AmazonEKSClusterAdminPolicy keeps a cluster admin".to_string(),
+                _ => format!(
+                    "{} keep{} access through {} EKS access {}, which EKS uses instead of aws-auth: {} ({})",
+                    v.principals.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
+                    if v.principals.len() == 1 { "s" } else { "" },
+                    if v.principals.len() == 1 { "its" } else { "their" },
+                    if v.principals.len() == 1 { "entry" } else { "entries" },
+                    "the aws-auth change does not affect them",
+                    v.rule
+                ),
+            });
+        }
+        !harmless
+    });
+    verdict.notes.extend(notes);
+    verdict.gains.retain(|g| {
+        let shadowed = !g.whole_account && access.grants(&g.principal);
+        if shadowed {
+            verdict.notes.push(format!(
+                "`{}` has an EKS access entry, which wins over aws-auth: the aws-auth entry this writes grants it nothing",
+                g.principal
+            ));
+        }
+        !shadowed
+    });
 }
 
 fn random_consequence(m: &EffectiveMapping<'_>, p: &str) -> String {

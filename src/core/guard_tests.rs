@@ -26,6 +26,7 @@ fn judged(
         caller: &caller,
         intent,
         binary_bytes: binary,
+        access: None,
     })
 }
 
@@ -341,6 +342,7 @@ fn violations_and_cross_account_admins_read_as_shown_to_the_user() {
         rule: "size-limit",
         subject: "the ConfigMap".into(),
         consequence: "too big".into(),
+        principals: vec![],
     };
     assert_eq!(v.to_string(), "[size-limit] the ConfigMap: too big");
     let foreign = format!(
@@ -571,4 +573,170 @@ fn a_random_answer_names_every_entry_it_could_pick() {
             .contains("`arn:aws:iam::111122223333:user/ops/Alice` as `alice2` [admins] (mapUsers)"),
         "{random:?}"
     );
+}
+
+/// The guard with the cluster's EKS access entries: who has an entry keeps access whatever aws-auth says.
+mod access_entries {
+    use super::*;
+    use crate::core::access::{Access, AuthMode, CLUSTER_ADMIN_POLICY, Entry, Policy, Scope};
+
+    fn entry(arn: &str, kind: &str, admin: bool) -> Entry {
+        Entry {
+            principal_arn: arn.into(),
+            kind: kind.into(),
+            username: String::new(),
+            kubernetes_groups: vec![],
+            access_policies: if admin {
+                vec![Policy {
+                    policy_arn: format!(
+                        "arn:aws:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}"
+                    ),
+                    access_scope: Scope::Cluster,
+                }]
+            } else {
+                vec![]
+            },
+        }
+    }
+
+    fn access(mode: AuthMode, entries: Vec<Entry>) -> Access {
+        Access {
+            cluster_arn: "arn:aws:eks:us-east-1:111122223333:cluster/prod".into(),
+            mode,
+            bootstrap_creator_admin: Some(false),
+            entries,
+        }
+    }
+
+    fn with(after: &str, caller: CallerCheck, intent: Intent, a: &Access) -> Verdict {
+        let (b, n) = (doc(BASE), doc(after));
+        judge(&Change {
+            before: &b,
+            after: &n,
+            caller: &caller,
+            intent,
+            binary_bytes: 0,
+            access: Some(a),
+        })
+    }
+
+    #[test]
+    fn removing_your_aws_auth_entry_is_harmless_only_when_an_access_entry_lets_you_in() {
+        let after = without(BASE, "role/Admin", 4);
+        // Your entry carries a path: EKS matches it by the role, as the caller presents it.
+        let yours = access(
+            AuthMode::ApiAndConfigMap,
+            vec![entry(
+                "arn:aws:iam::111122223333:role/ops/Admin",
+                "STANDARD",
+                true,
+            )],
+        );
+        let v = with(&after, known(ME), only(ME), &yours);
+        assert_eq!(rules_of(&v), Vec::<&str>::new(), "{v:?}");
+        assert!(
+            v.notes.iter().any(|n| n.starts_with(
+                "`arn:aws:iam::111122223333:role/Admin` keeps access through its EKS access entry"
+            )),
+            "{:?}",
+            v.notes
+        );
+        assert!(
+            v.notes
+                .iter()
+                .any(|n| n.contains("AmazonEKSClusterAdminPolicy keeps a cluster admin"))
+        );
+        // Someone else's entry does not help you; nor does yours where EKS does not read entries.
+        let others = access(
+            AuthMode::ApiAndConfigMap,
+            vec![entry(
+                "arn:aws:iam::111122223333:role/Dev",
+                "STANDARD",
+                false,
+            )],
+        );
+        assert_eq!(
+            rules_of(&with(&after, known(ME), only(ME), &others)),
+            ["caller-loses-access", "last-system-masters"]
+        );
+        let config_map = access(AuthMode::ConfigMap, yours.entries.clone());
+        assert_eq!(
+            rules_of(&with(&after, known(ME), only(ME), &config_map)),
+            ["caller-loses-access", "last-system-masters"]
+        );
+        // An entry without the admin policy keeps you in, but not a cluster admin.
+        let plain = access(
+            AuthMode::ApiAndConfigMap,
+            vec![entry(
+                "arn:aws:iam::111122223333:role/Admin",
+                "STANDARD",
+                false,
+            )],
+        );
+        assert_eq!(
+            rules_of(&with(&after, known(ME), only(ME), &plain)),
+            ["last-system-masters"]
+        );
+    }
+
+    #[test]
+    fn a_node_role_with_an_access_entry_survives_its_aws_auth_entry() {
+        let after = without(BASE, "role/eks-node", 5);
+        let node = "arn:aws:iam::111122223333:role/eks-node";
+        let none = access(AuthMode::ApiAndConfigMap, vec![]);
+        assert_eq!(
+            rules_of(&with(&after, known(ME), only(node), &none)),
+            ["node-role-loses-access"]
+        );
+        let entries = access(
+            AuthMode::ApiAndConfigMap,
+            vec![entry(node, "EC2_LINUX", false)],
+        );
+        let v = with(&after, known(ME), only(node), &entries);
+        assert_eq!(rules_of(&v), Vec::<&str>::new(), "{v:?}");
+        // Unknown caller: the loss is harmless when everyone who loses has an entry.
+        let v = with(&after, CallerCheck::Unknown, only(node), &entries);
+        assert_eq!(rules_of(&v), Vec::<&str>::new(), "{v:?}");
+        let v = with(&after, CallerCheck::Unknown, only(node), &none);
+        assert_eq!(rules_of(&v), ["caller-unknown", "node-role-loses-access"]);
+    }
+
+    #[test]
+    fn in_api_mode_aws_auth_grants_nothing_so_only_the_size_limit_stands() {
+        let after = without(BASE, "role/Admin", 4);
+        let api = access(AuthMode::Api, vec![]);
+        let v = with(&after, known(ME), only(ME), &api);
+        assert_eq!(rules_of(&v), Vec::<&str>::new());
+        assert!(v.pointless);
+        assert!(
+            v.notes[0].contains("is API: EKS does not read aws-auth"),
+            "{:?}",
+            v.notes
+        );
+        assert!(v.notes[0].contains("objections to it do not apply"));
+        let huge = format!("{BASE}  big: \"{}\"\n", "x".repeat(SIZE_LIMIT));
+        assert_eq!(
+            rules_of(&with(&huge, known(ME), Intent::Nothing, &api)),
+            ["size-limit"]
+        );
+    }
+
+    #[test]
+    fn an_aws_auth_grant_to_a_principal_with_an_access_entry_grants_nothing() {
+        let added = format!(
+            "{BASE}    - rolearn: arn:aws:iam::111122223333:role/Ops\n      username: ops\n      groups:\n        - ops\n"
+        );
+        let ops = "arn:aws:iam::111122223333:role/Ops";
+        let a = access(
+            AuthMode::ApiAndConfigMap,
+            vec![entry(ops, "STANDARD", false)],
+        );
+        let v = with(&added, known(ME), only(ops), &a);
+        assert!(v.gains.is_empty(), "{:?}", v.gains);
+        assert!(v.notes.iter().any(|n| {
+            n.contains("`arn:aws:iam::111122223333:role/Ops` has an EKS access entry, which wins")
+        }));
+        let none = access(AuthMode::ApiAndConfigMap, vec![]);
+        assert_eq!(with(&added, known(ME), only(ops), &none).gains.len(), 1);
+    }
 }

@@ -93,9 +93,9 @@ fn query_map(query: &str) -> BTreeMap<String, String> {
     query
         .split('&')
         .filter(|p| !p.is_empty())
-        .filter_map(|p| {
+        .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            Some((decode(k), decode(v)))
+            (decode(k), decode(v))
         })
         .collect()
 }
@@ -650,12 +650,11 @@ fn serve(stream: TcpStream, state: Arc<Mutex<State>>) {
             head.push_str(&format!("x-amzn-ErrorType: {kind}\r\n"));
         }
         head.push_str("\r\n");
+        // One write per answer: a head and a body in two segments meet the client's delayed ACK.
+        let mut answer = head.into_bytes();
+        answer.extend_from_slice(&body);
         let w = reader.get_mut();
-        if w.write_all(head.as_bytes())
-            .and_then(|_| w.write_all(&body))
-            .and_then(|_| w.flush())
-            .is_err()
-        {
+        if w.write_all(&answer).and_then(|_| w.flush()).is_err() {
             return;
         }
     }
@@ -682,6 +681,7 @@ impl EksApi {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let _ = stream.set_nonblocking(false);
+                        let _ = stream.set_nodelay(true);
                         let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
                         let st = st.clone();
                         std::thread::spawn(move || serve(stream, st));
@@ -748,6 +748,7 @@ impl EksApi {
         self.state.lock().unwrap().clusters[cluster].mode.clone()
     }
 
+    #[allow(dead_code)] // benches/eks.sh, through examples/test-apiserver.rs
     pub fn set_latency(&self, latency: Duration) {
         self.state.lock().unwrap().latency = latency;
     }
