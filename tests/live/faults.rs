@@ -343,3 +343,49 @@ fn unauthorized_and_timeouts_are_explained() {
         "bounded by the request timeout and retries"
     );
 }
+
+/// A read the cluster refuses for good (403) is not retried: one GET, then the error and what to do.
+#[test]
+fn a_refused_read_is_not_retried() {
+    let live = Live::new();
+    live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
+        .code(0);
+    live.server.clear_log();
+    live.run(&["delete", "--yes", "--arn", ADMIN, "--as", "alice"])
+        .code(2)
+        .stderr(predicate::str::contains("get configmap `kube-system/aws-auth` is forbidden"))
+        .stderr(predicate::str::contains("retrying").not());
+    let gets = live
+        .server
+        .log()
+        .iter()
+        .filter(|l| l.method == "GET" && l.path.ends_with("/configmaps/aws-auth"))
+        .count();
+    assert_eq!(gets, 1, "{:?}", live.server.log());
+}
+
+/// A write answered 500 may or may not have landed: the next read settles it. Here it did not land and
+/// nobody else wrote meanwhile (the same resourceVersion), so it is planned again and lands.
+#[test]
+fn a_failed_write_is_settled_by_the_next_read() {
+    let live = Live::new();
+    live.run(&["create", "--yes", "--arn", ADMIN, "--group", "g"])
+        .code(0);
+    live.server.set_faults(Faults {
+        fail_next_write: 1,
+        ..Faults::default()
+    });
+    let out = live
+        .cmd()
+        .args(["create", "--yes", "--arn", "arn:aws:iam::111122223333:role/Dev", "--group", "g"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("was not applied; planning it again"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("the object changed meanwhile"), "{stderr}");
+    assert!(live.data()["mapRoles"].contains("role/Dev"));
+}

@@ -50,6 +50,8 @@ pub struct Faults {
     pub drop_next: usize,
     /// The next N writes (PUT/POST/PATCH/DELETE) are applied, then the connection is closed unanswered.
     pub drop_after_write: usize,
+    /// The next N writes of a ConfigMap answer 500 without being applied (everything else is served).
+    pub fail_next_write: usize,
     /// After every GET of a ConfigMap, the object is changed (a concurrent writer between read and write).
     pub conflict_storm: bool,
     /// The same for the next N GETs of a ConfigMap only (a burst of conflicts that ends).
@@ -1428,10 +1430,19 @@ fn serve_connection(stream: impl Conn, state: Arc<Mutex<State>>) {
             if drop_before {
                 f.drop_next -= 1;
             }
-            let fail = !drop_before && f.fail_next > 0;
-            if fail {
+            let fail_any = !drop_before && f.fail_next > 0;
+            if fail_any {
                 f.fail_next -= 1;
             }
+            let fail_write = !drop_before
+                && !fail_any
+                && is_write
+                && path.contains("/configmaps")
+                && f.fail_next_write > 0;
+            if fail_write {
+                f.fail_next_write -= 1;
+            }
+            let fail = fail_any || fail_write;
             let drop_after = !drop_before && !fail && is_write && f.drop_after_write > 0;
             if drop_after {
                 f.drop_after_write -= 1;
