@@ -625,3 +625,105 @@ fn the_guard_counts_access_entries() {
         "{stderr}"
     );
 }
+
+/// eksctl's EMR preset: `create --cluster prod --service-name emr-containers --namespace spark` maps the
+/// service-linked role of the cluster's account and applies eksctl's Role and RoleBinding in `spark`.
+#[test]
+fn the_emr_preset_works_as_in_eksctl() {
+    let Some(c) = eks_cluster("CONFIG_MAP") else {
+        return;
+    };
+    as_admin(&c);
+    c.server
+        .seed("/api/v1/namespaces/spark", json!({"metadata": {}}));
+    let args = [
+        "create",
+        "iamidentitymapping",
+        "--cluster",
+        "prod",
+        "--region",
+        "us-east-1",
+        "--service-name",
+        "emr-containers",
+        "--namespace",
+        "spark",
+        "--yes",
+    ];
+    let (code, _, stderr) = run(&mut c.cmd(&args));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("applied role `spark/emr-containers`"),
+        "{stderr}"
+    );
+    let role = c
+        .server
+        .object("roles/spark/emr-containers")
+        .expect("the Role");
+    assert_eq!(role["rules"].as_array().unwrap().len(), 8, "{role}");
+    let binding = c
+        .server
+        .object("rolebindings/spark/emr-containers")
+        .expect("the RoleBinding");
+    assert_eq!(binding["subjects"][0]["name"], "emr-containers");
+    let roles = roles_now(&c);
+    assert!(
+        roles.contains(
+            "- rolearn: arn:aws:iam::111122223333:role/AWSServiceRoleForAmazonEMRContainers\n  username: emr-containers\n"
+        ),
+        "{roles}"
+    );
+    // The ConfigMap stayed in kube-system: nothing was written to spark.
+    assert!(c.server.object("configmaps/spark/aws-auth").is_none());
+    // Again: the mapping is there, so nothing is added (the RBAC objects are applied again, unchanged).
+    let (code, _, stderr) = run(&mut c.cmd(&args));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        roles_now(&c)
+            .matches("AWSServiceRoleForAmazonEMRContainers")
+            .count(),
+        1
+    );
+    // eksctl's rules: a namespace is required, and ARN, username and groups do not go with it.
+    let (code, _, stderr) = run(&mut c.cmd(&[
+        "create",
+        "--cluster",
+        "prod",
+        "--service-name",
+        "emr-containers",
+        "-y",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--namespace is required with --service-name"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&mut c.cmd(&[
+        "create",
+        "--cluster",
+        "prod",
+        "--service-name",
+        "emr-containers",
+        "--namespace",
+        "spark",
+        "--arn",
+        "arn:aws:iam::111122223333:role/Dev",
+        "-y",
+    ]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+    let (code, _, stderr) = run(&mut c.cmd(&[
+        "create",
+        "--cluster",
+        "prod",
+        "--service-name",
+        "spark-operator",
+        "--namespace",
+        "spark",
+        "-y",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("invalid value 'spark-operator'"),
+        "{stderr}"
+    );
+}

@@ -412,6 +412,55 @@ impl Cluster {
             .await
             .map_err(|e| map_error(e, "create", &self.object(), &self.server))
     }
+
+    /// Server-side apply of a Role and a RoleBinding in `namespace`, as field manager `iamidmap`: only the
+    /// fields given are owned and set; whatever else the objects carry (labels, other managers' rules)
+    /// stays. Returns the resourceVersions written.
+    pub async fn apply_role(
+        &self,
+        namespace: &str,
+        role: &serde_json::Value,
+        binding: &serde_json::Value,
+    ) -> Result<(String, String), KubeError> {
+        use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+        use kube::api::{Patch, PatchParams};
+        let client = self.api.clone().into_client();
+        let params = PatchParams::apply("iamidmap").force();
+        let name = |v: &serde_json::Value| {
+            v["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        let roles: Api<Role> = Api::namespaced(client.clone(), namespace);
+        let r = roles
+            .patch(&name(role), &params, &Patch::Apply(role))
+            .await
+            .map_err(|e| {
+                map_error(
+                    e,
+                    "patch",
+                    &format!("role `{namespace}/{}`", name(role)),
+                    &self.server,
+                )
+            })?;
+        let bindings: Api<RoleBinding> = Api::namespaced(client, namespace);
+        let b = bindings
+            .patch(&name(binding), &params, &Patch::Apply(binding))
+            .await
+            .map_err(|e| {
+                map_error(
+                    e,
+                    "patch",
+                    &format!("rolebinding `{namespace}/{}`", name(binding)),
+                    &self.server,
+                )
+            })?;
+        Ok((
+            r.metadata.resource_version.unwrap_or_default(),
+            b.metadata.resource_version.unwrap_or_default(),
+        ))
+    }
 }
 
 /// What an exec plugin gave.

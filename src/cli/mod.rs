@@ -69,9 +69,15 @@ pub struct ClusterArgs {
     /// Impersonate this group (repeatable)
     #[arg(long = "as-group", global = true, value_name = "GROUP")]
     pub as_groups: Vec<String>,
-    /// Namespace of the ConfigMap
+    /// Namespace of the ConfigMap. On create and delete, eksctl's meaning: the EMR namespace, with
+    /// --service-name (a ConfigMap elsewhere than kube-system is read by no authenticator: name it with
+    /// --configmap-namespace to write one anyway)
     #[arg(short = 'n', long, global = true, default_value = "kube-system")]
     pub namespace: String,
+    /// Namespace of the ConfigMap, for any command (a staging copy outside kube-system that no
+    /// authenticator reads)
+    #[arg(long, global = true, value_name = "NAMESPACE")]
+    pub configmap_namespace: Option<String>,
     /// Name of the ConfigMap (with `--kind authenticator-config`: aws-iam-authenticator)
     #[arg(long, global = true, default_value = "aws-auth")]
     pub name: String,
@@ -284,7 +290,7 @@ pub struct CreateArgs {
     #[command(flatten)]
     pub source: Source,
     /// ARN of the IAM role or user to map (role paths and assumed-role ARNs are normalized)
-    #[arg(long, required_unless_present = "account")]
+    #[arg(long, required_unless_present_any = ["account", "service_name"])]
     pub arn: Option<String>,
     /// Kubernetes username (templates such as `admin:{{SessionName}}` are allowed)
     #[arg(long)]
@@ -302,6 +308,19 @@ pub struct CreateArgs {
     /// authenticator uses); add the entry when the ARN is not mapped yet
     #[arg(long, conflicts_with = "no_duplicate_arns")]
     pub update: bool,
+    /// Grant an AWS service access, as eksctl does: `emr-containers` (EMR on EKS) maps the
+    /// AWSServiceRoleForAmazonEMRContainers role of the cluster's account as `emr-containers` and applies
+    /// its Role and RoleBinding in --namespace
+    #[arg(
+        long,
+        value_name = "SERVICE",
+        value_parser = ["emr-containers"],
+        conflicts_with_all = ["arn", "username", "groups", "account", "update", "node_role", "windows_node_role", "fargate_role"]
+    )]
+    pub service_name: Option<String>,
+    /// The namespace --service-name grants access in (set from --namespace, as eksctl takes it)
+    #[arg(skip)]
+    pub service_namespace: Option<String>,
     /// Map an EC2 node role: username `system:node:{{EC2PrivateDNSName}}`, groups `system:bootstrappers`, `system:nodes`
     #[arg(long, conflicts_with_all = ["username", "groups", "fargate_role", "windows_node_role"])]
     pub node_role: bool,
@@ -673,6 +692,7 @@ const CONNECT: &[&str] = &[
     "as_user",
     "as_groups",
     "namespace",
+    "configmap_namespace",
     "name",
     "kind",
     "request_timeout",
@@ -750,6 +770,8 @@ where
     let mut cmd = command();
     let matches = cmd.try_get_matches_from_mut(args)?;
     let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
+    namespaces(&mut cli, &matches)
+        .map_err(|message| cmd.error(clap::error::ErrorKind::ArgumentConflict, message))?;
     if let Some((sub, sub_matches)) = matches.subcommand() {
         let given: Vec<String> = unused_by(sub)
             .into_iter()
@@ -774,4 +796,50 @@ where
         }
     }
     Ok(cli)
+}
+
+/// Which namespace `--namespace` names. eksctl's `create iamidentitymapping --namespace NS` is the EMR
+/// namespace of `--service-name`; iamidmap's has always been the ConfigMap's. On create and delete the two
+/// meet, so there: with --service-name it is eksctl's, and without it a namespace other than kube-system
+/// is refused (the ConfigMap written would be read by no authenticator, eksctl's users' most likely
+/// mistake) unless --configmap-namespace names it on purpose. Elsewhere it is the ConfigMap's.
+fn namespaces(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<(), String> {
+    let Some((sub, sub_matches)) = matches.subcommand() else {
+        return Ok(());
+    };
+    let given =
+        sub_matches.value_source("namespace") == Some(clap::parser::ValueSource::CommandLine);
+    let namespace = cli.cluster.namespace.clone();
+    if let Command::Create(args) = &mut cli.command
+        && args.service_name.is_some()
+    {
+        if !given {
+            return Err("--namespace is required with --service-name (the namespace the service runs its jobs in, as with eksctl)".into());
+        }
+        args.service_namespace = Some(namespace);
+        cli.cluster.namespace = cli
+            .cluster
+            .configmap_namespace
+            .clone()
+            .unwrap_or_else(|| "kube-system".into());
+        return Ok(());
+    }
+    if let Some(ns) = &cli.cluster.configmap_namespace {
+        if given && namespace != *ns {
+            return Err(format!(
+                "--namespace {namespace} and --configmap-namespace {ns} name two namespaces for the ConfigMap; give one"
+            ));
+        }
+        cli.cluster.namespace = ns.clone();
+        return Ok(());
+    }
+    if matches!(sub, "create" | "delete") && given && namespace != "kube-system" {
+        return Err(format!(
+            "--namespace {namespace} would {} a ConfigMap `{namespace}/{}` that no authenticator reads (EKS reads kube-system/aws-auth only).\n\
+             eksctl's --namespace is the EMR namespace and goes with --service-name emr-containers; to write that ConfigMap anyway (a staging copy), pass --configmap-namespace {namespace}",
+            if sub == "create" { "write" } else { "edit" },
+            cli.cluster.name
+        ));
+    }
+    Ok(())
 }

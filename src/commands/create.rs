@@ -153,11 +153,88 @@ fn check_name(flag: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// `--service-name emr-containers --namespace NS`, as eksctl: the service-linked role of the cluster's
+/// account, mapped as `emr-containers` with no groups, and the Role and RoleBinding it needs in NS.
+struct ServiceGrant {
+    entry: NewEntry,
+    namespace: String,
+}
+
+fn service_grant(args: &CreateArgs, s: &Session<'_>) -> Result<ServiceGrant> {
+    use crate::core::service;
+    let namespace = args.service_namespace.clone().unwrap_or_default();
+    check_name("--namespace", &namespace)?;
+    // The cluster's account: from its ARN (--cluster), else the account of your AWS credentials.
+    let owner = match &s.args.cluster {
+        Some(name) => s.eks_cluster(name)?.arn.clone(),
+        None => match s.sts_caller()? {
+            Ok((arn, _)) => arn.to_string(),
+            Err(e) => {
+                return Err(Failure::error(
+                    format!("cannot tell the cluster's AWS account for the {} role: STS GetCallerIdentity failed: {e}", service::EMR_ROLE),
+                    Some("pass --cluster NAME --region REGION, or check `aws sts get-caller-identity`".to_string()),
+                )
+                .into());
+            }
+        },
+    };
+    let parts = arn::parse(&owner).map_err(|e| Failure::error(format!("`{owner}`: {e}"), None))?;
+    Ok(ServiceGrant {
+        entry: NewEntry {
+            list: ListKind::Roles,
+            arn: service::emr_role_arn(parts.partition, parts.account),
+            username: Some(service::EMR_CONTAINERS.to_string()),
+            groups: vec![],
+        },
+        namespace,
+    })
+}
+
+/// Apply the service's Role and RoleBinding (server-side apply: fields of other managers stay), or say
+/// what would be applied on a dry run.
+fn apply_service_rbac(
+    rt: &tokio::runtime::Runtime,
+    conn: &crate::adapters::kube::Cluster,
+    namespace: &str,
+    dry_run: bool,
+    s: &Session<'_>,
+) -> Result<()> {
+    let (role, binding) = crate::core::service::emr_rbac(namespace);
+    if dry_run {
+        s.out.note(&format!(
+            "dry run: would apply role and rolebinding `emr-containers` in namespace `{namespace}` (server-side apply)"
+        ));
+        return Ok(());
+    }
+    let (r, b) = rt
+        .block_on(conn.apply_role(namespace, &role, &binding))
+        .map_err(|e| super::live::failure(e, s.args))?;
+    s.out.note(&format!(
+        "applied role `{namespace}/emr-containers` (resourceVersion {r}) and rolebinding `{namespace}/emr-containers` (resourceVersion {b}), server-side, field manager iamidmap"
+    ));
+    Ok(())
+}
+
 pub fn create(args: CreateArgs, s: &Session<'_>) -> Result<i32> {
     let out = s.out;
-    let target = resolve(&args, out)?;
+    let service = match args.service_name {
+        Some(_) => Some(service_grant(&args, s)?),
+        None => None,
+    };
+    let target = match &service {
+        Some(g) => Target::Entry(g.entry.clone()),
+        None => resolve(&args, out)?,
+    };
     let live = args.source.file.is_none();
+    if let (Some(g), false) = (&service, live) {
+        out.warn(&format!(
+            "the file gets the mapping only; EMR on EKS also needs its Role and RoleBinding in `{}` (`iamidmap create --service-name emr-containers --namespace {}` on the cluster applies them)",
+            g.namespace, g.namespace
+        ));
+    }
     let mut found = match &target {
+        // The service-linked role lives under a path AWS manages; it is not looked up.
+        Target::Entry(_) if service.is_some() => None,
         Target::Entry(entry) => Some(super::check::create_iam_check(
             entry,
             args.skip_iam_check,
@@ -177,9 +254,15 @@ pub fn create(args: CreateArgs, s: &Session<'_>) -> Result<i32> {
         write: write_opts,
         ..
     } = args;
+    // A service's mapping is added once (eksctl: only when no entry has its ARN and username).
+    let no_duplicate_arns = no_duplicate_arns || service.is_some();
     let planner = |doc: &AuthDocument| plan(doc, &target, no_duplicate_arns, update, out);
+    let dry_run = write_opts.dry_run;
     // On a cluster, the RBAC check and the verdict run on the write pipeline's own connection.
     let mut precheck = |rt: &tokio::runtime::Runtime, conn: &crate::adapters::kube::Cluster| {
+        if let Some(g) = &service {
+            apply_service_rbac(rt, conn, &g.namespace, dry_run, s)?;
+        }
         if let (Some(f), Target::Entry(entry)) = (found.as_mut(), &target) {
             if rbac_check {
                 super::check::create_rbac_check(rt, conn, entry, f);

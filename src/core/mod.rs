@@ -13,6 +13,7 @@ pub mod plan;
 pub mod presign;
 pub mod repair;
 pub mod review;
+pub mod service;
 pub mod text;
 pub mod token;
 pub mod yaml;

@@ -384,9 +384,33 @@ fn exec_credential_plugin_aws_eks_get_token() {
 #[test]
 fn another_namespace_and_name() {
     let live = Live::new();
-    // A namespace that does not exist is said so, and nothing is created (as the real server refuses).
+    // eksctl's --namespace (the EMR namespace) on create, without --service-name: refused before any
+    // request, with both ways out.
     live.run(&[
         "--namespace",
+        "spark",
+        "create",
+        "--yes",
+        "--arn",
+        ADMIN,
+        "--group",
+        "g",
+    ])
+    .code(2)
+    .stderr(predicate::str::contains(
+        "--namespace spark would write a ConfigMap `spark/aws-auth` that no authenticator reads",
+    ))
+    .stderr(predicate::str::contains("--service-name emr-containers"))
+    .stderr(predicate::str::contains("--configmap-namespace spark"));
+    live.run(&["delete", "--yes", "--arn", ADMIN, "-n", "spark"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--namespace spark would edit a ConfigMap",
+        ));
+    assert!(live.server.log().is_empty(), "{:?}", live.server.log());
+    // A namespace that does not exist is said so, and nothing is created (as the real server refuses).
+    live.run(&[
+        "--configmap-namespace",
         "spark",
         "create",
         "--yes",
@@ -408,7 +432,7 @@ fn another_namespace_and_name() {
         serde_json::json!({"metadata": {}}),
     );
     live.run(&[
-        "--namespace",
+        "--configmap-namespace",
         "auth",
         "--name",
         "aws-auth-staging",

@@ -353,7 +353,9 @@ fn a_refused_read_is_not_retried() {
     live.server.clear_log();
     live.run(&["delete", "--yes", "--arn", ADMIN, "--as", "alice"])
         .code(2)
-        .stderr(predicate::str::contains("get configmap `kube-system/aws-auth` is forbidden"))
+        .stderr(predicate::str::contains(
+            "get configmap `kube-system/aws-auth` is forbidden",
+        ))
         .stderr(predicate::str::contains("retrying").not());
     let gets = live
         .server
@@ -377,7 +379,14 @@ fn a_failed_write_is_settled_by_the_next_read() {
     });
     let out = live
         .cmd()
-        .args(["create", "--yes", "--arn", "arn:aws:iam::111122223333:role/Dev", "--group", "g"])
+        .args([
+            "create",
+            "--yes",
+            "--arn",
+            "arn:aws:iam::111122223333:role/Dev",
+            "--group",
+            "g",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
