@@ -101,6 +101,10 @@ fn backup_now_list_and_keep() {
         .code(0)
         .stdout(predicate::str::contains("RESOURCEVERSION"))
         .stdout(predicate::str::contains("STATE"));
+    // Only this cluster's backups in the directory: nothing said about other clusters.
+    live.run(&["diff", "--from", "latest", "--to", "live"])
+        .code(0)
+        .stderr(predicate::str::contains("another cluster").not());
 }
 
 /// Someone broke the live ConfigMap (a typo drops every role); restore brings back the exact bytes, and the
