@@ -727,3 +727,34 @@ fn the_emr_preset_works_as_in_eksctl() {
         "{stderr}"
     );
 }
+
+/// docs/eks.md's table: eksctl's identity-mapping commands, word for word with `iamidmap` in front.
+#[test]
+fn eksctl_commands_work_with_iamidmap_in_front() {
+    let Some(c) = eks_cluster("CONFIG_MAP") else {
+        return;
+    };
+    as_admin(&c);
+    c.server.seed("/api/v1/namespaces/emr", json!({"metadata": {}}));
+    let ops = "arn:aws:iam::111122223333:role/Ops";
+    for line in [
+        "get iamidentitymapping --cluster prod --region us-east-1",
+        "get iamidentitymapping -c prod -r us-east-1 -o json",
+        "get iamidentitymapping -c prod -r us-east-1 -o yaml",
+        "get iamidentitymapping --cluster prod --arn arn:aws:iam::111122223333:role/Dev",
+        "create iamidentitymapping --cluster prod --region us-east-1 --arn arn:aws:iam::111122223333:role/Ops --username ops --group a,b --yes",
+        "create iamidentitymapping --cluster prod --region us-east-1 --arn arn:aws:iam::111122223333:role/Ops --username ops --group a --group b --no-duplicate-arns --yes",
+        "create iamidentitymapping --cluster prod --account 111122223333 --yes",
+        "create iamidentitymapping --cluster prod --service-name emr-containers --namespace emr --yes",
+        "delete iamidentitymapping --cluster prod --account 111122223333 --yes",
+        "delete iamidentitymapping --cluster prod --arn arn:aws:iam::111122223333:role/Ops --all --yes",
+    ] {
+        let args: Vec<&str> = line.split(' ').collect();
+        let (code, _, stderr) = run(&mut c.cmd(&args));
+        assert_eq!(code, 0, "iamidmap {line}\n{stderr}");
+    }
+    let roles = roles_now(&c);
+    assert!(!roles.contains(ops), "{roles}");
+    assert!(roles.contains("AWSServiceRoleForAmazonEMRContainers"), "{roles}");
+    assert!(c.server.object("roles/emr/emr-containers").is_some());
+}

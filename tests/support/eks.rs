@@ -203,11 +203,14 @@ impl State {
             }
             (_, ["clusters", name, rest @ ..]) => {
                 let name = name.to_string();
-                let Some(cluster) = self.clusters.get(&name).cloned() else {
+                // Taken out while it is worked on (no copy of every entry per request), then put back.
+                let Some(mut cluster) = self.clusters.remove(&name) else {
                     return not_found_cluster(&name);
                 };
                 let rest: Vec<&str> = rest.to_vec();
-                self.on_cluster(method, &name, cluster, &rest, &q, &body)
+                let answer = self.on_cluster(method, &name, &mut cluster, &rest, &q, &body);
+                self.clusters.insert(name, cluster);
+                answer
             }
             _ => error(404, "UnknownOperationException", "Unknown operation"),
         }
@@ -217,7 +220,7 @@ impl State {
         &mut self,
         method: &str,
         name: &str,
-        mut c: Cluster,
+        c: &mut Cluster,
         rest: &[&str],
         q: &BTreeMap<String, String>,
         body: &Value,
@@ -229,8 +232,8 @@ impl State {
                 "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.",
             )
         };
-        let answer = match (method, rest) {
-            ("GET", []) => (200, json!({"cluster": self.cluster_json(name, &c)})),
+        match (method, rest) {
+            ("GET", []) => (200, json!({"cluster": self.cluster_json(name, c)})),
             ("POST", ["update-config"]) => {
                 let Some(mode) = body["accessConfig"]["authenticationMode"].as_str() else {
                     return error(
@@ -299,7 +302,7 @@ impl State {
                     .collect();
                 page(arns, "accessEntries", q)
             }
-            ("POST", ["access-entries"]) => match self.create_entry(name, &c, body) {
+            ("POST", ["access-entries"]) => match self.create_entry(name, c, body) {
                 Ok((principal, entry)) => {
                     c.entries.insert(principal, entry.clone());
                     (200, json!({"accessEntry": entry}))
@@ -370,9 +373,7 @@ impl State {
                 }
             }
             _ => error(404, "UnknownOperationException", "Unknown operation"),
-        };
-        self.clusters.insert(name.to_string(), c);
-        answer
+        }
     }
 
     fn create_entry(
