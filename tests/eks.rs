@@ -735,7 +735,8 @@ fn eksctl_commands_work_with_iamidmap_in_front() {
         return;
     };
     as_admin(&c);
-    c.server.seed("/api/v1/namespaces/emr", json!({"metadata": {}}));
+    c.server
+        .seed("/api/v1/namespaces/emr", json!({"metadata": {}}));
     let ops = "arn:aws:iam::111122223333:role/Ops";
     for line in [
         "get iamidentitymapping --cluster prod --region us-east-1",
@@ -755,6 +756,49 @@ fn eksctl_commands_work_with_iamidmap_in_front() {
     }
     let roles = roles_now(&c);
     assert!(!roles.contains(ops), "{roles}");
-    assert!(roles.contains("AWSServiceRoleForAmazonEMRContainers"), "{roles}");
+    assert!(
+        roles.contains("AWSServiceRoleForAmazonEMRContainers"),
+        "{roles}"
+    );
     assert!(c.server.object("roles/emr/emr-containers").is_some());
+}
+
+/// `verify --arn` resolves as EKS does: the access entry first, then aws-auth in the modes that read it.
+#[test]
+fn verify_resolves_through_access_entries_first() {
+    let Some(c) = eks_cluster("API_AND_CONFIG_MAP") else {
+        return;
+    };
+    with_entries(&c);
+    let verify = |arn: &str| run(&mut c.cmd(&["verify", "--cluster", "prod", "--arn", arn]));
+    let (code, stdout, stderr) = verify("arn:aws:sts::111122223333:assumed-role/Admin/jane");
+    assert_eq!(code, 0, "{stderr}");
+    let _guard = support::described("`verify --arn` on an API_AND_CONFIG_MAP cluster for a role with an access entry (with a path) and an aws-auth entry: the access entry answers (its default username template rendered with the session name, its groups, its policies by name), and the aws-auth entry is said to be shadowed.").bind_to_scope();
+    insta::assert_snapshot!("verify_access_entry", stdout);
+    // Dev has only aws-auth: it decides, and the note says why.
+    let (code, stdout, _) = verify("arn:aws:sts::111122223333:assumed-role/Dev/sam");
+    assert_eq!(code, 0);
+    assert!(stdout.contains("username: dev\n"), "{stdout}");
+    assert!(
+        stdout.contains("has no EKS access entry (mode API_AND_CONFIG_MAP): aws-auth decides"),
+        "{stdout}"
+    );
+    drop(c);
+    // In API mode the same Dev is refused: aws-auth is not read.
+    let Some(c) = eks_cluster("API") else {
+        return;
+    };
+    with_entries(&c);
+    let (code, stdout, _) = run(&mut c.cmd(&[
+        "verify",
+        "--cluster",
+        "prod",
+        "--arn",
+        "arn:aws:sts::111122223333:assumed-role/Dev/sam",
+    ]));
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("error: no EKS access entry for `arn:aws:iam::111122223333:role/Dev`, and the cluster's authentication mode API does not read aws-auth"),
+        "{stdout}"
+    );
 }

@@ -169,9 +169,13 @@ pub fn verify(args: VerifyArgs, s: &Session<'_>) -> Result<i32> {
     let (review, doc) = match identity {
         Err(e) => (Review::denied(e.to_string()), None),
         Ok(id) => {
-            let doc = match &source.file {
-                Some(path) => load(path, cluster.kind)?.1,
-                None => live::read(s)?,
+            let (doc, access) = match &source.file {
+                Some(path) => (load(path, cluster.kind)?.1, None),
+                None => {
+                    let (doc, connected) = live::read_connected(s)?;
+                    let access = live::access_for(s, &connected, &doc)?;
+                    (doc, access)
+                }
             };
             let r = review_of(
                 &id,
@@ -180,6 +184,11 @@ pub fn verify(args: VerifyArgs, s: &Session<'_>) -> Result<i32> {
                 node_name.as_deref(),
                 &reserved,
             );
+            // EKS asks its access entries first, in the modes that have them.
+            let r = match &access {
+                Some(a) => crate::core::review::eks(&id, a, r, node_name.as_deref()),
+                None => r,
+            };
             (r, Some(doc))
         }
     };

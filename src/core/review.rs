@@ -111,6 +111,83 @@ pub fn chain(
     ec2_private_dns_name: Option<&str>,
     reserved: &[&str],
 ) -> Review {
+    let (extra, uid, vars) = basics(identity, ec2_private_dns_name);
+    chain_with(identity, backends, reserved, extra, uid, vars)
+}
+
+/// How EKS resolves a caller with access entries in view: in a mode that reads them, the caller's
+/// access entry decides (username template, kubernetesGroups, the associated access policies named in
+/// the notes); without one, aws-auth decides (`aws_auth`, the chain's answer) unless the mode is `API`.
+pub fn eks(
+    identity: &Identity,
+    access: &crate::core::access::Access,
+    aws_auth: Review,
+    ec2_private_dns_name: Option<&str>,
+) -> Review {
+    let Some(entry) = access.entry_for(&identity.canonical_arn) else {
+        if !access.mode.reads_aws_auth() {
+            return Review::denied(format!(
+                "no EKS access entry for `{}`, and the cluster's authentication mode API does not read aws-auth",
+                identity.canonical_arn
+            ));
+        }
+        let mut r = aws_auth;
+        if access.mode.reads_access_entries() {
+            r.notes.push(format!(
+                "`{}` has no EKS access entry (mode {}): aws-auth decides",
+                identity.canonical_arn, access.mode
+            ));
+        }
+        return r;
+    };
+    let (extra, uid, vars) = basics(identity, ec2_private_dns_name);
+    let mut notes = vec![format!(
+        "matched the EKS access entry of `{}` (type {}), which EKS uses before aws-auth",
+        entry.principal_arn, entry.kind
+    )];
+    let username = match render(
+        &entry.username,
+        &vars,
+        "username",
+        "EKS access entry",
+        &mut notes,
+    ) {
+        Ok(u) => u,
+        Err(e) => return Review::denied(e),
+    };
+    if entry.access_policies.is_empty() {
+        notes.push(
+            "no access policies: only RBAC bindings of its username and groups grant anything"
+                .into(),
+        );
+    } else {
+        let names: Vec<String> = entry.access_policies.iter().map(|p| p.label()).collect();
+        notes.push(format!("access policies: {}", names.join(", ")));
+    }
+    if aws_auth.entry.is_some() {
+        notes.push("its aws-auth entry is shadowed by the access entry and grants nothing".into());
+    }
+    Review {
+        authenticated: true,
+        user: Some(User {
+            username,
+            uid,
+            groups: entry.kubernetes_groups.clone(),
+            extra,
+        }),
+        error: None,
+        entry: None,
+        via_account: false,
+        backend: Some("EKS access entry"),
+        notes,
+    }
+}
+
+/// What every answer carries: the `extra` fields, the uid, and the template variables.
+fn basics(
+    identity: &Identity,
+    ec2_private_dns_name: Option<&str>,
+) -> (BTreeMap<String, Vec<String>>, String, TemplateIdentity) {
     let mut extra = BTreeMap::new();
     extra.insert(
         "accessKeyId".to_string(),
@@ -140,6 +217,17 @@ pub fn chain(
         access_key_id: identity.access_key_id.clone(),
         ec2_private_dns_name: ec2_private_dns_name.map(str::to_string),
     };
+    (extra, uid, vars)
+}
+
+fn chain_with(
+    identity: &Identity,
+    backends: &[Backend<'_, '_>],
+    reserved: &[&str],
+    extra: BTreeMap<String, Vec<String>>,
+    uid: String,
+    vars: TemplateIdentity,
+) -> Review {
     let mut notes = vec![];
     for backend in backends {
         let mapper = backend.mode.name();

@@ -307,7 +307,7 @@ impl State {
                     c.entries.insert(principal, entry.clone());
                     (200, json!({"accessEntry": entry}))
                 }
-                Err(e) => return e,
+                Err(e) => e,
             },
             (_, ["access-entries", principal, more @ ..]) => {
                 let principal = principal.to_string();
@@ -351,7 +351,7 @@ impl State {
                                 json!({"clusterName": name, "principalArn": principal, "associatedAccessPolicy": assoc}),
                             )
                         }
-                        Err(e) => return e,
+                        Err(e) => e,
                     },
                     ("DELETE", ["access-policies", policy]) => {
                         match c
