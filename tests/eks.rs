@@ -802,3 +802,70 @@ fn verify_resolves_through_access_entries_first() {
         "{stdout}"
     );
 }
+
+/// `check` on a live cluster reports what the access entries make of aws-auth (IM061-IM063).
+#[test]
+fn check_reports_aws_auth_entries_the_access_entries_make_dead_or_fragile() {
+    let Some(c) = eks_cluster("API_AND_CONFIG_MAP") else {
+        return;
+    };
+    // Only the Admin role has an access entry; the node role joins through aws-auth alone.
+    c.eks.add_entry(
+        "prod",
+        json!({"principalArn": ADMIN}),
+        &[("AmazonEKSClusterAdminPolicy", &[])],
+    );
+    let check = |c: &EksCluster| {
+        let (_, stdout, stderr) = run(&mut c.cmd(&[
+            "check",
+            "--cluster",
+            "prod",
+            "-o",
+            "json",
+            "--skip-iam",
+            "--skip-rbac",
+        ]));
+        let v: Value =
+            serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stdout}\n{stderr}"));
+        let mut rules: Vec<(String, String)> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"].as_str().unwrap().starts_with("IM06"))
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        rules.sort();
+        rules
+    };
+    let found = check(&c);
+    let ids: Vec<&str> = found.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(ids, ["IM061", "IM063"], "{found:?}");
+    assert!(
+        found[0]
+            .1
+            .contains("`arn:aws:iam::111122223333:role/Admin` has an EKS access entry"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].1.contains(
+            "node role `arn:aws:iam::111122223333:role/eks-node` joins through aws-auth alone"
+        ),
+        "{found:?}"
+    );
+    drop(c);
+    let Some(c) = eks_cluster("API") else {
+        return;
+    };
+    let found = check(&c);
+    let ids: Vec<&str> = found.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(ids, ["IM062"], "{found:?}");
+    assert!(
+        found[0].1.contains("its 3 entries grant nothing"),
+        "{found:?}"
+    );
+}

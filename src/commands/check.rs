@@ -41,6 +41,7 @@ pub fn check(args: CheckArgs, s: &Session<'_>) -> Result<i32> {
         None => {
             let mut cluster_conn = s.connect()?;
             let (cm, doc) = live::fetch(cluster, rt, &mut cluster_conn, out)?;
+            facts.access = live::access_for(s, &cluster_conn, &doc)?;
             (doc, Some((cluster_conn, cm)))
         }
     };

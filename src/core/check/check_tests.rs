@@ -172,7 +172,57 @@ fn world(id: &str, failing: bool) -> Facts {
             ))),
             ..f
         },
+        ("IM061", fail) => with_access(
+            f,
+            "API_AND_CONFIG_MAP",
+            if fail {
+                vec![eks_entry(
+                    "arn:aws:iam::111122223333:role/teams/Admin",
+                    "STANDARD",
+                )]
+            } else {
+                vec![eks_entry(
+                    "arn:aws:iam::111122223333:role/Other",
+                    "STANDARD",
+                )]
+            },
+        ),
+        ("IM062", fail) => with_access(f, if fail { "API" } else { "API_AND_CONFIG_MAP" }, vec![]),
+        ("IM063", fail) => with_access(
+            f,
+            "API_AND_CONFIG_MAP",
+            if fail {
+                vec![]
+            } else {
+                vec![eks_entry(
+                    "arn:aws:iam::111122223333:role/eks-node",
+                    "EC2_LINUX",
+                )]
+            },
+        ),
         _ => panic!("no world for {id}"),
+    }
+}
+
+fn eks_entry(arn: &str, kind: &str) -> crate::core::access::Entry {
+    crate::core::access::Entry {
+        principal_arn: arn.into(),
+        kind: kind.into(),
+        username: String::new(),
+        kubernetes_groups: vec![],
+        access_policies: vec![],
+    }
+}
+
+fn with_access(f: Facts, mode: &str, entries: Vec<crate::core::access::Entry>) -> Facts {
+    Facts {
+        access: Some(crate::core::access::Access {
+            cluster_arn: "arn:aws:eks:us-east-1:111122223333:cluster/prod".into(),
+            mode: crate::core::access::AuthMode::parse(mode).unwrap(),
+            bootstrap_creator_admin: Some(false),
+            entries,
+        }),
+        ..f
     }
 }
 
@@ -212,7 +262,7 @@ fn every_check_rule_flags_its_failing_example_and_not_its_passing_one() {
             }
         }
     }
-    assert_eq!(seen, 11);
+    assert_eq!(seen, 14);
 }
 
 fn doc(data: &str) -> AuthDocument {

@@ -1,6 +1,6 @@
 //! `check`: each mapping joined with what IAM and RBAC say about it. Pure: the adapters gather the
 //! [`Facts`] (IAM answers, RBAC objects, write times), this module turns them into a [`Report`] whose
-//! findings use the lint registry's IDs (IM039-IM049).
+//! findings use the lint registry's IDs (IM039-IM049; IM061-IM063 with EKS access entries).
 
 pub mod iam;
 pub mod rbac;
@@ -31,6 +31,8 @@ pub struct Facts {
     /// A time by which an entry (by lowercased ARN) is known to have been written: the ConfigMap's last
     /// write, or the oldest backup that holds the entry.
     pub written_by: BTreeMap<String, jiff::Timestamp>,
+    /// The EKS cluster's authentication mode and access entries, when they were read.
+    pub access: Option<crate::core::access::Access>,
 }
 
 /// What IAM said about one mapping, for the table and JSON.
@@ -186,6 +188,81 @@ fn shown(e: &Entry) -> String {
 }
 
 /// Check every mapping of a document against the facts.
+/// What the access entries say about aws-auth (IM061-IM063): entries an access entry shadows, aws-auth in
+/// `API` mode, and node roles that join through aws-auth alone where the next mode would drop them.
+fn eks_findings(
+    doc: &AuthDocument,
+    access: &crate::core::access::Access,
+    survives: &dyn Fn(&Entry) -> bool,
+    findings: &mut Vec<Finding>,
+) {
+    use crate::core::access::{AuthMode, Dead};
+    let live: Vec<&Entry> = entries(doc)
+        .filter(|e| !e.arn.is_empty() && survives(e))
+        .collect();
+    if access.mode == AuthMode::Api {
+        if let Some(first) = live.first() {
+            findings.push(finding(
+                "IM062",
+                arn_location(doc, first),
+                format!(
+                    "the authentication mode of `{}` is API: EKS does not read aws-auth, so its {} {} nothing",
+                    access.cluster_arn,
+                    live.len(),
+                    if live.len() == 1 { "entry grants" } else { "entries grant" }
+                ),
+                "move what is still needed to access entries (`aws eks create-access-entry`), then delete aws-auth after `iamidmap backup`".into(),
+            ));
+        }
+        return;
+    }
+    for e in &live {
+        if let Some(Dead::Shadowed(principal)) = access.aws_auth_dead(&e.arn) {
+            findings.push(finding(
+                "IM061",
+                arn_location(doc, e),
+                format!(
+                    "`{}` has an EKS access entry (`{principal}`), which EKS uses instead of this entry: the entry grants nothing",
+                    e.arn
+                ),
+                format!(
+                    "when the access entry gives what it should, delete this entry (`iamidmap delete --arn {}`); if aws-auth should decide, delete the access entry",
+                    e.arn
+                ),
+            ));
+            continue;
+        }
+        let node = e.username.starts_with("system:node:")
+            || e.groups
+                .iter()
+                .any(|g| crate::core::guard::NODE_GROUPS.contains(&g.as_str()));
+        if access.mode == AuthMode::ApiAndConfigMap
+            && node
+            && e.list == crate::core::mapping::ListKind::Roles
+        {
+            let kind = if e.username.contains("{{SessionName}}") {
+                "FARGATE_LINUX"
+            } else if e.groups.iter().any(|g| g == "eks:kube-proxy-windows") {
+                "EC2_WINDOWS"
+            } else {
+                "EC2_LINUX"
+            };
+            findings.push(finding(
+                "IM063",
+                arn_location(doc, e),
+                format!(
+                    "node role `{}` joins through aws-auth alone: switching `{}` to API would take its nodes out",
+                    e.arn, access.cluster_arn
+                ),
+                format!(
+                    "create its access entry first: `aws eks create-access-entry --cluster-name CLUSTER --principal-arn {} --type {kind}`",
+                    e.arn
+                ),
+            ));
+        }
+    }
+}
+
 pub fn check(doc: &AuthDocument, facts: &Facts) -> Report {
     let mut findings = vec![];
     let mut mappings = vec![];
@@ -222,6 +299,9 @@ pub fn check(doc: &AuthDocument, facts: &Facts) -> Report {
             iam,
             rbac,
         });
+    }
+    if let Some(access) = &facts.access {
+        eks_findings(doc, access, &survives, &mut findings);
     }
     let mut aws_auth_editors = vec![];
     if let Some(r) = &facts.rbac {

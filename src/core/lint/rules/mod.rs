@@ -723,4 +723,31 @@ pub static RULES: &[Rule] = &[
         "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::999988887777:user/x\n      username: \"\\r\\e[2Kviewer\\e[8m\"\n      groups: [system:masters]\n",
         "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/x\n      username: viewer\n      groups: [viewers]\n"
     ),
+    c!(
+        "IM061",
+        "eks-shadowed-by-access-entry",
+        Warning,
+        "EKS",
+        "An aws-auth entry whose principal also has an EKS access entry (mode API_AND_CONFIG_MAP): EKS uses the access entry, so the aws-auth entry grants nothing and misleads whoever reads it.",
+        "# EKS: mode API_AND_CONFIG_MAP; access entry for role/teams/Admin\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "# EKS: mode API_AND_CONFIG_MAP; no access entry for role/Admin\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    c!(
+        "IM062",
+        "eks-aws-auth-ignored",
+        Warning,
+        "EKS",
+        "aws-auth holds entries, but the cluster's authentication mode is API: EKS does not read aws-auth, so none of them grants anything.",
+        "# EKS: mode API\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n",
+        "# EKS: mode API_AND_CONFIG_MAP\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [platform-admins]\n"
+    ),
+    c!(
+        "IM063",
+        "eks-node-role-without-access-entry",
+        Warning,
+        "EKS",
+        "A node or Fargate role that joins through aws-auth alone in mode API_AND_CONFIG_MAP: the switch to API (the migration's last step) would take its nodes out unless it gets an access entry of type EC2_LINUX, EC2_WINDOWS or FARGATE_LINUX first.",
+        "# EKS: mode API_AND_CONFIG_MAP; no access entry for role/eks-node\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups: [system:bootstrappers, system:nodes]\n",
+        "# EKS: mode API_AND_CONFIG_MAP; an EC2_LINUX access entry for role/eks-node\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups: [system:bootstrappers, system:nodes]\n"
+    ),
 ];
