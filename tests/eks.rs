@@ -869,3 +869,59 @@ fn check_reports_aws_auth_entries_the_access_entries_make_dead_or_fragile() {
         "{found:?}"
     );
 }
+
+/// `check --arn` says which source decides for the principal on an EKS cluster.
+#[test]
+fn check_arn_says_which_source_decides() {
+    let Some(c) = eks_cluster("API_AND_CONFIG_MAP") else {
+        return;
+    };
+    with_entries(&c);
+    let explain = |c: &EksCluster, arn: &str| {
+        run(&mut c.cmd(&[
+            "check",
+            "--cluster",
+            "prod",
+            "--arn",
+            arn,
+            "--skip-iam",
+            "--skip-rbac",
+        ]))
+    };
+    let (code, stdout, stderr) = explain(&c, "arn:aws:sts::111122223333:assumed-role/Admin/jane");
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("EKS:        the access entry of `arn:aws:iam::111122223333:role/teams/Admin` decides (mode API_AND_CONFIG_MAP): type STANDARD, username `arn:aws:sts::111122223333:assumed-role/Admin/{{SessionName}}`, groups platform, policies AmazonEKSClusterAdminPolicy; aws-auth below is not used"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = explain(&c, "arn:aws:sts::111122223333:assumed-role/Dev/sam");
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("EKS:        no access entry (mode API_AND_CONFIG_MAP): aws-auth decides"),
+        "{stdout}"
+    );
+    drop(c);
+    let Some(c) = eks_cluster("API") else {
+        return;
+    };
+    let (code, stdout, _) = explain(&c, "arn:aws:sts::111122223333:assumed-role/Dev/sam");
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("mode API does not read aws-auth: EKS answers 401 Unauthorized"),
+        "{stdout}"
+    );
+    let (_, json_out, _) = run(&mut c.cmd(&[
+        "check",
+        "--cluster",
+        "prod",
+        "--arn",
+        "arn:aws:iam::111122223333:role/Dev",
+        "--skip-iam",
+        "--skip-rbac",
+        "-o",
+        "json",
+    ]));
+    let v: Value = serde_json::from_str(&json_out).unwrap();
+    assert_eq!(v["eks"]["decidedBy"], "nobody", "{v}");
+    assert_eq!(v["eks"]["mode"], "API");
+}

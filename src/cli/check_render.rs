@@ -144,6 +144,27 @@ pub fn explanation_text(source: &str, e: &Explanation, facts: &Facts) -> String 
     if e.canonical != e.arn {
         out.push_str(&format!("matched as: {}\n", e.canonical));
     }
+    if let Some(d) = &e.eks {
+        out.push_str(&match &d.access_entry {
+            Some(a) => {
+                let policies: Vec<String> = a.access_policies.iter().map(|p| p.label()).collect();
+                format!(
+                    "EKS:        the access entry of `{}` decides (mode {}): type {}, username `{}`, groups {}, policies {}; aws-auth below is not used\n",
+                    a.principal_arn,
+                    d.mode,
+                    a.kind,
+                    a.username,
+                    if a.kubernetes_groups.is_empty() { "(none)".to_string() } else { a.kubernetes_groups.join(", ") },
+                    if policies.is_empty() { "(none)".to_string() } else { policies.join(", ") },
+                )
+            }
+            None if d.decided_by == "nobody" => format!(
+                "EKS:        no access entry, and mode {} does not read aws-auth: EKS answers 401 Unauthorized\n",
+                d.mode
+            ),
+            None => format!("EKS:        no access entry (mode {}): aws-auth decides\n", d.mode),
+        });
+    }
     let Some(m) = &e.mapping else {
         if e.account_wide {
             out.push_str(&format!(

@@ -240,7 +240,7 @@ fn explain(
             render::terminal_safe(&check_render::explanation_text(&doc.source_name, &e, facts))
         ),
     }
-    let mapped = e.mapping.is_some() || e.account_wide;
+    let mapped = e.authenticates();
     let failed = e.findings.iter().any(|f| f.severity >= threshold);
     Ok(if mapped && !failed {
         EXIT_OK

@@ -635,6 +635,32 @@ pub struct Explanation {
     /// Entries that look like the ARN but do not match it (a path, a session, another case).
     pub near_misses: Vec<String>,
     pub findings: Vec<Finding>,
+    /// Who decides for the principal on an EKS cluster whose access entries were read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eks: Option<EksDecision>,
+}
+
+/// Which source EKS uses for a principal: its access entry (in the modes that read them), else aws-auth
+/// (unless the mode is `API`: then nobody).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EksDecision {
+    pub mode: crate::core::access::AuthMode,
+    /// `access-entry`, `aws-auth` or `nobody`.
+    pub decided_by: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_entry: Option<crate::core::access::Entry>,
+}
+
+impl Explanation {
+    /// Whether the principal gets in at all.
+    pub fn authenticates(&self) -> bool {
+        let aws_auth = self.mapping.is_some() || self.account_wide;
+        match &self.eks {
+            Some(d) => d.decided_by == "access-entry" || (d.decided_by == "aws-auth" && aws_auth),
+            None => aws_auth,
+        }
+    }
 }
 
 /// Explain one principal: which entry matches its canonical ARN and what that gives it.
@@ -684,6 +710,18 @@ pub fn explain(doc: &AuthDocument, facts: &Facts, arn_text: &str) -> Result<Expl
         })
         .map(|e| format!("line {}: `{}`", doc.entry_location(e).line, e.arn))
         .collect();
+    let eks = facts.access.as_ref().map(|a| {
+        let entry = a.entry_for(&canonical).cloned();
+        EksDecision {
+            mode: a.mode,
+            decided_by: match (&entry, a.mode.reads_aws_auth()) {
+                (Some(_), _) => "access-entry",
+                (None, true) => "aws-auth",
+                (None, false) => "nobody",
+            },
+            access_entry: entry,
+        }
+    });
     Ok(Explanation {
         arn: arn_text.trim().to_string(),
         canonical,
@@ -692,6 +730,7 @@ pub fn explain(doc: &AuthDocument, facts: &Facts, arn_text: &str) -> Result<Expl
         everyone,
         near_misses,
         findings,
+        eks,
     })
 }
 
