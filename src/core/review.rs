@@ -339,6 +339,81 @@ mod tests {
         }
     }
 
+    /// EKS asks the caller's access entry first, then aws-auth where the mode reads it.
+    #[test]
+    fn eks_resolves_access_entries_before_aws_auth() {
+        use crate::core::access::{Access, AuthMode, Entry, Policy, Scope};
+        let doc = AuthDocument::parse("t", "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::111122223333:role/Dev\n      username: dev\n      groups: [devs]\n".to_string()).unwrap();
+        let m = doc.effective();
+        let access = |mode| Access {
+            cluster_arn: "arn:aws:eks:us-east-1:111122223333:cluster/prod".into(),
+            mode,
+            bootstrap_creator_admin: None,
+            entries: vec![Entry {
+                principal_arn: "arn:aws:iam::111122223333:role/teams/Admin".into(),
+                kind: "STANDARD".into(),
+                username: "admin:{{SessionName}}".into(),
+                kubernetes_groups: vec!["platform".into()],
+                access_policies: vec![Policy {
+                    policy_arn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy".into(),
+                    access_scope: Scope::Namespaces(vec!["dev".into()]),
+                }],
+            }],
+        };
+        let admin = identity(
+            "arn:aws:sts::111122223333:assumed-role/Admin/jane",
+            "AROAADMIN",
+            "jane",
+        );
+        let dev = identity(
+            "arn:aws:sts::111122223333:assumed-role/Dev/sam",
+            "AROADEV",
+            "sam",
+        );
+        let both = access(AuthMode::ApiAndConfigMap);
+        let r = eks(&admin, &both, review(&admin, &m, None, &[]), None);
+        let u = r.user.as_ref().unwrap();
+        assert!(r.authenticated);
+        assert_eq!(
+            (u.username.as_str(), u.groups.clone()),
+            ("admin:jane", vec!["platform".to_string()])
+        );
+        assert_eq!(r.backend, Some("EKS access entry"));
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n == "access policies: AmazonEKSViewPolicy (dev)"),
+            "{:?}",
+            r.notes
+        );
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains("aws-auth entry is shadowed"))
+        );
+        // No entry: aws-auth answers, and the note says why.
+        let r = eks(&dev, &both, review(&dev, &m, None, &[]), None);
+        assert_eq!(r.user.as_ref().unwrap().username, "dev");
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains("has no EKS access entry (mode API_AND_CONFIG_MAP)"))
+        );
+        // CONFIG_MAP: access entries are not read, even when they exist.
+        let cm = access(AuthMode::ConfigMap);
+        let r = eks(&admin, &cm, review(&admin, &m, None, &[]), None);
+        assert_eq!(
+            r.user.as_ref().unwrap().groups,
+            vec!["system:masters".to_string()]
+        );
+        // API: aws-auth is not read.
+        let api = access(AuthMode::Api);
+        let r = eks(&dev, &api, review(&dev, &m, None, &[]), None);
+        assert!(!r.authenticated);
+        assert!(r.error.unwrap().contains("does not read aws-auth"));
+        assert!(eks(&admin, &api, review(&admin, &m, None, &[]), None).authenticated);
+    }
+
     #[test]
     fn maps_renders_and_denies_like_the_authenticator() {
         let doc = AuthDocument::parse("t", "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups: [system:bootstrappers, system:nodes]\n    - rolearn: arn:aws:iam::111122223333:role/Admin\n      username: admin:{{SessionName}}\n      groups: [system:masters]\n  mapAccounts: |\n    - \"444455556666\"\n".to_string()).unwrap();
