@@ -578,10 +578,9 @@ fn the_guard_counts_access_entries() {
     let (code, _, stderr) = run(&mut c.cmd(&["delete", "--cluster", "prod", "--arn", admin, "-y"]));
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.contains("`arn:aws:iam::111122223333:role/Admin` (you) keeps access")
-            || stderr.contains(
-                "`arn:aws:iam::111122223333:role/Admin` keeps access through its EKS access entry"
-            ),
+        stderr.contains(
+            "`arn:aws:iam::111122223333:role/Admin` keeps access through its EKS access entry"
+        ),
         "{stderr}"
     );
     assert!(
@@ -924,4 +923,59 @@ fn check_arn_says_which_source_decides() {
     let v: Value = serde_json::from_str(&json_out).unwrap();
     assert_eq!(v["eks"]["decidedBy"], "nobody", "{v}");
     assert_eq!(v["eks"]["mode"], "API");
+}
+
+/// Without --cluster, the access entries of the cluster an `aws eks get-token --cluster-name` plugin names
+/// are read, but only when EKS's endpoint for that name is the kubeconfig's server: another cluster's
+/// entries must never vouch for this one (the guard would let a lockout through on their word).
+#[test]
+fn access_entries_found_through_the_exec_plugin_must_belong_to_the_server() {
+    let server = ApiServer::start_tls();
+    server.seed_aws_auth(&BTreeMap::from([(
+        "mapRoles".to_string(),
+        aws_auth_roles(),
+    )]));
+    let dir = tempfile::tempdir().unwrap();
+    // A stand-in for `aws eks get-token` (named `aws`, with its arguments): a token the server accepts.
+    let plugin = dir.path().join("aws");
+    std::fs::write(
+        &plugin,
+        "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"test-token\"}}'\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let kc = server.kubeconfig_with_user(
+        &dir.path().join("kubeconfig"),
+        "prod",
+        json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": plugin.to_str().unwrap(),
+            "args": ["eks", "get-token", "--cluster-name", "prod", "--region", "us-east-1"],
+            "interactiveMode": "Never"}}),
+    );
+    for (endpoint, read) in [
+        (server.url(), true),
+        ("https://127.0.0.1:1".to_string(), false),
+    ] {
+        let eks = EksApi::start("us-east-1");
+        eks.add_cluster("prod", &endpoint, "", "API_AND_CONFIG_MAP");
+        eks.add_entry(
+            "prod",
+            json!({"principalArn": NODE, "type": "EC2_LINUX"}),
+            &[],
+        );
+        let (code, stdout, stderr) = run(support::bin()
+            .env("AWS_ENDPOINT_URL_EKS", eks.url())
+            .args(["get", "--kubeconfig", kc.to_str().unwrap()]));
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(
+            stdout.contains("access-entry"),
+            read,
+            "{endpoint}: {stdout}\n{stderr}"
+        );
+        assert_eq!(
+            stderr.contains("the exec plugin names cluster `prod`, whose API server is https://127.0.0.1:1, but this connection's server is"),
+            !read,
+            "{stderr}"
+        );
+    }
 }

@@ -217,6 +217,14 @@ impl<'a> Session<'a> {
                 };
                 let client = eks::client(self.aws()?, &region);
                 match self.rt()?.block_on(eks::describe(&client, &name)) {
+                    // The plugin names a cluster, but the kubeconfig may point elsewhere: another
+                    // cluster's access entries must never vouch for this one's.
+                    Ok(c) if !crate::core::access::same_endpoint(&c.endpoint, &cluster.server) => {
+                        return Ok(Err(format!(
+                            "EKS access entries were not read: the exec plugin names cluster `{name}`, whose API server is {}, but this connection's server is {}; pass --cluster NAME --region REGION to name the cluster",
+                            c.endpoint, cluster.server
+                        )));
+                    }
                     Ok(c) => (c, region),
                     Err(e) => {
                         return Ok(Err(format!(

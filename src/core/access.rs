@@ -188,6 +188,20 @@ impl Access {
     }
 }
 
+/// Whether two API server URLs name the same server (scheme and host case-insensitive, the default
+/// HTTPS port and a trailing slash ignored): the access entries of a cluster found by name count for a
+/// connection only when EKS's endpoint for that name is the server the connection talks to.
+pub fn same_endpoint(a: &str, b: &str) -> bool {
+    fn norm(u: &str) -> String {
+        let u = u.trim().trim_end_matches('/').to_ascii_lowercase();
+        u.strip_suffix(":443")
+            .filter(|_| u.starts_with("https://"))
+            .map(str::to_string)
+            .unwrap_or(u)
+    }
+    !a.trim().is_empty() && norm(a) == norm(b)
+}
+
 /// Why an aws-auth entry is not used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dead {
@@ -233,6 +247,28 @@ mod tests {
             bootstrap_creator_admin: Some(false),
             entries,
         }
+    }
+
+    #[test]
+    fn endpoints_compare_as_urls() {
+        let eks = "https://ABCDEF.gr7.us-east-1.eks.amazonaws.com";
+        assert!(same_endpoint(
+            eks,
+            "https://abcdef.gr7.us-east-1.eks.amazonaws.com/"
+        ));
+        assert!(same_endpoint(
+            eks,
+            "https://abcdef.gr7.us-east-1.eks.amazonaws.com:443"
+        ));
+        assert!(!same_endpoint(
+            eks,
+            "https://other.gr7.us-east-1.eks.amazonaws.com"
+        ));
+        assert!(!same_endpoint(
+            eks,
+            "http://abcdef.gr7.us-east-1.eks.amazonaws.com"
+        ));
+        assert!(!same_endpoint("", ""));
     }
 
     #[test]
