@@ -16,6 +16,15 @@ fn ring_http_client() -> SharedHttpClient {
         .build_https()
 }
 
+/// The timeouts of the IAM and EKS clients: a quick connect, and a bound on each attempt (the retry
+/// strategy decides how many).
+pub(crate) fn attempt_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .operation_attempt_timeout(Duration::from_secs(15))
+        .build()
+}
+
 /// Where the AWS credentials come from.
 #[derive(Debug, Clone, Default)]
 pub struct AwsOptions {

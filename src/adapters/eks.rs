@@ -47,12 +47,7 @@ pub fn client(sdk: &aws_config::SdkConfig, region: &str) -> aws_sdk_eks::Client 
         aws_sdk_eks::config::Builder::from(sdk)
             .region(aws_config::Region::new(region.to_string()))
             .retry_config(retry)
-            .timeout_config(
-                aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(3))
-                    .operation_attempt_timeout(Duration::from_secs(15))
-                    .build(),
-            )
+            .timeout_config(crate::adapters::aws::attempt_timeouts())
             .build(),
     )
 }

@@ -69,12 +69,7 @@ impl Iam {
             aws_sdk_iam::config::Builder::from(sdk)
                 .region(region)
                 .retry_config(retry)
-                .timeout_config(
-                    aws_config::timeout::TimeoutConfig::builder()
-                        .connect_timeout(Duration::from_secs(3))
-                        .operation_attempt_timeout(Duration::from_secs(15))
-                        .build(),
-                )
+                .timeout_config(crate::adapters::aws::attempt_timeouts())
                 .build(),
         );
         Ok(Iam {
