@@ -3,6 +3,7 @@
 //! with a path), mapped without RBAC, an expired token, a missing exec binary.
 
 use crate::support::apiserver::{ApiServer, AwsAuthenticator, Faults};
+use crate::support::eks::EksApi;
 use crate::support::{self, LocalSts, bin};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -12,6 +13,9 @@ struct World {
     sts: LocalSts,
     aws: PathBuf,
     server: ApiServer,
+    /// EKS's view of cluster `prod` (the kubeconfig's plugin names it): mode CONFIG_MAP unless a test
+    /// says otherwise; the test API server consults its access entries before aws-auth.
+    eks: EksApi,
     dir: tempfile::TempDir,
     key: (String, String),
 }
@@ -57,10 +61,27 @@ impl World {
         Some(World {
             sts,
             aws,
+            eks: Self::eks(&server, "CONFIG_MAP"),
             server,
             dir,
             key,
         })
+    }
+
+    /// The test EKS API with cluster `prod` in `mode`, whose endpoint is the test API server.
+    fn eks(server: &ApiServer, mode: &str) -> EksApi {
+        use base64::Engine;
+        let ca = base64::engine::general_purpose::STANDARD.encode(server.ca_pem().unwrap());
+        let eks = EksApi::start("us-east-1");
+        eks.add_cluster("prod", &server.url(), &ca, mode);
+        server.consult_access_entries(eks.access_source("prod"));
+        eks
+    }
+
+    /// The same world with cluster `prod` in another authentication mode.
+    fn in_mode(mut self, mode: &str) -> World {
+        self.eks = Self::eks(&self.server, mode);
+        self
     }
 
     fn map(&self, map_roles: &str, map_users: &str) {
@@ -117,6 +138,8 @@ impl World {
             // AWS: `aws eks get-token` presigns offline and doctor's STS call goes to --sts-endpoint.
             let mut cmd = bin();
             support::no_aws_endpoints(&mut cmd);
+            // EKS (the access entries) is the test EKS API: the plugin's presigning does not use it.
+            cmd.env("AWS_ENDPOINT_URL_EKS", self.eks.url());
             cmd.env("KUBECONFIG", kubeconfig)
                 .current_dir(self.dir.path())
                 .args(["doctor", "--sts-endpoint", &self.sts.url, "-o", output])
@@ -196,6 +219,7 @@ fn doctor_healthy_user() {
             "cluster: pass",
             "clock skew: pass",
             "cluster identity: pass",
+            "access entry: pass",
             "mapping: pass",
             "mapping (cluster): pass",
             "RBAC: pass",
@@ -573,4 +597,107 @@ fn doctor_says_when_can_i_could_not_be_asked() {
             .starts_with("not answered: get pods in namespace default could not be asked"),
         "{can:#}"
     );
+}
+
+/// On EKS the access entry decides before aws-auth: doctor says which entry answers (username rendered,
+/// groups, policies), that the cluster agrees, and that the caller's aws-auth entry is dead.
+#[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
+fn doctor_resolves_through_the_access_entry_first() {
+    let Some(w) = World::start() else { return };
+    let w = w.in_mode("API_AND_CONFIG_MAP");
+    w.map("", ALICE);
+    w.eks.add_entry(
+        "prod",
+        json!({"clusterName": "prod", "principalArn": "arn:aws:iam::123456789012:user/devs/alice", "username": "alice-eks", "kubernetesGroups": ["platform"]}),
+        &[("AmazonEKSViewPolicy", &["team-a"])],
+    );
+    let kc = w.aws_get_token();
+    let (code, text, report) = w.doctor(&kc, &[]);
+    assert_eq!(
+        verdicts(&report)[9..],
+        [
+            "access entry: pass",
+            "mapping (cluster): pass",
+            "mapping: warn",
+            "RBAC: pass"
+        ],
+        "{text}"
+    );
+    assert!(text.contains("✓ access entry: EKS access entry of `arn:aws:iam::123456789012:user/devs/alice` (type STANDARD, mode API_AND_CONFIG_MAP), used before aws-auth: username `alice-eks`, groups [platform], access policies [AmazonEKSViewPolicy (team-a)]"), "{text}");
+    // The test API server authenticated the token through the same access entry.
+    assert!(
+        text.contains("the cluster authenticates you as `alice-eks`"),
+        "{text}"
+    );
+    assert!(text.contains("! mapping: the mapUsers entry at line 8 of configmap kube-system/aws-auth maps you too (username `alice`, groups [developers]), but EKS uses the access entry"), "{text}");
+    let rbac = step(&report, "RBAC");
+    assert!(
+        rbac["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("access policies grant what they grant (EKS authorizes them before RBAC): AmazonEKSViewPolicy (team-a)"),
+        "{rbac:#}"
+    );
+    assert_eq!(code, 0, "{text}");
+}
+
+/// In mode API aws-auth is not read: a caller mapped only there is refused (by doctor and by the cluster);
+/// an access entry with the cluster admin policy lets it in with every request allowed.
+#[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
+fn doctor_in_api_mode_needs_an_access_entry() {
+    let Some(w) = World::start() else { return };
+    let w = w.in_mode("API");
+    w.map("", ALICE);
+    let kc = w.aws_get_token();
+    let (code, text, report) = w.doctor(&kc, &[]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(step(&report, "cluster")["status"], "fail", "{text}");
+    let entry = step(&report, "access entry");
+    assert_eq!(entry["status"], "fail");
+    assert_eq!(
+        entry["detail"],
+        "`arn:aws:iam::123456789012:user/devs/alice` has no EKS access entry, and the cluster's authentication mode API does not read aws-auth: the cluster answers 401 Unauthorized"
+    );
+    assert_eq!(
+        entry["next"],
+        "aws eks create-access-entry --cluster-name prod --principal-arn ARN (the IAM ARN with its path)"
+    );
+    assert!(
+        !text.contains("mapping:"),
+        "aws-auth is not consulted in mode API: {text}"
+    );
+    w.eks.add_entry(
+        "prod",
+        json!({"clusterName": "prod", "principalArn": "arn:aws:iam::123456789012:user/devs/alice"}),
+        &[("AmazonEKSClusterAdminPolicy", &[])],
+    );
+    let (code, text, report) = w.doctor(&kc, &["--can-i", "delete", "nodes"]);
+    assert_eq!(step(&report, "cluster")["status"], "pass", "{text}");
+    assert_eq!(step(&report, "access entry")["status"], "pass", "{text}");
+    // EKS's default username of a user entry is its ARN.
+    assert!(
+        text.contains("username `arn:aws:iam::123456789012:user/devs/alice`, groups [], access policies [AmazonEKSClusterAdminPolicy]"),
+        "{text}"
+    );
+    assert_eq!(
+        step(&report, "RBAC")["detail"],
+        "AmazonEKSClusterAdminPolicy at cluster scope: EKS allows every request before RBAC is asked"
+    );
+    assert!(text.contains("! mapping: the mapUsers entry at line 8 of configmap kube-system/aws-auth maps you too (username `alice`, groups [developers]), but the cluster's authentication mode API does not read aws-auth"), "{text}");
+    assert!(
+        step(&report, "can-i")["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("yes: delete nodes in namespace default"),
+        "{text}"
+    );
+    assert_eq!(code, 0, "{text}");
 }

@@ -133,6 +133,9 @@ struct Walk<'a> {
     cluster_user: Option<ClusterUser>,
     rbac: Option<Result<Rbac, String>>,
     mapping: Option<check::MappingReport>,
+    /// The EKS access entry that decides for the caller (EKS reads it before aws-auth), and the mode.
+    entry: Option<crate::core::access::Entry>,
+    mode: Option<crate::core::access::AuthMode>,
 }
 
 /// Whether the walk goes on after a step: a failure stops what depends on it.
@@ -153,6 +156,7 @@ const STEPS: &[StepFn] = &[
     token_step,
     sts_step,
     cluster_step,
+    access_entry_step,
     mapping_step,
     rbac_step,
     can_i_model_step,
@@ -182,6 +186,8 @@ fn walk<'a>(
         cluster_user: None,
         rbac: None,
         mapping: None,
+        entry: None,
+        mode: None,
     };
     for step in STEPS {
         if step(&mut w) == Flow::Stop {
@@ -504,11 +510,147 @@ fn cluster_step(w: &mut Walk<'_>) -> Flow {
     Flow::Next
 }
 
-/// 7. The mapping: which entry (if any) maps the caller, read the authenticator's way.
+/// 7. On EKS, the access entries, which EKS reads before aws-auth (and instead of it in mode `API`).
+/// Only for an EKS cluster (`--cluster`, or an `aws eks get-token --cluster-name` plugin): elsewhere there
+/// are none and the step is left out.
+fn access_entry_step(w: &mut Walk<'_>) -> Flow {
+    use crate::core::access::AuthMode;
+    let eks = w.session.args.cluster.is_some()
+        || w.plugin
+            .as_ref()
+            .is_some_and(|p| p.kind == PluginKind::AwsCli && p.cluster.is_some());
+    let Some(identity) = w.identity.clone().filter(|_| eks) else {
+        return Flow::Next;
+    };
+    let read = w
+        .session
+        .connect()
+        .and_then(|c| w.session.access(&c).cloned());
+    let access = match read {
+        Ok(Ok(a)) => a,
+        Ok(Err(why)) => {
+            let mut step = Step::skip("access entry", why);
+            step.next = Some(format!(
+                "an admin runs `iamidmap check --arn {} --cluster NAME` to see which source decides",
+                identity.canonical_arn
+            ));
+            w.steps.push(step);
+            return Flow::Next;
+        }
+        Err(e) => {
+            w.steps.push(Step::skip(
+                "access entry",
+                format!("EKS was not asked ({e:#})"),
+            ));
+            return Flow::Next;
+        }
+    };
+    let Some(entry) = access.entry_for(&identity.canonical_arn).cloned() else {
+        return match access.mode {
+            AuthMode::Api => w.fail(
+                "access entry",
+                format!(
+                    "`{}` has no EKS access entry, and the cluster's authentication mode API does not read aws-auth: the cluster answers 401 Unauthorized",
+                    identity.canonical_arn
+                ),
+                format!(
+                    "aws eks create-access-entry --cluster-name {} --principal-arn ARN (the IAM ARN with its path)",
+                    cluster_name(&access.cluster_arn)
+                ),
+            ),
+            AuthMode::ConfigMap => {
+                w.steps.push(Step::pass(
+                    "access entry",
+                    "the cluster's authentication mode is CONFIG_MAP: EKS does not read access entries, aws-auth decides",
+                ));
+                Flow::Next
+            }
+            mode => {
+                w.steps.push(Step::pass(
+                    "access entry",
+                    format!(
+                        "no EKS access entry for `{}` (mode {mode}): aws-auth decides",
+                        identity.canonical_arn
+                    ),
+                ));
+                Flow::Next
+            }
+        };
+    };
+    // The username as EKS renders it for this caller (the same resolution `verify --arn` runs).
+    let review = crate::core::review::eks(
+        &identity,
+        &access,
+        crate::core::review::Review::denied(String::new()),
+        None,
+    );
+    let Some(user) = review.user.filter(|_| review.authenticated) else {
+        return w.fail(
+            "access entry",
+            review.error.unwrap_or_default(),
+            format!(
+                "fix the username of the access entry of `{}` (aws eks update-access-entry)",
+                entry.principal_arn
+            ),
+        );
+    };
+    let policies: Vec<String> = entry.access_policies.iter().map(|p| p.label()).collect();
+    w.steps.push(Step::pass(
+        "access entry",
+        format!(
+            "EKS access entry of `{}` (type {}, mode {}), used before aws-auth: username `{}`, groups [{}], access policies [{}]",
+            entry.principal_arn,
+            entry.kind,
+            access.mode,
+            user.username,
+            user.groups.join(", "),
+            policies.join(", ")
+        ),
+    ));
+    let rbac = read_rbac(w.args, w.session, w.cluster_ok);
+    let facts = Facts {
+        namespace: w.cluster.namespace.clone(),
+        name: w.cluster.name.clone(),
+        ..Facts::default()
+    };
+    let m = check::MappingReport {
+        list: "access entry",
+        arn: entry.principal_arn.clone(),
+        rbac: rbac
+            .as_ref()
+            .ok()
+            .map(|r| check::reach(&user.username, &user.groups, r, &facts)),
+        username: user.username,
+        groups: user.groups,
+        line: 0,
+        iam: check::IamStatus::NotChecked {
+            reason: "doctor does not ask IAM".into(),
+        },
+    };
+    if let Some(step) = compare_with_cluster(&m, w.cluster_user.as_ref(), "the access entry") {
+        w.steps.push(step);
+    }
+    w.rbac = Some(rbac);
+    w.mapping = Some(m);
+    w.entry = Some(entry);
+    w.mode = Some(access.mode);
+    Flow::Next
+}
+
+/// `prod` of `arn:aws:eks:us-east-1:111122223333:cluster/prod`.
+fn cluster_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// 8. The mapping: which entry (if any) maps the caller, read the authenticator's way.
 fn mapping_step(w: &mut Walk<'_>) -> Flow {
     let Some(identity) = w.identity.clone() else {
         return Flow::Stop;
     };
+    if w.entry.is_some() {
+        shadowed(w, &identity);
+        return Flow::Next;
+    }
     let doc = match aws_auth(w.args, w.session, w.cluster) {
         Ok(d) => d,
         Err(e) => {
@@ -579,6 +721,43 @@ fn mapping_step(w: &mut Walk<'_>) -> Flow {
     Flow::Next
 }
 
+/// An access entry decides for the caller: an aws-auth entry for it too is dead, and editing it changes
+/// nothing (said as a warning, since that is the trap).
+fn shadowed(w: &mut Walk<'_>, identity: &Identity) {
+    let Ok(doc) = aws_auth(w.args, w.session, w.cluster) else {
+        return;
+    };
+    let facts = Facts {
+        namespace: w.cluster.namespace.clone(),
+        name: w.cluster.name.clone(),
+        ..Facts::default()
+    };
+    let why = if w.mode.is_some_and(|m| !m.reads_aws_auth()) {
+        "the cluster's authentication mode API does not read aws-auth"
+    } else {
+        "EKS uses the access entry"
+    };
+    if let Ok(e) = check::explain(&doc, &facts, &identity.arn)
+        && let Some(m) = e.mapping
+    {
+        w.steps.push(Step::warn(
+            "mapping",
+            format!(
+                "the {} entry at line {} of {} maps you too (username `{}`, groups [{}]), but {why}: that aws-auth entry grants nothing, and editing it changes nothing",
+                m.list,
+                m.line,
+                doc.source_name,
+                m.username,
+                m.groups.join(", ")
+            ),
+            format!(
+                "change the access entry (aws eks update-access-entry), or delete the dead aws-auth entry: iamidmap delete --arn {}",
+                m.arn
+            ),
+        ));
+    }
+}
+
 /// The caller is not mapped (or only account-wide): why, and whether something else lets it in.
 fn unmapped(
     w: &mut Walk<'_>,
@@ -631,7 +810,7 @@ fn unmapped(
     )
 }
 
-/// 8. RBAC: what the username and groups reach.
+/// 9. RBAC: what the username and groups reach.
 fn rbac_step(w: &mut Walk<'_>) -> Flow {
     let m = w.mapping.as_ref().expect("the mapping step ran");
     let reach = match (
@@ -649,8 +828,29 @@ fn rbac_step(w: &mut Walk<'_>) -> Flow {
         (Ok(_), Some(r)) => r.clone(),
         (Ok(_), None) => return Flow::Stop,
     };
+    let policies: Vec<String> = w
+        .entry
+        .iter()
+        .flat_map(|e| e.access_policies.iter().map(|p| p.label()))
+        .collect();
     let step = if reach.superuser {
         Step::pass("RBAC", "system:masters: every request is allowed")
+    } else if w.entry.as_ref().is_some_and(|e| e.is_admin()) {
+        Step::pass(
+            "RBAC",
+            format!(
+                "{} at cluster scope: EKS allows every request before RBAC is asked",
+                crate::core::access::CLUSTER_ADMIN_POLICY
+            ),
+        )
+    } else if !reach.roles.iter().any(|r| r.role_exists) && !policies.is_empty() {
+        Step::pass(
+            "RBAC",
+            format!(
+                "no binding names the username or groups; the access policies grant what they grant (EKS authorizes them before RBAC): {}",
+                policies.join(", ")
+            ),
+        )
     } else if !reach.roles.iter().any(|r| r.role_exists) {
         Step::fail(
             "RBAC",
@@ -668,24 +868,38 @@ fn rbac_step(w: &mut Walk<'_>) -> Flow {
             ),
         )
     } else {
-        let roles: Vec<String> = reach
+        let mut roles: Vec<String> = reach
             .roles
             .iter()
             .filter(|r| r.role_exists)
             .map(|r| format!("{} via {}", r.role, r.binding))
             .collect();
+        if !policies.is_empty() {
+            roles.push(format!("access policies {}", policies.join(", ")));
+        }
         Step::pass("RBAC", roles.join("; "))
     };
     w.steps.push(step);
     Flow::Next
 }
 
-/// 9. `--can-i` by the RBAC read (the cluster's own answer is asked after the walk, in [`can_i_step`]).
+/// 10. `--can-i` by the RBAC read (the cluster's own answer is asked after the walk, in [`can_i_step`]).
 fn can_i_model_step(w: &mut Walk<'_>) -> Flow {
     let (Some(can_i), Some(Ok(r)), Some(m)) = (&w.args.can_i, &w.rbac, &w.mapping) else {
         return Flow::Next;
     };
-    let superuser = m.rbac.as_ref().is_some_and(|r| r.superuser);
+    let superuser = if m.rbac.as_ref().is_some_and(|r| r.superuser) {
+        Some("system:masters")
+    } else if w.entry.as_ref().is_some_and(|e| e.is_admin()) {
+        Some(crate::core::access::CLUSTER_ADMIN_POLICY)
+    } else {
+        None
+    };
+    let policies: Vec<String> = w
+        .entry
+        .iter()
+        .flat_map(|e| e.access_policies.iter().map(|p| p.label()))
+        .collect();
     let (verb, resource) = (&can_i[0], &can_i[1]);
     let (group, res) = doctor::split_resource(resource);
     let ns = w.args.in_namespace.as_str();
@@ -695,16 +909,24 @@ fn can_i_model_step(w: &mut Walk<'_>) -> Flow {
         .filter(|g| g.allows(verb, &group, &res, ns, ""))
         .map(|g| format!("{} via {}", g.role_label(), g.binding.describe()))
         .collect();
-    let step = if superuser || !by.is_empty() {
+    let step = if superuser.is_some() || !by.is_empty() {
         Step::pass(
             "can-i",
             format!(
                 "yes: {verb} {resource} in namespace {ns} ({})",
-                if superuser {
-                    "system:masters".to_string()
-                } else {
-                    by.join("; ")
-                }
+                superuser.map_or_else(|| by.join("; "), str::to_string)
+            ),
+        )
+    } else if !policies.is_empty() {
+        // Access policies are authorized by EKS, outside the RBAC objects read here.
+        Step::warn(
+            "can-i",
+            format!(
+                "no RBAC binding allows {verb} {resource} in namespace {ns}; the access policies [{}] may (EKS authorizes them before RBAC)",
+                policies.join(", ")
+            ),
+            format!(
+                "kubectl auth can-i {verb} {resource} -n {ns} (the cluster's own answer), or see what each policy allows: aws eks list-access-policies"
             ),
         )
     } else {

@@ -76,6 +76,17 @@ pub struct AwsAuthenticator {
     pub sts_url: String,
 }
 
+/// The key of an authenticated user's JSON under which the authorizer keeps the access policies of its
+/// EKS access entry (as `name` for cluster scope, `name (ns,…)` otherwise); never answered to a client.
+const ACCESS_POLICIES: &str = "_accessPolicies";
+/// The one access policy the test authorizer knows: every request allowed, as EKS's authorizer does
+/// before RBAC (the namespaced Admin/Edit/View policies are not modelled).
+const CLUSTER_ADMIN: &str = "AmazonEKSClusterAdminPolicy";
+
+/// Where the authenticator finds the cluster's access entries (`None`: it has none, as in CONFIG_MAP).
+pub type AccessSource =
+    Arc<dyn Fn() -> Option<iamidmap::core::access::Access> + Send + Sync + 'static>;
+
 #[derive(Default)]
 struct State {
     /// Static bearer tokens the server accepts (`test-token`, the kubeconfig's), each an admin.
@@ -84,6 +95,9 @@ struct State {
     /// anything. Anyone else impersonated gets 403.
     grants: BTreeMap<String, Vec<String>>,
     authenticator: Option<AwsAuthenticator>,
+    /// The cluster's EKS authentication mode and access entries, read at each authentication (the test
+    /// EKS API's, see [`ApiServer::consult_access_entries`]).
+    access_entries: Option<AccessSource>,
     /// Tokens already resolved through STS (a token names one identity for its whole life).
     identities: BTreeMap<String, Option<iamidmap::core::token::Identity>>,
     /// Makes this server's object UIDs its own (two test clusters never share a `kube-system` UID).
@@ -597,7 +611,14 @@ impl State {
                         groups.push("system:authenticated".into());
                         json!({"username": name, "groups": groups})
                     }
-                    (None, _) => user.clone(),
+                    (None, _) => {
+                        // What only the authorizer sees stays out of the answer.
+                        let mut u = user.clone();
+                        if let Some(o) = u.as_object_mut() {
+                            o.remove(ACCESS_POLICIES);
+                        }
+                        u
+                    }
                 };
                 return (
                     201,
@@ -659,8 +680,14 @@ impl State {
                 };
                 let api_group = attrs["group"].as_str().unwrap_or_default();
                 let ns = attrs["namespace"].as_str().unwrap_or_default();
+                let cluster_admin = impersonated.is_none()
+                    && user[ACCESS_POLICIES]
+                        .as_array()
+                        .is_some_and(|p| p.iter().any(|p| p == CLUSTER_ADMIN));
                 let reason = if groups.iter().any(|g| g == "system:masters") {
                     Some("system:masters".to_string())
+                } else if cluster_admin {
+                    Some(format!("{CLUSTER_ADMIN} (EKS access policy)"))
                 } else if self
                     .grants
                     .get(&name)
@@ -1251,7 +1278,7 @@ struct Who {
 
 /// Authenticate an IAM token as EKS does (`None`: no authenticator configured; `Some(None)`: 401).
 fn authenticate(state: &Arc<Mutex<State>>, token: &str) -> Option<Option<Value>> {
-    let (authenticator, cached, data, answer) = {
+    let (authenticator, cached, data, answer, access) = {
         let s = state.lock().unwrap();
         let data: BTreeMap<String, String> = s
             .objects
@@ -1263,6 +1290,7 @@ fn authenticate(state: &Arc<Mutex<State>>, token: &str) -> Option<Option<Value>>
             s.identities.get(token).cloned(),
             data,
             s.whoami.clone(),
+            s.access_entries.clone(),
         )
     };
     let identity = match cached {
@@ -1320,10 +1348,27 @@ fn authenticate(state: &Arc<Mutex<State>>, token: &str) -> Option<Option<Value>>
         None,
         &[],
     );
+    // EKS: the caller's access entry first (in the modes that read them), aws-auth next.
+    let (review, policies) = match access.and_then(|f| f()) {
+        Some(a) => {
+            let policies: Vec<String> = a
+                .entry_for(&identity.canonical_arn)
+                .map(|e| e.access_policies.iter().map(|p| p.label()).collect())
+                .unwrap_or_default();
+            (
+                iamidmap::core::review::eks(&identity, &a, review, None),
+                policies,
+            )
+        }
+        None => (review, vec![]),
+    };
     if !review.authenticated {
         return Some(None);
     }
     let mut user = review.token_review()["status"]["user"].clone();
+    if !policies.is_empty() {
+        user[ACCESS_POLICIES] = json!(policies);
+    }
     if let Some(groups) = user["groups"].as_array_mut() {
         groups.push(json!("system:authenticated"));
     }
@@ -1697,6 +1742,13 @@ impl ApiServer {
             .entry(user.to_string())
             .or_default()
             .push(verb_resource.to_string());
+    }
+
+    /// Let the authenticator consult EKS access entries before aws-auth, as EKS does (the test EKS
+    /// API's, through [`super::eks::EksApi::access_source`]).
+    #[allow(dead_code)] // not used by examples/test-apiserver.rs
+    pub fn consult_access_entries(&self, source: AccessSource) {
+        self.state.lock().unwrap().access_entries = Some(source);
     }
 
     /// Authenticate `k8s-aws-v1.` tokens from now on, as EKS does (see [`AwsAuthenticator`]).

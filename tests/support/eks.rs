@@ -744,6 +744,60 @@ impl EksApi {
         }
     }
 
+    /// The cluster's mode and access entries as iamidmap's core models them, read afresh at each call:
+    /// what the test API server's authenticator consults before aws-auth.
+    #[allow(dead_code)] // not used by examples/test-apiserver.rs
+    pub fn access_source(&self, cluster: &str) -> super::apiserver::AccessSource {
+        let (state, name) = (self.state.clone(), cluster.to_string());
+        Arc::new(move || {
+            use iamidmap::core::access::{Access, AuthMode, Entry, Policy, Scope};
+            let s = state.lock().unwrap();
+            let c = s.clusters.get(&name)?;
+            let strings = |v: &Value| -> Vec<String> {
+                v.as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let entries = c
+                .entries
+                .iter()
+                .map(|(arn, e)| Entry {
+                    principal_arn: arn.clone(),
+                    kind: e["type"].as_str().unwrap_or("STANDARD").to_string(),
+                    username: e["username"].as_str().unwrap_or_default().to_string(),
+                    kubernetes_groups: strings(&e["kubernetesGroups"]),
+                    access_policies: c
+                        .policies
+                        .get(arn)
+                        .map(|p| {
+                            p.values()
+                                .map(|a| Policy {
+                                    policy_arn: a["policyArn"].as_str().unwrap_or_default().into(),
+                                    access_scope: match a["accessScope"]["type"].as_str() {
+                                        Some("namespace") => Scope::Namespaces(strings(
+                                            &a["accessScope"]["namespaces"],
+                                        )),
+                                        _ => Scope::Cluster,
+                                    },
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect();
+            Some(Access {
+                cluster_arn: format!("arn:aws:eks:{}:{}:cluster/{name}", s.region, s.account),
+                mode: AuthMode::parse(&c.mode).unwrap_or(AuthMode::ConfigMap),
+                bootstrap_creator_admin: Some(c.bootstrap_admin),
+                entries,
+            })
+        })
+    }
+
     /// The cluster's authentication mode now.
     pub fn mode(&self, cluster: &str) -> String {
         self.state.lock().unwrap().clusters[cluster].mode.clone()

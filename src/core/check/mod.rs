@@ -530,19 +530,13 @@ fn rbac_reach(
     loc: Location,
     out: &mut Vec<Finding>,
 ) -> RbacReach {
-    let superuser = e.groups.iter().any(|g| g == "system:masters");
+    let RbacReach {
+        superuser,
+        roles,
+        unbound_groups,
+        can_edit_aws_auth,
+    } = reach(&e.username, &e.groups, r, facts);
     let grants = r.reach(&e.username, &e.groups, false);
-    let roles: Vec<Reached> = grants.iter().map(reached).collect();
-    let unbound_groups: Vec<String> = e
-        .groups
-        .iter()
-        .filter(|g| !rbac::AUTHORIZER_GROUPS.contains(&g.as_str()) && !r.group_bound(g))
-        .cloned()
-        .collect();
-    let can_edit_aws_auth = grants.iter().any(|g| {
-        g.allows("update", "", "configmaps", &facts.namespace, &facts.name)
-            || g.allows("patch", "", "configmaps", &facts.namespace, &facts.name)
-    });
     for g in &unbound_groups {
         out.push(finding(
             "IM046",
@@ -603,6 +597,24 @@ fn rbac_reach(
         roles,
         unbound_groups,
         can_edit_aws_auth,
+    }
+}
+
+/// What RBAC gives a username and groups (of an aws-auth entry, or of an EKS access entry).
+pub fn reach(username: &str, groups: &[String], r: &Rbac, facts: &Facts) -> RbacReach {
+    let grants = r.reach(username, groups, false);
+    RbacReach {
+        superuser: groups.iter().any(|g| g == "system:masters"),
+        roles: grants.iter().map(reached).collect(),
+        unbound_groups: groups
+            .iter()
+            .filter(|g| !rbac::AUTHORIZER_GROUPS.contains(&g.as_str()) && !r.group_bound(g))
+            .cloned()
+            .collect(),
+        can_edit_aws_auth: grants.iter().any(|g| {
+            g.allows("update", "", "configmaps", &facts.namespace, &facts.name)
+                || g.allows("patch", "", "configmaps", &facts.namespace, &facts.name)
+        }),
     }
 }
 
