@@ -511,6 +511,7 @@ fn cluster_step(w: &mut Walk<'_>) -> Flow {
 }
 
 /// 7. On EKS, the access entries, which EKS reads before aws-auth (and instead of it in mode `API`).
+///
 /// Only for an EKS cluster (`--cluster`, or an `aws eks get-token --cluster-name` plugin): elsewhere there
 /// are none and the step is left out.
 fn access_entry_step(w: &mut Walk<'_>) -> Flow {
