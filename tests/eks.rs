@@ -673,7 +673,8 @@ fn the_emr_preset_works_as_in_eksctl() {
     );
     // The ConfigMap stayed in kube-system: nothing was written to spark.
     assert!(c.server.object("configmaps/spark/aws-auth").is_none());
-    // Again: the mapping is there, so nothing is added (the RBAC objects are applied again, unchanged).
+    // Again: the mapping is there, so nothing is added, and the RBAC objects are left alone.
+    c.server.clear_log();
     let (code, _, stderr) = run(&mut c.cmd(&args));
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
@@ -682,6 +683,88 @@ fn the_emr_preset_works_as_in_eksctl() {
             .count(),
         1
     );
+    assert!(
+        stderr.contains("role and rolebinding `spark/emr-containers` already grant what EMR on EKS needs: left as they are"),
+        "{stderr}"
+    );
+    assert!(
+        !c.server.log().iter().any(|l| l.method == "PATCH"),
+        "{:?}",
+        c.server.log()
+    );
+    // Someone narrowed the Role: it is backed up (as `kubectl apply -f` takes it back) before the apply.
+    let mut narrowed = role.clone();
+    narrowed["rules"] = json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]);
+    c.server.seed(
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/spark/roles/emr-containers",
+        narrowed,
+    );
+    let backups = tempfile::tempdir().unwrap();
+    let dir = backups.path().join("b");
+    let (code, _, stderr) = run(c.cmd(&args).args(["--backup-dir", dir.to_str().unwrap()]));
+    assert_eq!(code, 0, "{stderr}");
+    let saved: Vec<_> = std::fs::read_dir(dir.join("objects"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert!(
+        stderr.contains(&format!(
+            "backed up the objects it changes to {}",
+            saved[0].display()
+        )),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&saved[0]).unwrap();
+    // A comment line, then JSON (which is YAML).
+    assert!(
+        text.starts_with("# iamidmap: role and rolebinding spark/emr-containers as they were at "),
+        "{text}"
+    );
+    let list: Value = serde_json::from_str(text.split_once('\n').unwrap().1).unwrap();
+    assert_eq!(list["kind"], "List");
+    assert_eq!(list["items"][0]["kind"], "Role");
+    assert_eq!(
+        list["items"][0]["rules"][0]["verbs"],
+        json!(["get"]),
+        "{text}"
+    );
+    assert_eq!(list["items"][1]["kind"], "RoleBinding");
+    assert!(list["items"][0]["metadata"]["resourceVersion"].is_null());
+    assert_eq!(
+        c.server.object("roles/spark/emr-containers").unwrap()["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+    // A dry run and a declined confirmation apply nothing in a new namespace.
+    c.server
+        .seed("/api/v1/namespaces/etl", json!({"metadata": {}}));
+    let etl: Vec<&str> = args
+        .iter()
+        .map(|a| if *a == "spark" { "etl" } else { a })
+        .filter(|a| *a != "--yes")
+        .collect();
+    let (code, _, stderr) = run(c.cmd(&etl).arg("--dry-run"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "dry run: would make sure role and rolebinding `emr-containers` in namespace `etl`"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(c.cmd(&etl).write_stdin("n\n"));
+    assert_ne!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("not writing without confirmation: standard input is not a terminal"),
+        "{stderr}"
+    );
+    assert!(
+        c.server.object("roles/etl/emr-containers").is_none(),
+        "{stderr}"
+    );
+    assert!(c.server.object("rolebindings/etl/emr-containers").is_none());
     // eksctl's rules: a namespace is required, and ARN, username and groups do not go with it.
     let (code, _, stderr) = run(&mut c.cmd(&[
         "create",

@@ -241,6 +241,66 @@ pub fn write(dir: &Path, cm: &ConfigMap, info: &BackupInfo<'_>) -> Result<PathBu
     }
 }
 
+/// Back up Kubernetes objects other than the ConfigMap (what `create --service-name` is about to apply
+/// over) as a `List` that `kubectl apply -f` restores, in the `objects/` folder of the backup directory
+/// (where `backup list` does not look). Written atomically, mode 0600; returns its path.
+pub fn write_objects(dir: &Path, label: &str, objects: &[serde_json::Value]) -> Result<PathBuf> {
+    let dir = dir.join("objects");
+    check_dir(dir.parent().unwrap_or(&dir))?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the backup directory `{}`", dir.display()))?;
+    check_dir(&dir)?;
+    // What would make `kubectl apply` refuse or fight the object as it is now.
+    let items: Vec<serde_json::Value> = objects
+        .iter()
+        .cloned()
+        .map(|mut o| {
+            if let Some(m) = o["metadata"].as_object_mut() {
+                for k in [
+                    "resourceVersion",
+                    "uid",
+                    "creationTimestamp",
+                    "managedFields",
+                ] {
+                    m.remove(k);
+                }
+            }
+            o
+        })
+        .collect();
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+    let text = format!(
+        "# iamidmap: {} as they were at {} (restore: kubectl apply -f THIS_FILE)\n{}\n",
+        header_value(label),
+        jiff::Timestamp::now(),
+        serde_json::to_string_pretty(&list).context("cannot serialize the objects")?
+    );
+    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S%.3fZ");
+    let safe: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".iamidmap-backup-")
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot create a file in `{}`", dir.display()))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write a backup in `{}`", dir.display()))?;
+    let path = dir.join(format!("{stamp}-{safe}.yaml"));
+    tmp.persist_noclobber(&path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write the backup `{}`", path.display()))?;
+    Ok(path)
+}
+
 /// A backup found on disk, with what its header says.
 #[derive(Debug, Clone)]
 pub struct Found {

@@ -63,7 +63,8 @@ impl KubeError {
     }
 }
 
-/// A connected cluster and the ConfigMap it holds the mappings in.
+/// A connected cluster and the ConfigMap it holds the mappings in (a clone shares the client).
+#[derive(Clone)]
 pub struct Cluster {
     api: Api<ConfigMap>,
     pub context: String,
@@ -425,7 +426,9 @@ impl Cluster {
         use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
         use kube::api::{Patch, PatchParams};
         let client = self.api.clone().into_client();
-        let params = PatchParams::apply("iamidmap").force();
+        // Not forced: a field another manager set to something else is a conflict (409), never
+        // silently taken over.
+        let params = PatchParams::apply("iamidmap");
         let name = |v: &serde_json::Value| {
             v["metadata"]["name"]
                 .as_str()
@@ -459,6 +462,40 @@ impl Cluster {
         Ok((
             r.metadata.resource_version.unwrap_or_default(),
             b.metadata.resource_version.unwrap_or_default(),
+        ))
+    }
+}
+
+impl Cluster {
+    /// The Role and the RoleBinding `name` in `namespace` as they are now (`None`: absent), as JSON
+    /// without their managed fields.
+    pub async fn role_and_binding(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(Option<serde_json::Value>, Option<serde_json::Value>), KubeError> {
+        use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+        let client = self.api.clone().into_client();
+        let json = |v: serde_json::Result<serde_json::Value>| {
+            v.ok().map(|mut v| {
+                if let Some(m) = v["metadata"].as_object_mut() {
+                    m.remove("managedFields");
+                }
+                v
+            })
+        };
+        let what = |kind: &str| format!("{kind} `{namespace}/{name}`");
+        let role = Api::<Role>::namespaced(client.clone(), namespace)
+            .get_opt(name)
+            .await
+            .map_err(|e| map_error(e, "get", &what("role"), &self.server))?;
+        let binding = Api::<RoleBinding>::namespaced(client, namespace)
+            .get_opt(name)
+            .await
+            .map_err(|e| map_error(e, "get", &what("rolebinding"), &self.server))?;
+        Ok((
+            role.and_then(|r| json(serde_json::to_value(r))),
+            binding.and_then(|b| json(serde_json::to_value(b))),
         ))
     }
 }

@@ -190,27 +190,73 @@ fn service_grant(args: &CreateArgs, s: &Session<'_>) -> Result<ServiceGrant> {
     })
 }
 
-/// Apply the service's Role and RoleBinding (server-side apply: fields of other managers stay), or say
-/// what would be applied on a dry run.
-fn apply_service_rbac(
+/// After the mapping is in place (written now, or there already): make sure the service's Role and
+/// RoleBinding are too. Nothing is applied when they already grant what eksctl's preset grants; otherwise
+/// the objects as they are go to a backup first, and the apply is server-side and not forced (a field
+/// another manager holds with another value is a conflict, not overwritten).
+fn ensure_service_rbac(
     rt: &tokio::runtime::Runtime,
     conn: &crate::adapters::kube::Cluster,
     namespace: &str,
-    dry_run: bool,
+    yes: bool,
     s: &Session<'_>,
 ) -> Result<()> {
-    let (role, binding) = crate::core::service::emr_rbac(namespace);
-    if dry_run {
+    use crate::core::service::{self, EMR_CONTAINERS};
+    let want = service::emr_rbac(namespace);
+    let failure = |e| super::live::failure(e, s.args);
+    let (role, binding) = rt
+        .block_on(conn.role_and_binding(namespace, EMR_CONTAINERS))
+        .map_err(failure)?;
+    if service::in_place(&want, role.as_ref(), binding.as_ref()) {
         s.out.note(&format!(
-            "dry run: would apply role and rolebinding `emr-containers` in namespace `{namespace}` (server-side apply)"
+            "role and rolebinding `{namespace}/{EMR_CONTAINERS}` already grant what EMR on EKS needs: left as they are"
         ));
         return Ok(());
     }
+    if !yes {
+        // What decides access: the role's rules, the binding's role and subjects.
+        let shown = |role: Option<&serde_json::Value>, binding: Option<&serde_json::Value>| {
+            let v = serde_json::json!({
+                "role": role.map(|r| &r["rules"]),
+                "rolebinding": binding.map(|b| serde_json::json!({"roleRef": b["roleRef"], "subjects": b["subjects"]})),
+            });
+            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+        };
+        let diff = crate::cli::render::unified_diff(
+            &format!("role and rolebinding {namespace}/{EMR_CONTAINERS}"),
+            &shown(role.as_ref(), binding.as_ref()),
+            &shown(Some(&want.0), Some(&want.1)),
+        );
+        super::write::confirm_or(
+            &diff,
+            &format!("Apply role and rolebinding `{EMR_CONTAINERS}` in namespace `{namespace}`?"),
+            "aborted: the mapping is in place, the role and rolebinding were not applied",
+        )?;
+    }
+    let before: Vec<serde_json::Value> = role.into_iter().chain(binding).collect();
+    if !before.is_empty() {
+        let dir = super::live::safe_backup_dir(s.args, &conn.context)?;
+        let path = crate::adapters::backup::write_objects(
+            &dir,
+            &format!("role and rolebinding {namespace}/{EMR_CONTAINERS}"),
+            &before,
+        )
+        .map_err(|e| e.context("the Role and RoleBinding were not changed: their backup failed"))?;
+        s.out.note(&format!(
+            "backed up the objects it changes to {}",
+            path.display()
+        ));
+    }
     let (r, b) = rt
-        .block_on(conn.apply_role(namespace, &role, &binding))
-        .map_err(|e| super::live::failure(e, s.args))?;
+        .block_on(conn.apply_role(namespace, &want.0, &want.1))
+        .map_err(|e| {
+            let e = failure(e);
+            e.context(format!(
+                "the mapping is in place, but EMR on EKS cannot work until role and rolebinding `{namespace}/{EMR_CONTAINERS}` are: if another tool manages them, give them eksctl's rules (docs/eks.md) and run this again"
+            ))
+        })?;
     s.out.note(&format!(
-        "applied role `{namespace}/emr-containers` (resourceVersion {r}) and rolebinding `{namespace}/emr-containers` (resourceVersion {b}), server-side, field manager iamidmap"
+        "applied role `{namespace}/{EMR_CONTAINERS}` (resourceVersion {r}) and rolebinding `{namespace}/{EMR_CONTAINERS}` (resourceVersion {b}), server-side, field manager iamidmap"
     ));
     Ok(())
 }
@@ -257,11 +303,13 @@ pub fn create(args: CreateArgs, s: &Session<'_>) -> Result<i32> {
     // A service's mapping is added once (eksctl: only when no entry has its ARN and username).
     let no_duplicate_arns = no_duplicate_arns || service.is_some();
     let planner = |doc: &AuthDocument| plan(doc, &target, no_duplicate_arns, update, out);
-    let dry_run = write_opts.dry_run;
-    // On a cluster, the RBAC check and the verdict run on the write pipeline's own connection.
+    let (dry_run, yes) = (write_opts.dry_run, write_opts.yes);
+    // On a cluster, the RBAC check and the verdict run on the write pipeline's own connection (kept for
+    // the service's RBAC objects, applied once the mapping is in place).
+    let mut connected: Option<crate::adapters::kube::Cluster> = None;
     let mut precheck = |rt: &tokio::runtime::Runtime, conn: &crate::adapters::kube::Cluster| {
-        if let Some(g) = &service {
-            apply_service_rbac(rt, conn, &g.namespace, dry_run, s)?;
+        if service.is_some() {
+            connected = Some(conn.clone());
         }
         if let (Some(f), Target::Entry(entry)) = (found.as_mut(), &target) {
             if rbac_check {
@@ -272,7 +320,19 @@ pub fn create(args: CreateArgs, s: &Session<'_>) -> Result<i32> {
         Ok(())
     };
     let precheck: Option<super::live::Precheck<'_>> = live.then_some(&mut precheck);
-    super::edit(source, s, &write_opts, precheck, planner)
+    let code = super::edit(source, s, &write_opts, precheck, planner)?;
+    // A declined confirmation or a refusal returned an error above: nothing of the service is applied.
+    if let (Some(g), Some(conn)) = (&service, &connected) {
+        if dry_run {
+            s.out.note(&format!(
+                "dry run: would make sure role and rolebinding `emr-containers` in namespace `{}` grant what EMR on EKS needs (server-side apply, after a backup)",
+                g.namespace
+            ));
+        } else {
+            ensure_service_rbac(s.rt()?, conn, &g.namespace, yes, s)?;
+        }
+    }
+    Ok(code)
 }
 
 /// The edits that add (or update) the mapping in this version of the document; none when it is there.

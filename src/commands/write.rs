@@ -69,6 +69,11 @@ fn painted(diff: &str, stderr: bool) -> String {
 
 /// Show the diff on stderr and ask; without a terminal, refuse with a hint.
 pub fn confirm(diff: &str, question: &str) -> Result<()> {
+    confirm_or(diff, question, "aborted; nothing was written")
+}
+
+/// [`confirm`], saying `aborted` when the answer is no (what was and was not written by then).
+pub fn confirm_or(diff: &str, question: &str, aborted: &str) -> Result<()> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(Failure::error(
             "not writing without confirmation: standard input is not a terminal",
@@ -82,7 +87,7 @@ pub fn confirm(diff: &str, question: &str) -> Result<()> {
         .default(false)
         .interact()?;
     if !go {
-        return Err(Failure::refused("aborted; nothing was written", None).into());
+        return Err(Failure::refused(aborted, None).into());
     }
     Ok(())
 }
