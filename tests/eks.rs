@@ -1062,3 +1062,80 @@ fn access_entries_found_through_the_exec_plugin_must_belong_to_the_server() {
         );
     }
 }
+
+/// IM064: access entries bind the principal's unique ID. Against moto's IAM: an entry whose role was
+/// deleted, and one whose role was created after the entry (recreated), are reported; an entry newer than
+/// its role is not.
+#[test]
+fn check_reports_access_entries_whose_principal_is_gone_or_recreated() {
+    let Some(c) = eks_cluster("API_AND_CONFIG_MAP") else {
+        return;
+    };
+    let Some(aws) = support::aws_cli() else {
+        return;
+    };
+    let role = |name: &str| {
+        support::aws_json(
+            &aws,
+            Some(&c.sts.url),
+            &[
+                "iam",
+                "create-role",
+                "--role-name",
+                name,
+                "--path",
+                "/teams/",
+                "--assume-role-policy-document",
+                "{}",
+            ],
+            None,
+        )["Role"]["CreateDate"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+    };
+    // moto's account: the IAM the check reads.
+    let arn = |name: &str| format!("arn:aws:iam::123456789012:role/teams/{name}");
+    let recreated = role("Im064Recreated");
+    let kept = role("Im064Kept");
+    for name in ["Im064Recreated", "Im064Kept", "Im064Gone"] {
+        c.eks
+            .add_entry("prod", json!({"principalArn": arn(name)}), &[]);
+    }
+    // The entry of Im064Recreated is older than its role; Im064Kept's is newer; Im064Gone has no role.
+    c.eks.set_created_at(
+        "prod",
+        &arn("Im064Recreated"),
+        (recreated.as_second() - 3600) as f64,
+    );
+    c.eks
+        .set_created_at("prod", &arn("Im064Kept"), (kept.as_second() + 3600) as f64);
+    let (_, stdout, stderr) =
+        run(&mut c.cmd(&["check", "--cluster", "prod", "-o", "json", "--skip-rbac"]));
+    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stdout}\n{stderr}"));
+    let mut found: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "IM064")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    found.sort();
+    assert_eq!(found.len(), 2, "{found:#?}\n{stderr}");
+    assert!(
+        found[0].starts_with(&format!("role `{}` (ID ", arn("Im064Recreated"))),
+        "{found:#?}"
+    );
+    assert!(
+        found[0].contains("after its EKS access entry"),
+        "{found:#?}"
+    );
+    assert_eq!(
+        found[1],
+        format!(
+            "the EKS access entry of `{}` names a role that does not exist in IAM: it grants nobody, and a role created later with that name does not get its access",
+            arn("Im064Gone")
+        )
+    );
+}

@@ -163,6 +163,9 @@ async fn entry(
             .map(|e| e.kubernetes_groups().to_vec())
             .unwrap_or_default(),
         access_policies,
+        created_at: e
+            .and_then(|e| e.created_at())
+            .and_then(|t| jiff::Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()),
     })
 }
 

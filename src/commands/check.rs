@@ -200,7 +200,13 @@ fn iam_facts(
                         iam.account.id, account.id
                     ));
                 }
-                let queries = check::queries(doc, &account);
+                let mut queries = check::queries(doc, &account);
+                // The principals of the access entries too (IM064: gone, or recreated since).
+                if let Some(access) = &facts.access {
+                    queries.extend(check::access_queries(access, &account));
+                    queries.sort();
+                    queries.dedup();
+                }
                 let bar = crate::cli::progress::bar(queries.len() as u64, "IAM lookups", out);
                 let answers = rt.block_on(iam.lookup_all(&queries, &bar));
                 bar.finish_and_clear();

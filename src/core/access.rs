@@ -121,6 +121,9 @@ pub struct Entry {
     pub username: String,
     pub kubernetes_groups: Vec<String>,
     pub access_policies: Vec<Policy>,
+    /// When the entry was created: it is bound to the unique ID the principal had then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<jiff::Timestamp>,
 }
 
 impl Entry {
@@ -220,25 +223,30 @@ impl std::fmt::Display for Dead {
     }
 }
 
+/// An access entry for tests: no username or groups, the named policies with their scopes.
+#[cfg(test)]
+pub fn test_entry(arn: &str, kind: &str, policies: &[(&str, Scope)]) -> Entry {
+    Entry {
+        principal_arn: arn.into(),
+        kind: kind.into(),
+        username: String::new(),
+        kubernetes_groups: vec![],
+        access_policies: policies
+            .iter()
+            .map(|(p, s)| Policy {
+                policy_arn: format!("arn:aws:eks::aws:cluster-access-policy/{p}"),
+                access_scope: s.clone(),
+            })
+            .collect(),
+        created_at: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn entry(arn: &str, kind: &str, policies: &[(&str, Scope)]) -> Entry {
-        Entry {
-            principal_arn: arn.into(),
-            kind: kind.into(),
-            username: String::new(),
-            kubernetes_groups: vec![],
-            access_policies: policies
-                .iter()
-                .map(|(p, s)| Policy {
-                    policy_arn: format!("arn:aws:eks::aws:cluster-access-policy/{p}"),
-                    access_scope: s.clone(),
-                })
-                .collect(),
-        }
-    }
+    use super::test_entry as entry;
 
     fn access(mode: AuthMode, entries: Vec<Entry>) -> Access {
         Access {

@@ -578,25 +578,11 @@ fn a_random_answer_names_every_entry_it_could_pick() {
 /// The guard with the cluster's EKS access entries: who has an entry keeps access whatever aws-auth says.
 mod access_entries {
     use super::*;
-    use crate::core::access::{Access, AuthMode, CLUSTER_ADMIN_POLICY, Entry, Policy, Scope};
+    use crate::core::access::{Access, AuthMode, CLUSTER_ADMIN_POLICY, Entry, Scope};
 
     fn entry(arn: &str, kind: &str, admin: bool) -> Entry {
-        Entry {
-            principal_arn: arn.into(),
-            kind: kind.into(),
-            username: String::new(),
-            kubernetes_groups: vec![],
-            access_policies: if admin {
-                vec![Policy {
-                    policy_arn: format!(
-                        "arn:aws:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}"
-                    ),
-                    access_scope: Scope::Cluster,
-                }]
-            } else {
-                vec![]
-            },
-        }
+        let admin_policy: &[(&str, Scope)] = &[(CLUSTER_ADMIN_POLICY, Scope::Cluster)];
+        crate::core::access::test_entry(arn, kind, if admin { admin_policy } else { &[] })
     }
 
     fn access(mode: AuthMode, entries: Vec<Entry>) -> Access {

@@ -358,6 +358,7 @@ mod tests {
                     policy_arn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy".into(),
                     access_scope: Scope::Namespaces(vec!["dev".into()]),
                 }],
+                created_at: None,
             }],
         };
         let admin = identity(

@@ -787,6 +787,7 @@ impl EksApi {
                                 .collect()
                         })
                         .unwrap_or_default(),
+                    created_at: None,
                 })
                 .collect();
             Some(Access {
@@ -796,6 +797,18 @@ impl EksApi {
                 entries,
             })
         })
+    }
+
+    /// Backdate (or postdate) an access entry's `createdAt` (seconds since the epoch), as if it had been
+    /// created then.
+    pub fn set_created_at(&self, cluster: &str, principal: &str, secs: f64) {
+        let mut s = self.state.lock().unwrap();
+        let entry = s
+            .clusters
+            .get_mut(cluster)
+            .and_then(|c| c.entries.get_mut(principal))
+            .expect("the access entry");
+        entry["createdAt"] = json!(secs);
     }
 
     /// The cluster's authentication mode now.

@@ -200,18 +200,29 @@ fn world(id: &str, failing: bool) -> Facts {
                 )]
             },
         ),
+        ("IM064", fail) => {
+            let mut entry = eks_entry("arn:aws:iam::111122223333:role/teams/Deploy", "STANDARD");
+            entry.created_at = Some(ts(if fail {
+                "2024-01-01T00:00:00Z"
+            } else {
+                "2025-07-01T00:00:00Z"
+            }));
+            with_access(
+                with_iam(
+                    f,
+                    r("Deploy"),
+                    role("Deploy", "/teams/", None, "2025-06-01T00:00:00Z"),
+                ),
+                "API_AND_CONFIG_MAP",
+                vec![entry],
+            )
+        }
         _ => panic!("no world for {id}"),
     }
 }
 
 fn eks_entry(arn: &str, kind: &str) -> crate::core::access::Entry {
-    crate::core::access::Entry {
-        principal_arn: arn.into(),
-        kind: kind.into(),
-        username: String::new(),
-        kubernetes_groups: vec![],
-        access_policies: vec![],
-    }
+    crate::core::access::test_entry(arn, kind, &[])
 }
 
 fn with_access(f: Facts, mode: &str, entries: Vec<crate::core::access::Entry>) -> Facts {
@@ -262,7 +273,65 @@ fn every_check_rule_flags_its_failing_example_and_not_its_passing_one() {
             }
         }
     }
-    assert_eq!(seen, 14);
+    assert_eq!(seen, 15);
+}
+
+/// IM064 beyond the registry's example: a principal gone from IAM, the message of each case, and what
+/// cannot be judged (no creation time, another account, IAM not read) is not reported.
+#[test]
+fn access_entries_of_principals_gone_or_recreated_are_reported() {
+    let entry = |arn: &str, created: Option<&str>| {
+        let mut e = eks_entry(arn, "STANDARD");
+        e.created_at = created.map(ts);
+        e
+    };
+    let f = with_iam(
+        with_iam(facts(), r("Gone"), Lookup::Missing),
+        r("Deploy"),
+        role("Deploy", "/teams/", None, "2025-06-01T00:00:00Z"),
+    );
+    let f = with_access(
+        f,
+        "API",
+        vec![
+            entry(
+                "arn:aws:iam::111122223333:role/Gone",
+                Some("2024-01-01T00:00:00Z"),
+            ),
+            entry(
+                "arn:aws:iam::111122223333:role/teams/Deploy",
+                Some("2025-01-01T00:00:00Z"),
+            ),
+            // Not judged: no creation time, another account.
+            entry("arn:aws:iam::111122223333:role/teams/Deploy", None),
+            entry(
+                "arn:aws:iam::444455556666:role/Gone",
+                Some("2024-01-01T00:00:00Z"),
+            ),
+        ],
+    );
+    let report = check(&doc("data:\n  mapRoles: \"\"\n"), &f);
+    let messages: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "IM064")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "role `arn:aws:iam::111122223333:role/teams/Deploy` (ID AROADEPLOY) was created at 2025-06-01T00:00:00Z, after its EKS access entry (created at 2025-01-01T00:00:00Z): the entry is bound to the earlier principal's ID and grants this one nothing",
+            "the EKS access entry of `arn:aws:iam::111122223333:role/Gone` names a role that does not exist in IAM: it grants nobody, and a role created later with that name does not get its access",
+        ]
+    );
+    // Without IAM's answers nothing is said.
+    let no_iam = Facts { iam: None, ..f };
+    assert!(
+        !check(&doc("data:\n  mapRoles: \"\"\n"), &no_iam)
+            .findings
+            .iter()
+            .any(|f| f.rule == "IM064")
+    );
 }
 
 fn doc(data: &str) -> AuthDocument {

@@ -50,7 +50,12 @@ pub fn query(entry: &Entry, account: &Account) -> Result<(Query, Option<String>)
     if entry.sso.is_some() {
         return Err(Skip::NotAPrincipal);
     }
-    let parts = arn::parse(entry.arn.trim()).map_err(|_| Skip::InvalidArn)?;
+    query_arn(&entry.arn, account)
+}
+
+/// What to look up for an ARN (an entry's, or an EKS access entry's principal), or why not.
+pub fn query_arn(arn_text: &str, account: &Account) -> Result<(Query, Option<String>), Skip> {
+    let parts = arn::parse(arn_text.trim()).map_err(|_| Skip::InvalidArn)?;
     if !arn::is_known_partition(parts.partition) || !arn::is_account_id(parts.account) {
         return Err(Skip::InvalidArn);
     }

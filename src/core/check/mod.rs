@@ -1,6 +1,6 @@
 //! `check`: each mapping joined with what IAM and RBAC say about it. Pure: the adapters gather the
 //! [`Facts`] (IAM answers, RBAC objects, write times), this module turns them into a [`Report`] whose
-//! findings use the lint registry's IDs (IM039-IM049; IM061-IM063 with EKS access entries).
+//! findings use the lint registry's IDs (IM039-IM049; IM061-IM064 with EKS access entries).
 
 pub mod iam;
 pub mod rbac;
@@ -161,6 +161,77 @@ pub fn queries(doc: &AuthDocument, account: &Account) -> Vec<Query> {
     out
 }
 
+/// The principals of EKS access entries to look up (IM064: deleted or recreated since the entry).
+pub fn access_queries(access: &crate::core::access::Access, account: &Account) -> Vec<Query> {
+    let mut out: Vec<Query> = access
+        .entries
+        .iter()
+        .filter_map(|e| {
+            iam::query_arn(&e.principal_arn, account)
+                .ok()
+                .map(|(q, _)| q)
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Access entries whose principal is gone from IAM, or was created after the entry (IM064): EKS binds an
+/// entry to the unique ID its principal had when the entry was created, so either way it grants nobody.
+fn access_entry_findings(
+    doc: &AuthDocument,
+    access: &crate::core::access::Access,
+    facts: &Facts,
+    findings: &mut Vec<Finding>,
+) {
+    let (Some(account), Some(iam)) = (&facts.account, &facts.iam) else {
+        return;
+    };
+    let at = doc.location(doc.facts.object_span.start);
+    let cluster = access.cluster_arn.rsplit('/').next().unwrap_or_default();
+    for e in &access.entries {
+        let Ok((q, _)) = iam::query_arn(&e.principal_arn, account) else {
+            continue;
+        };
+        let recreate = format!(
+            "delete the entry (`aws eks delete-access-entry --cluster-name {cluster} --principal-arn {}`) and, if the principal should have access, create it again with the same username, groups and policies",
+            e.principal_arn
+        );
+        match iam.get(&q) {
+            Some(Lookup::Missing) => findings.push(finding(
+                "IM064",
+                at,
+                format!(
+                    "the EKS access entry of `{}` names a {} that does not exist in IAM: it grants nobody, and a {} created later with that name does not get its access",
+                    e.principal_arn,
+                    q.kind(),
+                    q.kind()
+                ),
+                recreate,
+            )),
+            Some(Lookup::Found(p)) => {
+                if let (Some(created), Some(entry_at)) = (p.created, e.created_at)
+                    && created > entry_at
+                {
+                    findings.push(finding(
+                        "IM064",
+                        at,
+                        format!(
+                            "{} `{}` (ID {}) was created at {created}, after its EKS access entry (created at {entry_at}): the entry is bound to the earlier principal's ID and grants this one nothing",
+                            q.kind(),
+                            p.arn,
+                            p.id
+                        ),
+                        recreate,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 fn entries(doc: &AuthDocument) -> impl Iterator<Item = &Entry> {
     doc.valid_entries()
 }
@@ -302,6 +373,7 @@ pub fn check(doc: &AuthDocument, facts: &Facts) -> Report {
     }
     if let Some(access) = &facts.access {
         eks_findings(doc, access, &survives, &mut findings);
+        access_entry_findings(doc, access, facts, &mut findings);
     }
     let mut aws_auth_editors = vec![];
     if let Some(r) = &facts.rbac {

@@ -750,4 +750,13 @@ pub static RULES: &[Rule] = &[
         "# EKS: mode API_AND_CONFIG_MAP; no access entry for role/eks-node\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups: [system:bootstrappers, system:nodes]\n",
         "# EKS: mode API_AND_CONFIG_MAP; an EC2_LINUX access entry for role/eks-node\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups: [system:bootstrappers, system:nodes]\n"
     ),
+    c!(
+        "IM064",
+        "eks-access-entry-principal-gone",
+        Error,
+        "EKS, IAM",
+        "An EKS access entry whose principal no longer exists in IAM, or was created after the entry: EKS binds an access entry to the principal's unique ID, so the entry grants nobody (a principal recreated with the same name gets none of its access) until it is deleted and created again.",
+        "# EKS: an access entry for role/teams/Deploy created 2024-01-01; IAM: role/teams/Deploy created 2025-06-01\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups: [system:bootstrappers, system:nodes]\n",
+        "# EKS: an access entry for role/teams/Deploy created 2025-07-01; IAM: role/teams/Deploy created 2025-06-01\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/eks-node\n      username: system:node:{{EC2PrivateDNSName}}\n      groups: [system:bootstrappers, system:nodes]\n"
+    ),
 ];
