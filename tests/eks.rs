@@ -1139,3 +1139,71 @@ fn check_reports_access_entries_whose_principal_is_gone_or_recreated() {
         )
     );
 }
+
+/// Without `--cluster` or an exec plugin that names it, an EKS API server URL says the region, and the
+/// cluster is the one of that region whose endpoint it is (ListClusters, then DescribeCluster of each).
+/// The adapter is run directly: a test cannot make an `*.eks.amazonaws.com` name reach 127.0.0.1, so the
+/// kubeconfig path up to it is covered by `core::access` tests of `endpoint_region`.
+#[test]
+fn the_cluster_is_found_from_its_api_server_url() {
+    use iamidmap::adapters::eks;
+    let api = EksApi::start("eu-west-1");
+    let endpoint = |id: &str| format!("https://{id}.gr7.eu-west-1.eks.amazonaws.com");
+    // More clusters than one page of ListClusters (100): the paginator follows `nextToken`.
+    for i in 0..120 {
+        api.add_cluster(
+            &format!("c{i:02}"),
+            &endpoint(&format!("{i:032X}")),
+            "",
+            "CONFIG_MAP",
+        );
+    }
+    api.add_cluster(
+        "prod",
+        &endpoint("ABCDEF0123456789ABCDEF0123456789"),
+        "",
+        "API_AND_CONFIG_MAP",
+    );
+    let conf = aws_sdk_eks::Config::builder()
+        .behavior_version(aws_sdk_eks::config::BehaviorVersion::latest())
+        .region(aws_sdk_eks::config::Region::new("eu-west-1"))
+        .endpoint_url(api.url())
+        .credentials_provider(aws_sdk_eks::config::Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            "secret",
+            None,
+            None,
+            "test",
+        ))
+        .http_client(iamidmap::adapters::aws::ring_http_client())
+        .build();
+    let client = aws_sdk_eks::Client::from_conf(conf);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // The kubeconfig's form of the URL (upper-case ID, :443) is the same server.
+    let found = rt
+        .block_on(eks::find_by_endpoint(
+            &client,
+            "https://abcdef0123456789abcdef0123456789.gr7.eu-west-1.eks.amazonaws.com:443",
+        ))
+        .unwrap()
+        .expect("the cluster of that endpoint");
+    assert_eq!(found.name, "prod");
+    assert_eq!(found.mode.as_deref(), Some("API_AND_CONFIG_MAP"));
+    assert_eq!(
+        rt.block_on(eks::find_by_endpoint(&client, &endpoint("FFFF")))
+            .unwrap(),
+        None
+    );
+    // Two pages per search; the search that finds nothing describes every cluster (the one that finds
+    // `prod` may stop before all its describes are sent).
+    let log = api.log();
+    assert_eq!(log.iter().filter(|l| l.path == "/clusters").count(), 4);
+    let described = log
+        .iter()
+        .filter(|l| l.path.starts_with("/clusters/"))
+        .count();
+    assert!((121..=2 * 121).contains(&described), "{described}");
+}

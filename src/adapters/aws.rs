@@ -7,7 +7,7 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use std::time::Duration;
 
 /// One rustls client with ring, shared by the SDK and its credential providers.
-fn ring_http_client() -> SharedHttpClient {
+pub fn ring_http_client() -> SharedHttpClient {
     use aws_smithy_http_client::tls;
     aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(

@@ -111,6 +111,35 @@ pub async fn describe(client: &aws_sdk_eks::Client, name: &str) -> Result<EksClu
     })
 }
 
+/// The cluster whose API server is `server`, among the clusters of the client's region that the
+/// credentials can list (ListClusters, then DescribeCluster of each, a bounded number at a time).
+pub async fn find_by_endpoint(
+    client: &aws_sdk_eks::Client,
+    server: &str,
+) -> Result<Option<EksCluster>, EksError> {
+    let region = client
+        .config()
+        .region()
+        .map_or(String::new(), |r| r.to_string());
+    let mut names = vec![];
+    let mut pages = client.list_clusters().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(&e, "", &region))?;
+        names.extend(page.clusters().iter().cloned());
+    }
+    let mut described = futures::stream::iter(names.iter().map(|n| describe(client, n)))
+        .buffer_unordered(CONCURRENCY);
+    while let Some(c) = described.next().await {
+        match c {
+            Ok(c) if crate::core::access::same_endpoint(&c.endpoint, server) => return Ok(Some(c)),
+            // Deleted between the list and the describe.
+            Ok(_) | Err(EksError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
 /// One access entry and its policies.
 async fn entry(
     client: &aws_sdk_eks::Client,

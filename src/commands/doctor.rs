@@ -512,21 +512,25 @@ fn cluster_step(w: &mut Walk<'_>) -> Flow {
 
 /// 7. On EKS, the access entries, which EKS reads before aws-auth (and instead of it in mode `API`).
 ///
-/// Only for an EKS cluster (`--cluster`, or an `aws eks get-token --cluster-name` plugin): elsewhere there
-/// are none and the step is left out.
+/// Only for an EKS cluster (`--cluster`, an `aws eks get-token --cluster-name` plugin, or an EKS API
+/// server URL): elsewhere there are none and the step is left out.
 fn access_entry_step(w: &mut Walk<'_>) -> Flow {
     use crate::core::access::AuthMode;
+    let Some(identity) = w.identity.clone() else {
+        return Flow::Next;
+    };
+    let conn = w.session.connect();
     let eks = w.session.args.cluster.is_some()
         || w.plugin
             .as_ref()
-            .is_some_and(|p| p.kind == PluginKind::AwsCli && p.cluster.is_some());
-    let Some(identity) = w.identity.clone().filter(|_| eks) else {
+            .is_some_and(|p| p.kind == PluginKind::AwsCli && p.cluster.is_some())
+        || conn
+            .as_ref()
+            .is_ok_and(|c| crate::core::access::endpoint_region(&c.server).is_some());
+    if !eks {
         return Flow::Next;
-    };
-    let read = w
-        .session
-        .connect()
-        .and_then(|c| w.session.access(&c).cloned());
+    }
+    let read = conn.and_then(|c| w.session.access(&c).cloned());
     let access = match read {
         Ok(Ok(a)) => a,
         Ok(Err(why)) => {

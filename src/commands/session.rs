@@ -188,8 +188,9 @@ impl<'a> Session<'a> {
         Ok(self.eks.get_or_init(|| cluster))
     }
 
-    /// The cluster's authentication mode and access entries: with `--cluster`, or when the kubeconfig's
-    /// exec plugin (`aws eks get-token --cluster-name NAME`) names the EKS cluster. `Err`: why they were
+    /// The cluster's authentication mode and access entries: with `--cluster`, when the kubeconfig's
+    /// exec plugin (`aws eks get-token --cluster-name NAME`) names the EKS cluster, or when the server URL
+    /// is an EKS endpoint (its region's clusters are listed to find the one it belongs to). `Err`: why they were
     /// not read and how to include them; never fatal, the caller says what it could not take into account.
     pub fn access(&self, cluster: &Cluster) -> Result<&Result<Access, String>> {
         if let Some(a) = self.access.get() {
@@ -229,6 +230,30 @@ impl<'a> Session<'a> {
                     Err(e) => {
                         return Ok(Err(format!(
                             "EKS access entries were not read ({e}); pass --cluster {name} --region {region} with credentials that may call eks:DescribeCluster and eks:ListAccessEntries to include them"
+                        )));
+                    }
+                }
+            }
+            // An EKS API server URL names the region: the cluster is the one whose endpoint it is.
+            (None, _)
+                if let Some(region) = crate::core::access::endpoint_region(&cluster.server) =>
+            {
+                let client = eks::client(self.aws()?, &region);
+                match self
+                    .rt()?
+                    .block_on(eks::find_by_endpoint(&client, &cluster.server))
+                {
+                    Ok(Some(c)) => (c, region),
+                    Ok(None) => {
+                        return Ok(Err(format!(
+                            "EKS access entries were not read: no EKS cluster in {region} that these AWS credentials can list has the API server {}; pass --cluster NAME --region REGION (with credentials of the cluster's account) to include them",
+                            cluster.server
+                        )));
+                    }
+                    Err(e) => {
+                        return Ok(Err(format!(
+                            "EKS access entries were not read: finding the cluster of {} failed ({e}); pass --cluster NAME --region {region} with credentials that may call eks:DescribeCluster and eks:ListAccessEntries to include them",
+                            cluster.server
                         )));
                     }
                 }

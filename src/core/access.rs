@@ -205,6 +205,32 @@ pub fn same_endpoint(a: &str, b: &str) -> bool {
     !a.trim().is_empty() && norm(a) == norm(b)
 }
 
+/// The region of an EKS API server URL (`https://ID.gr7.us-west-2.eks.amazonaws.com`: the label before
+/// `eks`), in the partitions whose endpoints follow that form (aws, aws-cn); `None` for any other server.
+pub fn endpoint_region(server: &str) -> Option<String> {
+    let rest = server.trim().strip_prefix("https://")?;
+    let host = rest
+        .split(['/', '?', '#'])
+        .next()?
+        .rsplit('@')
+        .next()?
+        .split(':')
+        .next()?
+        .to_ascii_lowercase();
+    let base = host
+        .strip_suffix(".eks.amazonaws.com")
+        .or_else(|| host.strip_suffix(".eks.amazonaws.com.cn"))?;
+    // ID, a cell label, the region: at least the ID and the region.
+    let labels: Vec<&str> = base.split('.').collect();
+    let region = *labels.last()?;
+    let well_formed = labels.len() >= 2
+        && region.split('-').count() >= 3
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    well_formed.then(|| region.to_string())
+}
+
 /// Why an aws-auth entry is not used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dead {
@@ -254,6 +280,41 @@ mod tests {
             mode,
             bootstrap_creator_admin: Some(false),
             entries,
+        }
+    }
+
+    #[test]
+    fn the_region_is_read_from_eks_endpoints_only() {
+        for (server, region) in [
+            (
+                "https://0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com",
+                Some("us-west-2"),
+            ),
+            (
+                "https://0123456789abcdef.yl4.eu-central-1.eks.amazonaws.com:443/",
+                Some("eu-central-1"),
+            ),
+            (
+                "https://ABCDEF.sk1.cn-north-1.eks.amazonaws.com.cn",
+                Some("cn-north-1"),
+            ),
+            (
+                "https://ABCDEF.us-east-1.eks.amazonaws.com",
+                Some("us-east-1"),
+            ),
+            // Not EKS, or not its form.
+            ("https://127.0.0.1:6443", None),
+            ("https://api.prod.example.com", None),
+            ("http://ABCDEF.gr7.us-west-2.eks.amazonaws.com", None),
+            ("https://eks.amazonaws.com", None),
+            ("https://us-west-2.eks.amazonaws.com", None),
+            (
+                "https://ABCDEF.gr7.us-west-2.eks.amazonaws.com.evil.example",
+                None,
+            ),
+            ("https://ABCDEF.gr7.notaregion.eks.amazonaws.com", None),
+        ] {
+            assert_eq!(endpoint_region(server).as_deref(), region, "{server}");
         }
     }
 
