@@ -12,6 +12,7 @@ mod fixtures;
 mod fuzz_regressions;
 mod guard_table;
 mod live;
+mod migrate;
 mod oracle;
 mod props;
 mod safety;

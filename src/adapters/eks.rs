@@ -243,3 +243,165 @@ pub async fn access(
         entries,
     })
 }
+
+/// One principal's access entry now (DescribeAccessEntry and its policies); `None`: it has none.
+pub async fn entry_of(
+    client: &aws_sdk_eks::Client,
+    cluster: &EksCluster,
+    principal: &str,
+) -> Result<Option<Entry>, EksError> {
+    match entry(client, &cluster.name, principal, &cluster.region).await {
+        Ok(e) => Ok(Some(e)),
+        Err(EksError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// CreateAccessEntry (`username` `None`: EKS's default).
+pub async fn create_entry(
+    client: &aws_sdk_eks::Client,
+    cluster: &EksCluster,
+    principal: &str,
+    kind: &str,
+    username: Option<&str>,
+    groups: &[String],
+) -> Result<(), EksError> {
+    let mut req = client
+        .create_access_entry()
+        .cluster_name(&cluster.name)
+        .principal_arn(principal)
+        .r#type(kind);
+    if let Some(u) = username {
+        req = req.username(u);
+    }
+    if kind == "STANDARD" {
+        req = req.set_kubernetes_groups(Some(groups.to_vec()));
+    }
+    req.send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(&e, &cluster.name, &cluster.region))
+}
+
+/// UpdateAccessEntry: the entry's groups become `groups`.
+pub async fn set_groups(
+    client: &aws_sdk_eks::Client,
+    cluster: &EksCluster,
+    principal: &str,
+    groups: &[String],
+) -> Result<(), EksError> {
+    client
+        .update_access_entry()
+        .cluster_name(&cluster.name)
+        .principal_arn(principal)
+        .set_kubernetes_groups(Some(groups.to_vec()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(&e, &cluster.name, &cluster.region))
+}
+
+/// AssociateAccessPolicy.
+pub async fn associate(
+    client: &aws_sdk_eks::Client,
+    cluster: &EksCluster,
+    principal: &str,
+    policy: &Policy,
+) -> Result<(), EksError> {
+    use aws_sdk_eks::types::{AccessScope, AccessScopeType};
+    let scope = match &policy.access_scope {
+        Scope::Cluster => AccessScope::builder()
+            .r#type(AccessScopeType::Cluster)
+            .build(),
+        Scope::Namespaces(ns) => AccessScope::builder()
+            .r#type(AccessScopeType::Namespace)
+            .set_namespaces(Some(ns.clone()))
+            .build(),
+    };
+    client
+        .associate_access_policy()
+        .cluster_name(&cluster.name)
+        .principal_arn(principal)
+        .policy_arn(&policy.policy_arn)
+        .access_scope(scope)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(&e, &cluster.name, &cluster.region))
+}
+
+/// DeleteAccessEntry (its policy associations go with it); an entry already gone is fine.
+pub async fn delete_entry(
+    client: &aws_sdk_eks::Client,
+    cluster: &EksCluster,
+    principal: &str,
+) -> Result<(), EksError> {
+    match client
+        .delete_access_entry()
+        .cluster_name(&cluster.name)
+        .principal_arn(principal)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => match classify(&e, &cluster.name, &cluster.region) {
+            EksError::NotFound { .. } => Ok(()),
+            other => Err(other),
+        },
+    }
+}
+
+/// UpdateClusterConfig to another authentication mode, then DescribeUpdate until it is done (EKS takes a
+/// few minutes; `poll` is the wait between looks).
+pub async fn set_mode(
+    client: &aws_sdk_eks::Client,
+    cluster: &EksCluster,
+    mode: AuthMode,
+    poll: Duration,
+) -> Result<(), EksError> {
+    use aws_sdk_eks::types::{AuthenticationMode, UpdateAccessConfigRequest, UpdateStatus};
+    let out = client
+        .update_cluster_config()
+        .name(&cluster.name)
+        .access_config(
+            UpdateAccessConfigRequest::builder()
+                .authentication_mode(AuthenticationMode::from(mode.as_str()))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| classify(&e, &cluster.name, &cluster.region))?;
+    let id = out
+        .update()
+        .and_then(|u| u.id())
+        .unwrap_or_default()
+        .to_string();
+    loop {
+        let u = client
+            .describe_update()
+            .name(&cluster.name)
+            .update_id(&id)
+            .send()
+            .await
+            .map_err(|e| classify(&e, &cluster.name, &cluster.region))?;
+        match u.update().and_then(|u| u.status()) {
+            Some(UpdateStatus::Successful) => return Ok(()),
+            Some(UpdateStatus::Failed | UpdateStatus::Cancelled) => {
+                let why: Vec<String> = u
+                    .update()
+                    .map(|u| {
+                        u.errors()
+                            .iter()
+                            .map(|e| e.error_message().unwrap_or_default().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                return Err(EksError::Other(format!(
+                    "the update of the authentication mode to {mode} failed: {}",
+                    why.join("; ")
+                )));
+            }
+            _ => tokio::time::sleep(poll).await,
+        }
+    }
+}

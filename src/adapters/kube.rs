@@ -467,6 +467,50 @@ impl Cluster {
 }
 
 impl Cluster {
+    /// Server-side apply of a ClusterRoleBinding (field manager iamidmap, not forced).
+    pub async fn apply_cluster_role_binding(
+        &self,
+        binding: &serde_json::Value,
+    ) -> Result<(), KubeError> {
+        use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
+        use kube::api::{Patch, PatchParams};
+        let name = binding["metadata"]["name"].as_str().unwrap_or_default();
+        Api::<ClusterRoleBinding>::all(self.api.clone().into_client())
+            .patch(
+                name,
+                &PatchParams::apply("iamidmap"),
+                &Patch::Apply(binding),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                map_error(
+                    e,
+                    "patch",
+                    &format!("clusterrolebinding `{name}`"),
+                    &self.server,
+                )
+            })
+    }
+
+    /// Delete a ClusterRoleBinding; one already gone is fine.
+    pub async fn delete_cluster_role_binding(&self, name: &str) -> Result<(), KubeError> {
+        use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
+        match Api::<ClusterRoleBinding>::all(self.api.clone().into_client())
+            .delete(name, &Default::default())
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+            Err(e) => Err(map_error(
+                e,
+                "delete",
+                &format!("clusterrolebinding `{name}`"),
+                &self.server,
+            )),
+        }
+    }
+
     /// The Role and the RoleBinding `name` in `namespace` as they are now (`None`: absent), as JSON
     /// without their managed fields.
     pub async fn role_and_binding(

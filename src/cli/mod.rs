@@ -209,6 +209,11 @@ pub enum Command {
         after_help = "Examples:\n  iamidmap token -i prod\n  iamidmap token -i prod --role arn:aws:iam::111122223333:role/Admin --token-only"
     )]
     Token(TokenArgs),
+    /// Move aws-auth to EKS access entries: `plan` (the default, read-only), `apply`, `rollback`
+    #[command(
+        after_help = "Examples:\n  iamidmap migrate --cluster prod --region us-east-1\n  iamidmap migrate plan --cluster prod --export aws-cli > migrate.sh\n  iamidmap migrate apply --cluster prod --set-mode API_AND_CONFIG_MAP\n  iamidmap migrate apply --cluster prod --remove-aws-auth-entries --set-mode API\n  iamidmap migrate rollback --cluster prod"
+    )]
+    Migrate(MigrateArgs),
     /// Print shell completions
     #[command(
         after_help = "Examples:\n  iamidmap completions bash > /etc/bash_completion.d/iamidmap\n  iamidmap completions zsh > \"${fpath[1]}/_iamidmap\""
@@ -435,6 +440,82 @@ pub enum DoctorFormat {
     #[default]
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct MigrateArgs {
+    #[command(subcommand)]
+    pub action: Option<MigrateAction>,
+    #[command(flatten)]
+    pub plan: MigratePlanArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// For every aws-auth mapping, the access entry that gives the same access, or why there is none
+    /// (read-only)
+    Plan(MigratePlanArgs),
+    /// Create the planned access entries (resumable), verify each principal's access, and optionally
+    /// remove the migrated aws-auth entries and switch the authentication mode
+    Apply(MigrateApplyArgs),
+    /// Delete the access entries a migration created and put the aws-auth it changed back
+    Rollback(MigrateRollbackArgs),
+}
+
+/// How `migrate plan` prints the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MigrateExport {
+    /// `aws eks create-access-entry` and `associate-access-policy` commands
+    AwsCli,
+    /// eksctl ClusterConfig with `accessConfig.accessEntries`
+    Eksctl,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct MigratePlanArgs {
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+    /// Print the planned entries for another tool instead of the plan
+    #[arg(long, value_enum, conflicts_with = "output")]
+    pub export: Option<MigrateExport>,
+    /// Do not ask IAM for the principals' real ARNs (every entry then waits for IAM)
+    #[arg(long)]
+    pub skip_iam: bool,
+}
+
+/// The authentication modes `migrate apply` may switch to (one way: CONFIG_MAP, API_AND_CONFIG_MAP, API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetMode {
+    #[value(name = "API_AND_CONFIG_MAP")]
+    ApiAndConfigMap,
+    #[value(name = "API")]
+    Api,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateApplyArgs {
+    /// Do not ask for confirmation
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Switch the authentication mode: API_AND_CONFIG_MAP (before creating entries, on a CONFIG_MAP
+    /// cluster), or API (last, only when every mapping is migrated and verified); EKS cannot switch back
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub set_mode: Option<TargetMode>,
+    /// After verifying, remove the migrated entries from aws-auth (backed up, lossless edit, guarded)
+    #[arg(long)]
+    pub remove_aws_auth_entries: bool,
+    /// Do not ask IAM for the principals' real ARNs
+    #[arg(long, hide = true)]
+    pub skip_iam: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateRollbackArgs {
+    /// Do not ask for confirmation
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -706,7 +787,7 @@ fn uses(subcommand: &str) -> &'static [&'static [&'static str]] {
     match subcommand {
         // With --cluster, --profile and --region say where the cluster is.
         "get" => &[CONNECT, AWS],
-        "create" | "delete" | "repair" | "restore" => &[CONNECT, GUARD, AWS, BACKUP],
+        "create" | "delete" | "repair" | "restore" | "migrate" => &[CONNECT, GUARD, AWS, BACKUP],
         // --fix on a file runs the lockout guard, which may ask STS who you are.
         "validate" => &[CONNECT, GUARD, AWS],
         "diff" | "backup" => &[CONNECT, AWS, BACKUP],

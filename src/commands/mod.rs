@@ -11,6 +11,7 @@ mod get;
 mod identity;
 mod lint_settings;
 mod live;
+mod migrate;
 mod repair;
 mod restore;
 mod session;
@@ -63,6 +64,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Doctor(args) => doctor::doctor(args, s),
         Command::Verify(args) => verify::verify(args, s),
         Command::Token(args) => token::token(args, s),
+        Command::Migrate(args) => migrate::migrate(args, s),
         Command::Completions(args) => docs::completions(args),
         Command::GenerateDocs(args) => docs::generate_docs(args),
     }

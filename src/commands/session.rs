@@ -29,6 +29,8 @@ pub struct Session<'a> {
     eks: OnceCell<EksCluster>,
     /// The cluster's access entries and mode (`Err`: why they were not read, and how to read them).
     access: OnceCell<Result<Access, String>>,
+    /// The EKS cluster the access entries were read from (by `--cluster`, the exec plugin or the URL).
+    access_cluster: OnceCell<EksCluster>,
 }
 
 impl<'a> Session<'a> {
@@ -41,6 +43,7 @@ impl<'a> Session<'a> {
             caller: OnceCell::new(),
             eks: OnceCell::new(),
             access: OnceCell::new(),
+            access_cluster: OnceCell::new(),
         }
     }
 
@@ -200,6 +203,14 @@ impl<'a> Session<'a> {
         Ok(self.access.get_or_init(|| answer))
     }
 
+    /// The EKS cluster [`Session::access`] read the access entries of, and a client for its region.
+    pub fn access_cluster(&self) -> Result<Option<(&EksCluster, aws_sdk_eks::Client)>> {
+        match self.access_cluster.get() {
+            Some(c) => Ok(Some((c, eks::client(self.aws()?, &c.region)))),
+            None => Ok(None),
+        }
+    }
+
     fn read_access(&self, cluster: &Cluster) -> Result<Result<Access, String>> {
         use crate::core::doctor::PluginKind;
         let (eks_cluster, region) = match (&self.args.cluster, &cluster.exec) {
@@ -265,6 +276,7 @@ impl<'a> Session<'a> {
             }
         };
         let client = eks::client(self.aws()?, &region);
+        let _ = self.access_cluster.set(eks_cluster.clone());
         let bar = crate::cli::progress::bar(0, "reading access entries", self.out);
         Ok(self
             .rt()?

@@ -21,7 +21,11 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-fn simulated(arn: &str, session: Option<String>, key: Option<String>) -> Result<Identity> {
+pub(super) fn simulated(
+    arn: &str,
+    session: Option<String>,
+    key: Option<String>,
+) -> Result<Identity> {
     let (_, canonical) = crate::core::arn::canonicalize(arn.trim())
         .map_err(|e| Failure::error(format!("--arn: {e}"), None))?;
     let parts =

@@ -9,6 +9,7 @@ pub mod gostr;
 pub mod guard;
 pub mod lint;
 pub mod mapping;
+pub mod migrate;
 pub mod plan;
 pub mod presign;
 pub mod repair;

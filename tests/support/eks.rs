@@ -58,6 +58,9 @@ struct State {
     seq: u64,
     /// Each request waits this long first (a network round trip).
     latency: Duration,
+    /// After this many more writes (POST, DELETE) succeed, every write answers 500 (an outage, or the
+    /// process killed mid-way, as the caller sees it).
+    writes_left: Option<usize>,
 }
 
 pub struct EksApi {
@@ -178,6 +181,15 @@ impl State {
     }
 
     fn handle(&mut self, method: &str, path: &str, query: &str, body: &[u8]) -> Answer {
+        if method != "GET" {
+            match self.writes_left {
+                Some(0) => {
+                    return error(500, "ServerException", "injected: the write did not happen");
+                }
+                Some(n) => self.writes_left = Some(n - 1),
+                None => {}
+            }
+        }
         let segments: Vec<String> = path.split('/').skip(1).map(decode).collect();
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let q = query_map(query);
@@ -322,6 +334,46 @@ impl State {
                 };
                 match (method, more) {
                     ("GET", []) => (200, json!({"accessEntry": entry})),
+                    // UpdateAccessEntry: the groups and the username are replaced as given.
+                    ("POST", []) => {
+                        let kind = entry["type"].as_str().unwrap_or("STANDARD");
+                        let groups = body.get("kubernetesGroups");
+                        let username = body.get("username").and_then(Value::as_str);
+                        if kind != "STANDARD" && (groups.is_some() || username.is_some()) {
+                            return error(
+                                400,
+                                "InvalidParameterException",
+                                format!(
+                                    "The kubernetesGroups and username parameters can't be specified for an access entry of type {kind}."
+                                ),
+                            );
+                        }
+                        let mut updated = entry.clone();
+                        if let Some(g) = groups {
+                            if let Some(bad) = g
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(Value::as_str)
+                                .find(|g| RESERVED.iter().any(|p| g.starts_with(p)))
+                            {
+                                return error(
+                                    400,
+                                    "InvalidParameterException",
+                                    format!(
+                                        "The kubernetes group name {bad} is invalid, it cannot start with system:"
+                                    ),
+                                );
+                            }
+                            updated["kubernetesGroups"] = g.clone();
+                        }
+                        if let Some(u) = username {
+                            updated["username"] = json!(u);
+                        }
+                        updated["modifiedAt"] = json!(now());
+                        c.entries.insert(principal.clone(), updated.clone());
+                        (200, json!({"accessEntry": updated}))
+                    }
                     ("DELETE", []) => {
                         c.entries.remove(&principal);
                         c.policies.remove(&principal);
@@ -674,6 +726,7 @@ impl EksApi {
             log: vec![],
             seq: 0,
             latency: Duration::ZERO,
+            writes_left: None,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let (st, sp) = (state.clone(), stop.clone());
@@ -799,8 +852,21 @@ impl EksApi {
         })
     }
 
+    /// The account the clusters (and their node entries' principals) are in; 111122223333 by default.
+    #[allow(dead_code)] // not used by examples/test-apiserver.rs
+    pub fn set_account(&self, account: &str) {
+        self.state.lock().unwrap().account = account.to_string();
+    }
+
+    /// Let `n` more writes succeed, then answer every write 500 (`None`: no fault).
+    #[allow(dead_code)] // not used by examples/test-apiserver.rs
+    pub fn fail_writes_after(&self, n: Option<usize>) {
+        self.state.lock().unwrap().writes_left = n;
+    }
+
     /// Backdate (or postdate) an access entry's `createdAt` (seconds since the epoch), as if it had been
     /// created then.
+    #[allow(dead_code)] // not used by examples/test-apiserver.rs
     pub fn set_created_at(&self, cluster: &str, principal: &str, secs: f64) {
         let mut s = self.state.lock().unwrap();
         let entry = s
