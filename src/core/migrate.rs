@@ -149,6 +149,9 @@ pub enum Reason {
     Template,
     /// The principal has an access entry already, and it gives other access.
     Differs,
+    /// The principal has an access entry, made for an earlier principal of that name (deleted and
+    /// recreated since): it grants the current one nothing.
+    Recreated,
 }
 
 /// What the plan does with one aws-auth mapping.
@@ -175,6 +178,9 @@ pub enum Outcome {
 pub struct Item {
     pub line: usize,
     pub list: &'static str,
+    /// The entry's position in its list (several entries can share a line: a JSON list).
+    #[serde(skip)]
+    pub index: usize,
     /// The ARN as aws-auth has it (the account ID for `mapAccounts`).
     pub arn: String,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -191,6 +197,16 @@ impl Item {
             Outcome::Create { entry } | Outcome::Present { entry } => Some(entry),
             Outcome::Skip { .. } => None,
         }
+    }
+
+    /// The aws-auth entry the item is about (none for `mapAccounts`).
+    pub fn source<'d>(&self, doc: &'d AuthDocument) -> Option<&'d Entry> {
+        let kind = match self.list {
+            "mapRoles" => ListKind::Roles,
+            "mapUsers" => ListKind::Users,
+            _ => return None,
+        };
+        doc.list(kind).entries.get(self.index)
     }
 
     /// Whether the mapping's access is (or will be) carried by an access entry.
@@ -304,6 +320,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
             items.push(Item {
                 line: doc.entry_location(e).line,
                 list: kind.data_key().as_str(),
+                index: e.index,
                 arn: if e.arn.is_empty() {
                     e.sso.as_ref().map(|s| s.arn_like()).unwrap_or_default()
                 } else {
@@ -315,10 +332,11 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
             });
         }
     }
-    for (id, span, _) in &doc.accounts.accounts {
+    for (index, (id, span, _)) in doc.accounts.accounts.iter().enumerate() {
         items.push(Item {
             line: doc.inner_location(crate::core::mapping::DataKey::MapAccounts, *span).line,
             list: "mapAccounts",
+            index,
             arn: id.clone(),
             username: String::new(),
             groups: vec![],
@@ -328,7 +346,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
             ),
         });
     }
-    items.sort_by_key(|i| i.line);
+    items.sort_by_key(|i| (i.line, i.list != "mapRoles", i.index));
     Plan {
         cluster_arn: inputs.access.cluster_arn.clone(),
         mode: inputs.access.mode,
@@ -369,6 +387,13 @@ fn classify(
         .iter()
         .find(|x| x.matched_arn().eq_ignore_ascii_case(&matched))
     {
+        if let Some(message) = stale(existing, e, inputs) {
+            return Outcome::Skip {
+                reason: Reason::Recreated,
+                message,
+                existing: Some(existing.clone()),
+            };
+        }
         let diff = differences(e, existing);
         if diff.is_empty() {
             return Outcome::Present { entry: target };
@@ -398,6 +423,24 @@ fn classify(
         );
     }
     Outcome::Create { entry: target }
+}
+
+/// An existing access entry older than its principal: it is bound to the unique ID of an earlier
+/// principal of that name, and lets the one IAM has now in nowhere (it looks migrated, and is not).
+fn stale(existing: &AccessEntry, e: &Entry, inputs: &Inputs<'_>) -> Option<String> {
+    let (q, _) = iam::query(e, inputs.account).ok()?;
+    let Some(Lookup::Found(p)) = inputs.iam?.get(&q) else {
+        return None;
+    };
+    let (created, entry_at) = (p.created?, existing.created_at?);
+    (created > entry_at).then(|| {
+        format!(
+            "the access entry of `{}` (created {entry_at}) is older than the {} IAM has now (created {created}): it is bound to an earlier principal's ID and lets this one in nowhere; delete it (`aws eks delete-access-entry --principal-arn {}`) and plan again",
+            existing.principal_arn,
+            q.kind(),
+            existing.principal_arn
+        )
+    })
 }
 
 /// The access entry for a surviving, valid, non-SSO entry, or why there is none.

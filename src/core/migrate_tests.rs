@@ -409,3 +409,35 @@ fn an_entry_an_interrupted_apply_left_half_made_is_planned_to_be_finished() {
         Reason::Differs
     );
 }
+
+#[test]
+fn an_access_entry_older_than_its_principal_is_not_taken_for_a_migration() {
+    let (doc, account) = (doc(), account());
+    let mut iam = iam();
+    if let Some(Lookup::Found(p)) = iam.get_mut(&Query::Role("ManagedNode".into())) {
+        p.created = Some("2025-06-01T00:00:00Z".parse().unwrap());
+    }
+    let mut entries = existing();
+    entries[0].created_at = Some("2024-01-01T00:00:00Z".parse().unwrap());
+    let p = plan(&Inputs {
+        doc: &doc,
+        access: &access(entries.clone()),
+        account: &account,
+        iam: Some(&iam),
+    });
+    let o = outcome(&p, "role/ManagedNode", "system:node:{{EC2PrivateDNSName}}");
+    assert_eq!(reason(o), Reason::Recreated);
+    assert!(p.unmigrated().any(|i| i.arn.ends_with("role/ManagedNode")));
+    // Newer than its principal: the entry is the principal's.
+    entries[0].created_at = Some("2025-07-01T00:00:00Z".parse().unwrap());
+    let p = plan(&Inputs {
+        doc: &doc,
+        access: &access(entries),
+        account: &account,
+        iam: Some(&iam),
+    });
+    assert!(matches!(
+        outcome(&p, "role/ManagedNode", "system:node:{{EC2PrivateDNSName}}"),
+        Outcome::Present { .. }
+    ));
+}
