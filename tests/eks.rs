@@ -112,6 +112,62 @@ fn the_aws_cli_accepts_the_test_eks_api() {
         v["associatedAccessPolicies"][0]["policyArn"],
         "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
     );
+    // UpdateAccessEntry (what `migrate apply` uses to drop its bridge group): the groups are replaced.
+    let (code, v, err) = aws(
+        &exe,
+        &eks,
+        &[
+            "eks",
+            "update-access-entry",
+            "--cluster-name",
+            "prod",
+            "--principal-arn",
+            ADMIN,
+            "--kubernetes-groups",
+            "devs",
+            "platform",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        v["accessEntry"]["kubernetesGroups"],
+        json!(["devs", "platform"])
+    );
+    let (code, _, err) = aws(
+        &exe,
+        &eks,
+        &[
+            "eks",
+            "update-access-entry",
+            "--cluster-name",
+            "prod",
+            "--principal-arn",
+            ADMIN,
+            "--kubernetes-groups",
+            "system:masters",
+        ],
+    );
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains("(InvalidParameterException) when calling the UpdateAccessEntry operation: The kubernetes group name system:masters is invalid"),
+        "{err}"
+    );
+    let (code, v, err) = aws(
+        &exe,
+        &eks,
+        &[
+            "eks",
+            "update-access-entry",
+            "--cluster-name",
+            "prod",
+            "--principal-arn",
+            ADMIN,
+            "--kubernetes-groups",
+            "devs",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["accessEntry"]["kubernetesGroups"], json!(["devs"]));
     let (code, v, err) = aws(
         &exe,
         &eks,

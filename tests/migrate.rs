@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+/// An IAM Identity Center role: aws-auth maps it without the path IAM gives it.
+const SSO: &str = "AWSReservedSSO_Dev_0a1b2c3d4e5f6789";
+
 /// moto's account: IAM, the cluster and its node entries are all in it.
 const ACCOUNT: &str = "123456789012";
 
@@ -52,6 +55,7 @@ fn cluster(mode: &str, extra_roles: &str) -> Option<Cluster> {
         ("eks-node", "/"),
         ("fargate-pods", "/"),
         ("Boot", "/"),
+        (SSO, "/aws-reserved/sso.amazonaws.com/"),
     ] {
         iam(&[
             "iam",
@@ -370,13 +374,20 @@ fn shell_words(line: &str) -> Vec<String> {
 /// (refused while a mapping still needs aws-auth).
 #[test]
 fn apply_migrates_verifies_cleans_up_and_switches() {
-    let boot = format!(
-        "- rolearn: {}\n  username: boot\n  groups: [system:bootstrappers]\n",
-        arn("role/", "", "Boot")
+    let sso = format!(
+        "- rolearn: {}\n  username: sso-dev:{{{{SessionName}}}}\n  groups: [devs]\n",
+        arn("role/", "", SSO)
     );
-    let Some(c) = cluster("CONFIG_MAP", &boot) else {
+    let extra = format!(
+        "- rolearn: {}\n  username: boot\n  groups: [system:bootstrappers]\n{sso}",
+        arn("role/", "", "Boot"),
+    );
+    let Some(c) = cluster("CONFIG_MAP", &extra) else {
         return;
     };
+    let mut data = c.aws_auth();
+    data.insert("mapAccounts".into(), "- \"444455556666\"\n".into());
+    c.server.seed_aws_auth(&data);
     let original = c.aws_auth();
     let (code, _, stderr) = c.run(&["migrate", "apply", "--yes"]);
     assert_eq!(code, 3, "{stderr}");
@@ -395,9 +406,13 @@ fn apply_migrates_verifies_cleans_up_and_switches() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(c.eks.mode("prod"), "API_AND_CONFIG_MAP");
     assert!(
-        stderr.contains("verified: 6 principals resolve through their access entries to exactly the access aws-auth gives them"),
+        stderr.contains("verified: 7 principals resolve through their access entries to exactly the access aws-auth gives them"),
         "{stderr}"
     );
+    let entry = c
+        .entry(&arn("role/", "aws-reserved/sso.amazonaws.com/", SSO))
+        .expect("the SSO role's entry, with its path");
+    assert_eq!(entry.username, "sso-dev:{{SessionName}}");
     let platform = c
         .entry(&arn("role/", "teams/", "Platform"))
         .expect("the admin role's entry, with its path");
@@ -428,13 +443,15 @@ fn apply_migrates_verifies_cleans_up_and_switches() {
     let (code, _, stderr) = c.run(&["migrate", "apply", "--yes", "--set-mode", "API"]);
     assert_eq!(code, 3, "{stderr}");
     assert!(
-        stderr.contains("not switching to API: 1 mappings are not migrated"),
+        stderr.contains("not switching to API: 2 mappings are not migrated"),
         "{stderr}"
     );
+    assert!(stderr.contains("`444455556666`"), "{stderr}");
     assert_eq!(c.eks.mode("prod"), "API_AND_CONFIG_MAP");
-    // Boot goes (by hand); the migrated entries leave aws-auth, then the mode switches.
+    // Boot and the account go (by hand); the migrated entries leave aws-auth, then the mode switches.
     let mut data = c.aws_auth();
-    data.insert("mapRoles".into(), roles(""));
+    data.insert("mapRoles".into(), roles(&sso));
+    data.remove("mapAccounts");
     c.server.seed_aws_auth(&data);
     let (code, _, stderr) = c.run(&[
         "migrate",

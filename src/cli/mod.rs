@@ -211,7 +211,7 @@ pub enum Command {
     Token(TokenArgs),
     /// Move aws-auth to EKS access entries: `plan` (the default, read-only), `apply`, `rollback`
     #[command(
-        after_help = "Examples:\n  iamidmap migrate --cluster prod --region us-east-1\n  iamidmap migrate plan --cluster prod --export aws-cli > migrate.sh\n  iamidmap migrate apply --cluster prod --set-mode API_AND_CONFIG_MAP\n  iamidmap migrate apply --cluster prod --remove-aws-auth-entries --set-mode API\n  iamidmap migrate rollback --cluster prod"
+        after_help = "Examples:\n  iamidmap migrate --cluster prod --region us-east-1\n  iamidmap migrate apply --cluster prod --set-mode API_AND_CONFIG_MAP\n  iamidmap migrate apply --cluster prod --remove-aws-auth-entries --set-mode API\n\nThe runbook: docs/migrate.md (plan, apply, cleanup, the switch to API, rollback)."
     )]
     Migrate(MigrateArgs),
     /// Print shell completions
