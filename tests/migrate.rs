@@ -434,11 +434,26 @@ fn apply_migrates_verifies_cleans_up_and_switches() {
     );
     let lost = c.who_lost_access(&original);
     assert!(lost.is_empty(), "{lost:#?}");
-    // Nothing left to do: a second run changes nothing.
+    // Nothing left to do: a second run changes nothing, except that a bridge binding an earlier run left
+    // behind (stopped after the entries were finished) goes.
+    c.server.seed(
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/iamidmap-migration-admins",
+        json!({"metadata": {"name": "iamidmap-migration-admins"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}, "subjects": [{"kind": "Group", "name": BRIDGE_GROUP}]}),
+    );
+    assert!(
+        c.server
+            .object("clusterrolebindings//iamidmap-migration-admins")
+            .is_some()
+    );
     let before = c.access();
     let (code, _, stderr) = c.run(&["migrate", "apply", "--yes"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(c.access().entries.len(), before.entries.len());
+    assert!(
+        c.server
+            .object("clusterrolebindings//iamidmap-migration-admins")
+            .is_none()
+    );
     // API is refused while Boot needs aws-auth; nothing is switched.
     let (code, _, stderr) = c.run(&["migrate", "apply", "--yes", "--set-mode", "API"]);
     assert_eq!(code, 3, "{stderr}");

@@ -342,6 +342,16 @@ fn apply(args: &MigrateApplyArgs, s: &Session<'_>) -> Result<i32> {
     let now = rt
         .block_on(eks::access(&w.client, &w.eks, &bar))
         .map_err(|e| eks_error(e, "reading the access entries back"))?;
+    // The bridge binding goes once no entry holds its group (also when an earlier run stopped after
+    // finishing the entries but before this).
+    if !now
+        .entries
+        .iter()
+        .any(|e| e.kubernetes_groups.iter().any(|g| g == BRIDGE_GROUP))
+    {
+        rt.block_on(w.conn.delete_cluster_role_binding(BRIDGE_BINDING))
+            .map_err(|e| live::failure(e, s.args))?;
+    }
     let failures = verify(&w.doc, &w.plan, &now);
     let migrated = w.plan.items.iter().filter(|i| i.migrates()).count();
     if !failures.is_empty() {
@@ -433,10 +443,6 @@ fn create_all(
             t.principal_arn,
             describe(t)
         ));
-    }
-    if bridged {
-        rt.block_on(w.conn.delete_cluster_role_binding(BRIDGE_BINDING))
-            .map_err(|e| live::failure(e, s.args))?;
     }
     Ok(())
 }
