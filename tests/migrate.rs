@@ -675,3 +675,23 @@ fn the_plan_classifies_every_entry_of_every_corpus_file() {
     }
     assert!(planned > 200, "{planned} entries planned");
 }
+
+/// In mode API aws-auth grants nothing: the plan says so, and `apply` refuses to turn it into access.
+#[test]
+fn apply_refuses_a_cluster_in_api_mode() {
+    let Some(c) = cluster("API", "") else {
+        return;
+    };
+    let (code, _, stderr) = c.run(&["migrate", "plan"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "is in mode API: EKS does not read aws-auth, so these mappings grant nothing now"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = c.run(&["migrate", "apply", "--yes"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("there is nothing to migrate"), "{stderr}");
+    assert!(c.access().entries.is_empty());
+}

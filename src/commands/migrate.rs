@@ -304,6 +304,14 @@ fn apply(args: &MigrateApplyArgs, s: &Session<'_>) -> Result<i32> {
     for n in &w.plan.notes {
         out.warn(n);
     }
+    // 0. In API mode aws-auth grants nothing: its entries would be new access, not a migration.
+    if w.access.mode == AuthMode::Api {
+        return Err(Failure::refused(
+            format!("{} is in mode API: aws-auth grants nothing there, so there is nothing to migrate; creating its entries would grant access nobody has now", w.eks.arn),
+            Some("create the access entries that should exist deliberately (`aws eks create-access-entry`)".into()),
+        )
+        .into());
+    }
     // 1. Access entries exist only in the modes that read them.
     if w.access.mode == AuthMode::ConfigMap {
         if args.set_mode.is_none() {

@@ -147,6 +147,9 @@ pub enum Reason {
     /// A template access entries do not render (`{{EC2PrivateDNSName}}` outside a node entry,
     /// `{{AccessKeyID}}`), or a template in a group.
     Template,
+    /// The access entry would resolve to other access than the mapping gives (an empty username, which
+    /// EKS fills with its default, for one): the differences are listed.
+    WouldDiffer,
     /// The principal has an access entry already, and it gives other access.
     Differs,
     /// The principal has an access entry, made for an earlier principal of that name (deleted and
@@ -283,6 +286,12 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         .collect();
     let surviving = |e: &Entry| survivors.iter().any(|s| std::ptr::eq(*s, e));
     let mut notes = vec![];
+    if inputs.access.mode == access::AuthMode::Api {
+        notes.push(format!(
+            "{} is in mode API: EKS does not read aws-auth, so these mappings grant nothing now; creating their access entries would grant access anew (`migrate apply` refuses)",
+            inputs.access.cluster_arn
+        ));
+    }
     let mut items = vec![];
     for kind in [ListKind::Roles, ListKind::Users] {
         let list = doc.list(kind);
@@ -415,7 +424,7 @@ fn classify(
     let differences = differences(e, &target.as_created());
     if !differences.is_empty() {
         return skip(
-            Reason::Template,
+            Reason::WouldDiffer,
             format!(
                 "the access entry would give other access: {}",
                 differences.join("; ")

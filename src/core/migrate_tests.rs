@@ -441,3 +441,45 @@ fn an_access_entry_older_than_its_principal_is_not_taken_for_a_migration() {
         Outcome::Present { .. }
     ));
 }
+
+#[test]
+fn in_api_mode_the_plan_says_aws_auth_grants_nothing() {
+    let (doc, iam, account) = (doc(), iam(), account());
+    let mut a = access(vec![]);
+    a.mode = AuthMode::Api;
+    let p = plan(&Inputs {
+        doc: &doc,
+        access: &a,
+        account: &account,
+        iam: Some(&iam),
+    });
+    assert!(
+        p.notes[0].ends_with(
+            "creating their access entries would grant access anew (`migrate apply` refuses)"
+        ),
+        "{:?}",
+        p.notes
+    );
+}
+
+#[test]
+fn a_mapping_without_username_would_differ_from_the_default_of_access_entries() {
+    let doc = AuthDocument::parse(
+        "aws-auth.yaml",
+        "data:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/devs/alice\n      groups: [devs]\n".into(),
+    )
+    .unwrap();
+    let (iam, account) = (iam(), account());
+    let p = plan(&Inputs {
+        doc: &doc,
+        access: &access(vec![]),
+        account: &account,
+        iam: Some(&iam),
+    });
+    let o = &p.items[0].outcome;
+    assert_eq!(reason(o), Reason::WouldDiffer, "{o:?}");
+    let Outcome::Skip { message, .. } = o else {
+        unreachable!()
+    };
+    assert!(message.starts_with("the access entry would give other access: username `arn:aws:iam::111122223333:user/devs/alice` instead of"), "{message}");
+}
