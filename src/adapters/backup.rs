@@ -173,6 +173,19 @@ fn header_value(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
+/// `text` in a hidden file of `dir`, on disk (synced), to be renamed into place: a backup is whole or
+/// absent. tempfile creates the file with mode 0600; the rename keeps it.
+fn written_aside(dir: &Path, text: &str) -> Result<tempfile::NamedTempFile> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".iamidmap-backup-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a file in `{}`", dir.display()))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write a backup in `{}`", dir.display()))?;
+    Ok(tmp)
+}
+
 /// Write a backup of `cm`; returns its path. The caller must not write to the cluster if this fails.
 pub fn write(dir: &Path, cm: &ConfigMap, info: &BackupInfo<'_>) -> Result<PathBuf> {
     check_dir(dir)?;
@@ -210,14 +223,7 @@ pub fn write(dir: &Path, cm: &ConfigMap, info: &BackupInfo<'_>) -> Result<PathBu
         header_value(rv),
         info.forced
     );
-    // tempfile creates the file with mode 0600; the rename keeps it.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".iamidmap-backup-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a file in `{}`", dir.display()))?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write a backup in `{}`", dir.display()))?;
+    let mut tmp = written_aside(dir, &text)?;
     // Several writers may back up the same version in the same millisecond: the name that is free wins,
     // atomically (no clobbering), and the others take the next suffix.
     let state = info.state.as_str();
@@ -287,13 +293,7 @@ pub fn write_objects(dir: &Path, label: &str, objects: &[serde_json::Value]) -> 
         })
         .take(80)
         .collect();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".iamidmap-backup-")
-        .tempfile_in(&dir)
-        .with_context(|| format!("cannot create a file in `{}`", dir.display()))?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write a backup in `{}`", dir.display()))?;
+    let tmp = written_aside(&dir, &text)?;
     let path = dir.join(format!("{stamp}-{safe}.yaml"));
     tmp.persist_noclobber(&path)
         .map_err(|e| e.error)

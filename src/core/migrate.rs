@@ -330,11 +330,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
                 line: doc.entry_location(e).line,
                 list: kind.data_key().as_str(),
                 index: e.index,
-                arn: if e.arn.is_empty() {
-                    e.sso.as_ref().map(|s| s.arn_like()).unwrap_or_default()
-                } else {
-                    e.arn.clone()
-                },
+                arn: e.shown_arn(),
                 username: e.username.clone(),
                 groups: e.groups.clone(),
                 outcome,

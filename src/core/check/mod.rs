@@ -359,11 +359,7 @@ pub fn check(doc: &AuthDocument, facts: &Facts) -> Report {
         }
         mappings.push(MappingReport {
             list: e.list.data_key().as_str(),
-            arn: if e.arn.is_empty() {
-                e.sso.as_ref().map(|s| s.arn_like()).unwrap_or_default()
-            } else {
-                e.arn.clone()
-            },
+            arn: e.shown_arn(),
             username: e.username.clone(),
             groups: e.groups.clone(),
             line: doc.entry_location(e).line,

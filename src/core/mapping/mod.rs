@@ -192,6 +192,14 @@ impl Entry {
         }
     }
 
+    /// The ARN to show for the entry: as written, or an SSO matcher's pattern.
+    pub fn shown_arn(&self) -> String {
+        match &self.sso {
+            Some(sso) if self.arn.is_empty() => sso.arn_like(),
+            _ => self.arn.clone(),
+        }
+    }
+
     /// Whether any field of the entry is not written in its own text (merge key or alias).
     pub fn has_inherited_fields(&self) -> bool {
         self.alias || self.fields.iter().any(|f| f.inherited)
