@@ -515,43 +515,22 @@ fn cluster_step(w: &mut Walk<'_>) -> Flow {
 /// Only for an EKS cluster (`--cluster`, an `aws eks get-token --cluster-name` plugin, or an EKS API
 /// server URL): elsewhere there are none and the step is left out.
 fn access_entry_step(w: &mut Walk<'_>) -> Flow {
-    use crate::core::access::AuthMode;
     let Some(identity) = w.identity.clone() else {
         return Flow::Next;
     };
-    let conn = w.session.connect();
-    let eks = w.session.args.cluster.is_some()
-        || w.plugin
-            .as_ref()
-            .is_some_and(|p| p.kind == PluginKind::AwsCli && p.cluster.is_some())
-        || conn
-            .as_ref()
-            .is_ok_and(|c| crate::core::access::endpoint_region(&c.server).is_some());
-    if !eks {
+    let Some(access) = eks_access(w, &identity) else {
         return Flow::Next;
-    }
-    let read = conn.and_then(|c| w.session.access(&c).cloned());
-    let access = match read {
-        Ok(Ok(a)) => a,
-        Ok(Err(why)) => {
-            let mut step = Step::skip("access entry", why);
-            step.next = Some(format!(
-                "an admin runs `iamidmap check --arn {} --cluster NAME` to see which source decides",
-                identity.canonical_arn
-            ));
-            w.steps.push(step);
-            return Flow::Next;
-        }
-        Err(e) => {
-            w.steps.push(Step::skip(
-                "access entry",
-                format!("EKS was not asked ({e:#})"),
-            ));
-            return Flow::Next;
-        }
     };
-    let Some(entry) = access.entry_for(&identity.canonical_arn).cloned() else {
-        return match access.mode {
+    match access.entry_for(&identity.canonical_arn).cloned() {
+        Some(entry) => entry_decides(w, &identity, &access, entry),
+        None => no_entry(w, &identity, &access),
+    }
+}
+
+/// The caller has no access entry: aws-auth decides, unless the mode is API.
+fn no_entry(w: &mut Walk<'_>, identity: &Identity, access: &crate::core::access::Access) -> Flow {
+    use crate::core::access::AuthMode;
+    match access.mode {
             AuthMode::Api => w.fail(
                 "access entry",
                 format!(
@@ -580,12 +559,20 @@ fn access_entry_step(w: &mut Walk<'_>) -> Flow {
                 ));
                 Flow::Next
             }
-        };
-    };
+    }
+}
+
+/// The caller's access entry decides: what it makes of the caller, and what RBAC gives that.
+fn entry_decides(
+    w: &mut Walk<'_>,
+    identity: &Identity,
+    access: &crate::core::access::Access,
+    entry: crate::core::access::Entry,
+) -> Flow {
     // The username as EKS renders it for this caller (the same resolution `verify --arn` runs).
     let review = crate::core::review::eks(
-        &identity,
-        &access,
+        identity,
+        access,
         crate::core::review::Review::denied(String::new()),
         None,
     );
@@ -640,6 +627,41 @@ fn access_entry_step(w: &mut Walk<'_>) -> Flow {
     w.entry = Some(entry);
     w.mode = Some(access.mode);
     Flow::Next
+}
+
+/// The EKS cluster's mode and access entries, on an EKS cluster; `None` elsewhere, or (with a skipped
+/// step saying why) when they cannot be read.
+fn eks_access(w: &mut Walk<'_>, identity: &Identity) -> Option<crate::core::access::Access> {
+    let conn = w.session.connect();
+    let eks = w.session.args.cluster.is_some()
+        || w.plugin
+            .as_ref()
+            .is_some_and(|p| p.kind == PluginKind::AwsCli && p.cluster.is_some())
+        || conn
+            .as_ref()
+            .is_ok_and(|c| crate::core::access::endpoint_region(&c.server).is_some());
+    if !eks {
+        return None;
+    }
+    match conn.and_then(|c| w.session.access(&c).cloned()) {
+        Ok(Ok(a)) => Some(a),
+        Ok(Err(why)) => {
+            let mut step = Step::skip("access entry", why);
+            step.next = Some(format!(
+                "an admin runs `iamidmap check --arn {} --cluster NAME` to see which source decides",
+                identity.canonical_arn
+            ));
+            w.steps.push(step);
+            None
+        }
+        Err(e) => {
+            w.steps.push(Step::skip(
+                "access entry",
+                format!("EKS was not asked ({e:#})"),
+            ));
+            None
+        }
+    }
 }
 
 /// `prod` of `arn:aws:eks:us-east-1:111122223333:cluster/prod`.

@@ -296,7 +296,7 @@ fn eks_error(e: eks::EksError, what: &str) -> anyhow::Error {
 
 /// `migrate apply`.
 fn apply(args: &MigrateApplyArgs, s: &Session<'_>) -> Result<i32> {
-    let (rt, out) = (s.rt()?, s.out);
+    let out = s.out;
     let mut w = gather(s, args.skip_iam)?;
     let path = record_path(s, &w)?;
     let mut record = load_record(&path, &w.eks.arn)?;
@@ -346,12 +346,31 @@ fn apply(args: &MigrateApplyArgs, s: &Session<'_>) -> Result<i32> {
         create_all(s, &w, &creates, &mut record, &path)?;
     }
     // 3. The proof: what each principal resolves to through its access entry now.
+    let now = prove(s, &w)?;
+    let unmigrated: Vec<&Item> = w.plan.unmigrated().collect();
+    if args.remove_aws_auth_entries {
+        remove_migrated(s, args, &w, &mut record, &path)?;
+    }
+    if args.set_mode == Some(TargetMode::Api) {
+        switch_to_api(s, args, &w, &now, &unmigrated)?;
+    } else if !unmigrated.is_empty() {
+        out.note(&format!(
+            "{} mappings stay in aws-auth (see the plan): the cluster cannot switch to API while they are needed",
+            unmigrated.len()
+        ));
+    }
+    Ok(EXIT_OK)
+}
+
+/// Read the access entries back, drop the bridge binding once no entry holds its group (also when an
+/// earlier run stopped after finishing the entries), and compare each migrated principal's access with
+/// what aws-auth gives it: an error listing the differences, or the entries as they are.
+fn prove(s: &Session<'_>, w: &World) -> Result<Access> {
+    let (rt, out) = (s.rt()?, s.out);
     let bar = crate::cli::progress::bar(0, "reading access entries", out);
     let now = rt
         .block_on(eks::access(&w.client, &w.eks, &bar))
         .map_err(|e| eks_error(e, "reading the access entries back"))?;
-    // The bridge binding goes once no entry holds its group (also when an earlier run stopped after
-    // finishing the entries but before this).
     if !now
         .entries
         .iter()
@@ -375,19 +394,7 @@ fn apply(args: &MigrateApplyArgs, s: &Session<'_>) -> Result<i32> {
     out.note(&format!(
         "verified: {migrated} principals resolve through their access entries to exactly the access aws-auth gives them (username, groups, cluster admin)"
     ));
-    let unmigrated: Vec<&Item> = w.plan.unmigrated().collect();
-    if args.remove_aws_auth_entries {
-        remove_migrated(s, args, &w, &mut record, &path)?;
-    }
-    if args.set_mode == Some(TargetMode::Api) {
-        switch_to_api(s, args, &w, &now, &unmigrated)?;
-    } else if !unmigrated.is_empty() {
-        out.note(&format!(
-            "{} mappings stay in aws-auth (see the plan): the cluster cannot switch to API while they are needed",
-            unmigrated.len()
-        ));
-    }
-    Ok(EXIT_OK)
+    Ok(now)
 }
 
 /// Ask before a step (unless --yes).
@@ -659,57 +666,22 @@ fn switch_to_api(
             None,
         )
     })?;
-    let reads_now = crate::core::review::eks(
-        &identity,
-        now,
-        crate::core::review::review(&identity, &w.doc.effective(), None, &[]),
-        None,
-    );
-    let api = Access {
-        mode: AuthMode::Api,
-        ..now.clone()
-    };
-    let after = crate::core::review::eks(
-        &identity,
-        &api,
-        crate::core::review::Review::denied(String::new()),
-        None,
-    );
-    let who = |r: &crate::core::review::Review| {
-        r.user
-            .as_ref()
-            .map(|u| (u.username.clone(), u.groups.clone()))
-    };
-    let admin = |a: &Access| {
-        a.entry_for(&identity.canonical_arn)
-            .is_some_and(|e| e.is_admin())
-    };
-    let was_admin = admin(now)
-        || reads_now
-            .user
-            .as_ref()
-            .is_some_and(|u| u.groups.iter().any(|g| g == "system:masters"));
-    if who(&reads_now) != who(&after) || was_admin != admin(&api) {
+    let switch = migrate::caller_in_api(&identity, &w.doc, now);
+    if switch.now != switch.after {
         return Err(Failure::refused(
             format!(
-                "not switching to API: your own access (`{}`) would change: now {:?}, after {:?}",
+                "not switching to API: your own access (`{}`) would change: now {}, after {}",
                 identity.canonical_arn,
-                who(&reads_now),
-                who(&after)
+                switch.now.describe(),
+                switch.after.describe()
             ),
             Some("give your principal an access entry with the same access first".into()),
         )
         .into());
     }
-    let (user, groups) = who(&after).unwrap_or_default();
     s.out.note(&format!(
-        "after the switch you are `{user}`, groups [{}]{}",
-        groups.join(", "),
-        if admin(&api) {
-            ", cluster admin (AmazonEKSClusterAdminPolicy)"
-        } else {
-            ""
-        }
+        "after the switch you are {}",
+        switch.after.describe()
     ));
     ask(
         args.yes,

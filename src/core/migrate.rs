@@ -297,34 +297,21 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         let list = doc.list(kind);
         if !list.errors.is_empty() {
             notes.push(format!(
-                "{} cannot be read as the authenticator reads it ({}): `iamidmap validate` shows why; its entries are not planned",
+                "{} cannot be read as the authenticator reads it ({}): `iamidmap validate` shows why",
                 kind.data_key().as_str(),
                 list.errors.iter().map(|e| e.detail.as_str()).collect::<Vec<_>>().join("; ")
             ));
         }
         for e in &list.entries {
-            let outcome = if let Some(why) = &e.invalid {
+            let outcome = if list.dropped_whole() {
                 skip(
                     Reason::Invalid,
-                    format!(
-                        "the authenticator drops this entry ({why}): it grants nothing, so there is nothing to migrate"
-                    ),
+                    "the authenticator drops this whole list: the entry grants nothing, so there is nothing to migrate".into(),
                 )
-            } else if !surviving(e) {
-                let winner = survivors
-                    .iter()
-                    .filter(|s| s.list == e.list && s.arn.eq_ignore_ascii_case(&e.arn))
-                    .map(|s| doc.entry_location(s).line)
-                    .next_back();
-                skip(
-                    Reason::Duplicate,
-                    match winner {
-                        Some(line) => format!("a later entry for the same ARN (line {line}) wins: this one grants nothing and is not migrated"),
-                        None => "another entry for the same ARN wins: this one grants nothing and is not migrated".into(),
-                    },
-                )
-            } else {
+            } else if surviving(e) {
                 classify(e, &effective, inputs)
+            } else {
+                dead(e, doc, &survivors)
             };
             items.push(Item {
                 line: doc.entry_location(e).line,
@@ -358,6 +345,35 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         items,
         notes,
     }
+}
+
+/// An entry the authenticator does not use: dropped (invalid), or replaced by a later one (last wins).
+fn dead(e: &Entry, doc: &AuthDocument, survivors: &[&Entry]) -> Outcome {
+    if let Some(why) = &e.invalid {
+        return skip(
+            Reason::Invalid,
+            format!(
+                "the authenticator drops this entry ({why}): it grants nothing, so there is nothing to migrate"
+            ),
+        );
+    }
+    let winner = survivors
+        .iter()
+        .filter(|s| s.list == e.list && s.arn.eq_ignore_ascii_case(&e.arn))
+        .map(|s| doc.entry_location(s).line)
+        .next_back();
+    skip(
+        Reason::Duplicate,
+        match winner {
+            Some(line) => format!(
+                "a later entry for the same ARN (line {line}) wins: this one grants nothing and is not migrated"
+            ),
+            None => {
+                "another entry for the same ARN wins: this one grants nothing and is not migrated"
+                    .into()
+            }
+        },
+    )
 }
 
 fn skip(reason: Reason, message: String) -> Outcome {
@@ -450,6 +466,16 @@ fn stale(existing: &AccessEntry, e: &Entry, inputs: &Inputs<'_>) -> Option<Strin
 
 /// The access entry for a surviving, valid, non-SSO entry, or why there is none.
 fn target_of(e: &Entry, inputs: &Inputs<'_>) -> Result<Target, (Reason, String)> {
+    let principal = real_arn(e, inputs)?;
+    if is_node(e) {
+        node_target(e, principal)
+    } else {
+        standard_target(e, principal)
+    }
+}
+
+/// The principal's ARN as IAM has it (role path included), or why it is not known or not usable.
+fn real_arn(e: &Entry, inputs: &Inputs<'_>) -> Result<String, (Reason, String)> {
     let account = inputs.account;
     let (q, _) = match iam::query(e, account) {
         Ok(found) => found,
@@ -481,7 +507,7 @@ fn target_of(e: &Entry, inputs: &Inputs<'_>) -> Result<Target, (Reason, String)>
             ));
         }
     };
-    let principal = match inputs.iam.and_then(|m| m.get(&q)) {
+    match inputs.iam.and_then(|m| m.get(&q)) {
         Some(Lookup::Found(p)) => {
             if matches!(q, Query::Role(_)) && iam::service_linked(p) {
                 return Err((
@@ -492,41 +518,37 @@ fn target_of(e: &Entry, inputs: &Inputs<'_>) -> Result<Target, (Reason, String)>
                     ),
                 ));
             }
-            p.arn.clone()
+            Ok(p.arn.clone())
         }
-        Some(Lookup::Missing) => {
-            return Err((
-                Reason::Missing,
-                format!(
-                    "IAM has no {} `{}`: nothing to give an access entry; delete the mapping (`iamidmap delete --arn {}`) or create the principal first",
-                    q.kind(),
-                    q.name(),
-                    e.arn
-                ),
-            ));
-        }
-        Some(Lookup::Failed(why)) => {
-            return Err((
-                Reason::IamUnknown,
-                format!(
-                    "IAM could not say what `{}` is ({why}): its real ARN (with its path) is unknown; run again with credentials that may call iam:GetRole/GetUser",
-                    e.arn
-                ),
-            ));
-        }
-        None => {
-            return Err((
-                Reason::IamUnknown,
-                format!(
-                    "IAM was not read for `{}`: its real ARN (with its path) is unknown; run with credentials of the cluster's account (or without --skip-iam)",
-                    e.arn
-                ),
-            ));
-        }
-    };
-    if is_node(e) {
-        return node_target(e, principal);
+        Some(Lookup::Missing) => Err((
+            Reason::Missing,
+            format!(
+                "IAM has no {} `{}`: nothing to give an access entry; delete the mapping (`iamidmap delete --arn {}`) or create the principal first",
+                q.kind(),
+                q.name(),
+                e.arn
+            ),
+        )),
+        Some(Lookup::Failed(why)) => Err((
+            Reason::IamUnknown,
+            format!(
+                "IAM could not say what `{}` is ({why}): its real ARN (with its path) is unknown; run again with credentials that may call iam:GetRole/GetUser",
+                e.arn
+            ),
+        )),
+        None => Err((
+            Reason::IamUnknown,
+            format!(
+                "IAM was not read for `{}`: its real ARN (with its path) is unknown; run with credentials of the cluster's account (or without --skip-iam)",
+                e.arn
+            ),
+        )),
     }
+}
+
+/// A STANDARD entry: the username kept, `system:masters` as the admin policy, the other groups kept;
+/// or why access entries cannot carry the mapping.
+fn standard_target(e: &Entry, principal: String) -> Result<Target, (Reason, String)> {
     if let Some(g) = e
         .groups
         .iter()
@@ -568,10 +590,10 @@ fn target_of(e: &Entry, inputs: &Inputs<'_>) -> Result<Target, (Reason, String)>
         ));
     }
     let partition = crate::core::arn::parse(&principal)
-        .map(|p| p.partition)
-        .unwrap_or("aws");
+        .map(|p| p.partition.to_string())
+        .unwrap_or_else(|_| "aws".into());
     Ok(Target {
-        principal_arn: principal.clone(),
+        principal_arn: principal,
         kind: "STANDARD".into(),
         username: Some(e.username.clone()).filter(|u| !u.is_empty()),
         kubernetes_groups: e
@@ -582,7 +604,7 @@ fn target_of(e: &Entry, inputs: &Inputs<'_>) -> Result<Target, (Reason, String)>
             .collect(),
         access_policies: if e.groups.iter().any(|g| g == "system:masters") {
             vec![Policy {
-                policy_arn: admin_policy_arn(partition),
+                policy_arn: admin_policy_arn(&partition),
                 access_scope: Scope::Cluster,
             }]
         } else {
@@ -656,30 +678,14 @@ fn node_target(e: &Entry, principal: String) -> Result<Target, (Reason, String)>
 /// username (rendered for a sample session), the groups (`system:masters` stands for the admin policy at
 /// cluster scope), node-ness. Empty: the same access.
 pub fn differences(e: &Entry, entry: &AccessEntry) -> Vec<String> {
-    let mut out = vec![];
     if entry.is_node() || is_node(e) {
-        if entry.is_node() != is_node(e) {
-            out.push(format!(
-                "the access entry is of type {}, the mapping is {}a node's",
-                entry.kind,
-                if is_node(e) { "" } else { "not " }
-            ));
-        } else if entry.kind == "FARGATE_LINUX" && e.username != "system:node:{{SessionName}}" {
-            out.push("a FARGATE_LINUX entry stands for a Fargate mapping only".into());
-        } else if entry.kind != "FARGATE_LINUX" && e.username == "system:node:{{SessionName}}" {
-            out.push(format!(
-                "a Fargate mapping needs a FARGATE_LINUX entry, not {}",
-                entry.kind
-            ));
-        }
-        return out;
+        return node_differences(e, entry).into_iter().collect();
     }
     let Some(identity) = sample_identity(&entry.principal_arn) else {
-        out.push(format!(
+        return vec![format!(
             "`{}` is not an IAM role or user ARN",
             entry.principal_arn
-        ));
-        return out;
+        )];
     };
     let one = std::slice::from_ref(e);
     let (roles, users) = match e.list {
@@ -699,22 +705,47 @@ pub fn differences(e: &Entry, entry: &AccessEntry) -> Vec<String> {
         review::Review::denied(String::new()),
         None,
     );
-    let (Some(b), Some(a)) = (&before.user, &after.user) else {
-        match (before.user.is_some(), after.user.is_some()) {
-            (true, false) => out.push(format!(
-                "the access entry does not let `{}` in ({})",
-                identity.arn,
-                after.error.unwrap_or_default()
-            )),
-            (false, true) => out.push(format!(
-                "aws-auth does not let `{}` in ({}), the access entry would",
-                identity.arn,
-                before.error.unwrap_or_default()
-            )),
-            _ => {}
-        }
-        return out;
-    };
+    match (&before.user, &after.user) {
+        (Some(b), Some(a)) => user_differences(b, a, entry),
+        (Some(_), None) => vec![format!(
+            "the access entry does not let `{}` in ({})",
+            identity.arn,
+            after.error.unwrap_or_default()
+        )],
+        (None, Some(_)) => vec![format!(
+            "aws-auth does not let `{}` in ({}), the access entry would",
+            identity.arn,
+            before.error.unwrap_or_default()
+        )],
+        (None, None) => vec![],
+    }
+}
+
+/// Node entries stand for node mappings of their kind (EKS grants a node type the nodes' permissions).
+fn node_differences(e: &Entry, entry: &AccessEntry) -> Option<String> {
+    let fargate_mapping = e.username == "system:node:{{SessionName}}";
+    if entry.is_node() != is_node(e) {
+        Some(format!(
+            "the access entry is of type {}, the mapping is {}a node's",
+            entry.kind,
+            if is_node(e) { "" } else { "not " }
+        ))
+    } else if entry.kind == "FARGATE_LINUX" && !fargate_mapping {
+        Some("a FARGATE_LINUX entry stands for a Fargate mapping only".into())
+    } else if entry.kind != "FARGATE_LINUX" && fargate_mapping {
+        Some(format!(
+            "a Fargate mapping needs a FARGATE_LINUX entry, not {}",
+            entry.kind
+        ))
+    } else {
+        None
+    }
+}
+
+/// The same caller through aws-auth (`b`) and through the access entry (`a`): username, admin (the
+/// policy stands for `system:masters`), groups, and policies aws-auth cannot give.
+fn user_differences(b: &review::User, a: &review::User, entry: &AccessEntry) -> Vec<String> {
+    let mut out = vec![];
     if a.username != b.username {
         out.push(format!(
             "username `{}` instead of `{}`",
@@ -722,26 +753,26 @@ pub fn differences(e: &Entry, entry: &AccessEntry) -> Vec<String> {
         ));
     }
     let admin_before = b.groups.iter().any(|g| g == "system:masters");
-    let admin_after = entry.is_admin();
-    if admin_before != admin_after {
+    if admin_before != entry.is_admin() {
         out.push(if admin_before {
             format!("no {CLUSTER_ADMIN_POLICY} at cluster scope for a `system:masters` mapping")
         } else {
             format!("{CLUSTER_ADMIN_POLICY} at cluster scope, which the mapping does not give")
         });
     }
-    let mut gb: Vec<&String> = b.groups.iter().filter(|g| *g != "system:masters").collect();
-    let mut ga: Vec<&String> = a.groups.iter().collect();
-    gb.sort();
-    gb.dedup();
-    ga.sort();
-    ga.dedup();
+    let set = |groups: &[String]| -> std::collections::BTreeSet<String> {
+        groups
+            .iter()
+            .filter(|g| *g != "system:masters")
+            .cloned()
+            .collect()
+    };
+    let (gb, ga) = (set(&b.groups), set(&a.groups));
     if ga != gb {
-        out.push(format!(
-            "groups [{}] instead of [{}]",
-            ga.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", "),
-            gb.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ")
-        ));
+        let list = |s: &std::collections::BTreeSet<String>| {
+            s.iter().cloned().collect::<Vec<_>>().join(", ")
+        };
+        out.push(format!("groups [{}] instead of [{}]", list(&ga), list(&gb)));
     }
     let others: Vec<String> = entry
         .access_policies
@@ -756,6 +787,76 @@ pub fn differences(e: &Entry, entry: &AccessEntry) -> Vec<String> {
         ));
     }
     out
+}
+
+/// What a caller is to the cluster: its username and groups (or nothing: refused), and whether it is a
+/// cluster admin (`system:masters`, or the admin policy at cluster scope).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub user: Option<(String, Vec<String>)>,
+    pub admin: bool,
+}
+
+impl Standing {
+    pub fn describe(&self) -> String {
+        match &self.user {
+            None => "refused (401 Unauthorized)".into(),
+            Some((name, groups)) => format!(
+                "`{name}`, groups [{}]{}",
+                groups.join(", "),
+                if self.admin {
+                    format!(", cluster admin ({CLUSTER_ADMIN_POLICY} or system:masters)")
+                } else {
+                    String::new()
+                }
+            ),
+        }
+    }
+}
+
+/// The caller now and once the cluster is in mode API (access entries only).
+pub struct Switch {
+    pub now: Standing,
+    pub after: Standing,
+}
+
+/// What switching to API does to `identity`: resolved as EKS does now (its access entry, else aws-auth)
+/// and in mode API (its access entry, or nothing).
+pub fn caller_in_api(identity: &Identity, doc: &AuthDocument, now: &Access) -> Switch {
+    let entry_admin = |a: &Access| {
+        a.entry_for(&identity.canonical_arn)
+            .is_some_and(|e| e.is_admin())
+    };
+    let today = review::eks(
+        identity,
+        now,
+        review::review(identity, &doc.effective(), None, &[]),
+        None,
+    );
+    let api = Access {
+        mode: access::AuthMode::Api,
+        ..now.clone()
+    };
+    let after = review::eks(identity, &api, review::Review::denied(String::new()), None);
+    let user = |r: &review::Review| {
+        r.user
+            .as_ref()
+            .map(|u| (u.username.clone(), u.groups.clone()))
+    };
+    Switch {
+        now: Standing {
+            user: user(&today),
+            admin: entry_admin(now)
+                || today
+                    .user
+                    .as_ref()
+                    .is_some_and(|u| u.groups.iter().any(|g| g == "system:masters")),
+        },
+        after: Standing {
+            user: user(&after),
+            admin: entry_admin(&api),
+        },
+    }
 }
 
 /// A caller of the principal as STS would name it: a session of the role (session `iamidmap-verify`),

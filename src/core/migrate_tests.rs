@@ -483,3 +483,59 @@ fn a_mapping_without_username_would_differ_from_the_default_of_access_entries() 
     };
     assert!(message.starts_with("the access entry would give other access: username `arn:aws:iam::111122223333:user/devs/alice` instead of"), "{message}");
 }
+
+#[test]
+fn the_switch_to_api_keeps_a_caller_with_an_equal_entry_and_drops_one_without() {
+    let doc = doc();
+    let identity = |arn: &str, canonical: &str| Identity {
+        arn: arn.into(),
+        canonical_arn: canonical.into(),
+        account_id: A.into(),
+        user_id: "AIDAEXAMPLE".into(),
+        session_name: String::new(),
+        access_key_id: "AKIAEXAMPLE".into(),
+        sts_endpoint: String::new(),
+    };
+    let alice = identity(
+        "arn:aws:iam::111122223333:user/devs/alice",
+        "arn:aws:iam::111122223333:user/devs/alice",
+    );
+    // No entry: alice is aws-auth's `alice` now, and refused in API.
+    let s = caller_in_api(&alice, &doc, &access(vec![]));
+    assert_eq!(s.now.user, Some(("alice".into(), vec!["devs".into()])));
+    assert_eq!(s.after.user, None);
+    assert_eq!(s.after.describe(), "refused (401 Unauthorized)");
+    // An entry with the same access: the same before and after.
+    let mut e = access::test_entry("arn:aws:iam::111122223333:user/devs/alice", "STANDARD", &[]);
+    e.username = "alice".into();
+    e.kubernetes_groups = vec!["devs".into()];
+    let s = caller_in_api(&alice, &doc, &access(vec![e]));
+    assert_eq!(s.now, s.after);
+    // An admin through aws-auth whose entry lacks the admin policy loses admin.
+    let admin = identity(
+        "arn:aws:sts::111122223333:assumed-role/Admin/jane",
+        "arn:aws:iam::111122223333:role/Admin",
+    );
+    let mut e = access::test_entry(
+        "arn:aws:iam::111122223333:role/teams/Admin",
+        "STANDARD",
+        &[],
+    );
+    e.username = "admin:{{SessionName}}".into();
+    e.kubernetes_groups = vec!["platform".into()];
+    let s = caller_in_api(&admin, &doc, &access(vec![e.clone()]));
+    // The entry already decides (API_AND_CONFIG_MAP): not an admin now either, and nothing changes.
+    assert_eq!(s.now, s.after);
+    assert!(!s.after.admin);
+    let s = caller_in_api(
+        &admin,
+        &doc,
+        &Access {
+            mode: AuthMode::ConfigMap,
+            ..access(vec![e])
+        },
+    );
+    assert!(s.now.admin);
+    assert!(!s.after.admin);
+    assert_ne!(s.now, s.after);
+}
