@@ -87,6 +87,11 @@ fn cluster(mode: &str, extra_roles: &str) -> Option<Cluster> {
         "/devs/",
     ]);
     let server = ApiServer::start_tls();
+    // As every cluster has it (the API server reconciles it at start).
+    server.seed(
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles/cluster-admin",
+        json!({"metadata": {"name": "cluster-admin"}, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}, {"nonResourceURLs": ["*"], "verbs": ["*"]}]}),
+    );
     server.seed_aws_auth(&BTreeMap::from([
         ("mapRoles".to_string(), roles(extra_roles)),
         ("mapUsers".to_string(), USERS.to_string()),
@@ -694,4 +699,35 @@ fn apply_refuses_a_cluster_in_api_mode() {
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("there is nothing to migrate"), "{stderr}");
     assert!(c.access().entries.is_empty());
+}
+
+/// The bridge that keeps admins admin needs `cluster-admin` to allow everything: a narrowed one stops
+/// `apply` before anything changes, the mode included.
+#[test]
+fn apply_refuses_when_cluster_admin_would_not_bridge() {
+    let Some(c) = cluster("CONFIG_MAP", "") else {
+        return;
+    };
+    c.server.seed(
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles/cluster-admin",
+        json!({"metadata": {"name": "cluster-admin"}, "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]}),
+    );
+    let (code, _, stderr) = c.run(&[
+        "migrate",
+        "apply",
+        "--yes",
+        "--set-mode",
+        "API_AND_CONFIG_MAP",
+    ]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("ClusterRole cluster-admin does not allow every verb on every resource"),
+        "{stderr}"
+    );
+    assert_eq!(c.eks.mode("prod"), "CONFIG_MAP");
+    assert!(
+        c.server
+            .object("clusterrolebindings//iamidmap-migration-admins")
+            .is_none()
+    );
 }

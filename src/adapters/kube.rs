@@ -493,6 +493,16 @@ impl Cluster {
             })
     }
 
+    /// A ClusterRole as JSON (`None`: there is none).
+    pub async fn cluster_role(&self, name: &str) -> Result<Option<serde_json::Value>, KubeError> {
+        use k8s_openapi::api::rbac::v1::ClusterRole;
+        Api::<ClusterRole>::all(self.api.clone().into_client())
+            .get_opt(name)
+            .await
+            .map(|r| r.and_then(|r| serde_json::to_value(r).ok()))
+            .map_err(|e| map_error(e, "get", &format!("clusterrole `{name}`"), &self.server))
+    }
+
     /// Delete a ClusterRoleBinding; one already gone is fine.
     pub async fn delete_cluster_role_binding(&self, name: &str) -> Result<(), KubeError> {
         use k8s_openapi::api::rbac::v1::ClusterRoleBinding;

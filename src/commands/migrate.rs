@@ -312,6 +312,15 @@ fn apply(args: &MigrateApplyArgs, s: &Session<'_>) -> Result<i32> {
         )
         .into());
     }
+    let creates: Vec<(Item, Target)> = w
+        .plan
+        .creates()
+        .map(|(i, t)| (i.clone(), t.clone()))
+        .collect();
+    // Before anything changes: the bridge for admins must be able to bridge.
+    if creates.iter().any(|(_, t)| t.is_admin()) {
+        bridge_grants_everything(s, &w)?;
+    }
     // 1. Access entries exist only in the modes that read them.
     if w.access.mode == AuthMode::ConfigMap {
         if args.set_mode.is_none() {
@@ -333,11 +342,6 @@ fn apply(args: &MigrateApplyArgs, s: &Session<'_>) -> Result<i32> {
         w.eks.mode = Some(AuthMode::ApiAndConfigMap.as_str().to_string());
     }
     // 2. The entries, each in an order that keeps its principal's access at every step.
-    let creates: Vec<(Item, Target)> = w
-        .plan
-        .creates()
-        .map(|(i, t)| (i.clone(), t.clone()))
-        .collect();
     if !creates.is_empty() {
         ask(
             args.yes,
@@ -460,6 +464,38 @@ fn create_all(
         ));
     }
     Ok(())
+}
+
+/// The bridge keeps `system:masters` principals admin only if `cluster-admin` allows every verb on every
+/// resource (the API server reconciles it so, unless someone turned that off): checked before anything is
+/// created.
+fn bridge_grants_everything(s: &Session<'_>, w: &World) -> Result<()> {
+    let role = s
+        .rt()?
+        .block_on(w.conn.cluster_role("cluster-admin"))
+        .map_err(|e| live::failure(e, s.args))?;
+    let all = |v: &serde_json::Value| v.as_array().is_some_and(|a| a.iter().any(|x| x == "*"));
+    let everything = role.as_ref().is_some_and(|r| {
+        r["rules"].as_array().is_some_and(|rules| {
+            rules.iter().any(|p| {
+                all(&p["apiGroups"])
+                    && all(&p["resources"])
+                    && all(&p["verbs"])
+                    && p["resourceNames"].as_array().is_none_or(|n| n.is_empty())
+            })
+        })
+    });
+    if everything {
+        return Ok(());
+    }
+    Err(Failure::refused(
+        format!(
+            "ClusterRole cluster-admin {}: the system:masters principals would not stay admins while their access entries are made, so nothing was created",
+            if role.is_some() { "does not allow every verb on every resource" } else { "does not exist" }
+        ),
+        Some("restore it (`kubectl auth reconcile`, or the bootstrap ClusterRole: `*` on `*` in every API group), then run `iamidmap migrate apply` again".into()),
+    )
+    .into())
 }
 
 /// One entry, each step checked first (a run resumes where another stopped): created (an admin's with
