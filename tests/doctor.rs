@@ -157,6 +157,31 @@ impl World {
     }
 }
 
+impl World {
+    /// `doctor --cluster prod --region us-east-1 -o json` with alice's keys in the environment and no
+    /// kubeconfig at all.
+    fn doctor_by_name(&self, extra: &[&str]) -> (i32, Value) {
+        let mut cmd = bin();
+        support::no_aws_endpoints(&mut cmd);
+        let out = cmd
+            .env("AWS_ENDPOINT_URL_EKS", self.eks.url())
+            .env("AWS_ACCESS_KEY_ID", &self.key.0)
+            .env("AWS_SECRET_ACCESS_KEY", &self.key.1)
+            .env("KUBECONFIG", self.dir.path().join("no-such-kubeconfig"))
+            .current_dir(self.dir.path())
+            .args(["doctor", "--sts-endpoint", &self.sts.url, "-o", "json"])
+            .args(["--cluster", "prod", "--region", "us-east-1"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            serde_json::from_slice(&out.stdout)
+                .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))),
+        )
+    }
+}
+
 /// `name: status` for every step of a `doctor -o json`.
 fn verdicts(report: &Value) -> Vec<String> {
     report["steps"]
@@ -700,4 +725,85 @@ fn doctor_in_api_mode_needs_an_access_entry() {
         "{text}"
     );
     assert_eq!(code, 0, "{text}");
+}
+
+/// `doctor --cluster NAME` walks what `aws eks update-kubeconfig --name NAME` writes (DescribeCluster's
+/// server and CA, an `aws eks get-token` user), whatever the current context is: no kubeconfig is needed.
+#[test]
+#[cfg_attr(
+    iamidmap_skip_aws,
+    ignore = "the AWS CLI or moto is not installed (IAMIDMAP_ALLOW_SKIP=1)"
+)]
+fn doctor_by_cluster_name_walks_the_eks_kubeconfig() {
+    let Some(w) = World::start() else { return };
+    let w = w.in_mode("API_AND_CONFIG_MAP");
+    w.map("", ALICE);
+    let (code, report) = w.doctor_by_name(&[]);
+    assert_eq!(
+        report["context"], "arn:aws:eks:us-east-1:111122223333:cluster/prod",
+        "{report:#}"
+    );
+    assert_eq!(
+        verdicts(&report),
+        [
+            "kubeconfig: pass",
+            "exec plugin: pass",
+            "credentials and token: pass",
+            "token checks: pass",
+            "token lifetime: pass",
+            "STS identity: pass",
+            "cluster: pass",
+            "clock skew: pass",
+            "cluster identity: pass",
+            "access entry: pass",
+            "mapping: pass",
+            "mapping (cluster): pass",
+            "RBAC: pass"
+        ],
+        "{report:#}"
+    );
+    assert_eq!(code, 0, "{report:#}");
+    assert!(
+        step(&report, "exec plugin")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("eks get-token --cluster-name prod --region us-east-1"),
+        "{report:#}"
+    );
+    assert_eq!(
+        step(&report, "access entry")["detail"],
+        "no EKS access entry for `arn:aws:iam::123456789012:user/devs/alice` (mode API_AND_CONFIG_MAP): aws-auth decides"
+    );
+    // A cluster EKS does not have: the first step says so.
+    let (code, report) = {
+        let mut cmd = bin();
+        support::no_aws_endpoints(&mut cmd);
+        let out = cmd
+            .env("AWS_ENDPOINT_URL_EKS", w.eks.url())
+            .args([
+                "doctor",
+                "-o",
+                "json",
+                "--cluster",
+                "nope",
+                "--region",
+                "us-east-1",
+            ])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        )
+    };
+    assert_eq!(code, 1);
+    let first = step(&report, "kubeconfig");
+    assert_eq!(first["status"], "fail");
+    assert!(
+        first["detail"]
+            .as_str()
+            .unwrap()
+            .contains("EKS has no cluster `nope` in region us-east-1"),
+        "{first:#}"
+    );
 }

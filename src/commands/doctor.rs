@@ -220,9 +220,10 @@ impl Walk<'_> {
 /// 1. The kubeconfig context and its user.
 fn kubeconfig_step(w: &mut Walk<'_>) -> Flow {
     const NEXT: &str = "aws eks update-kubeconfig --name CLUSTER --region REGION";
-    let loaded = match &w.cluster.kubeconfig {
-        Some(p) => Kubeconfig::read_from(p).map_err(|e| format!("`{}`: {e}", p.display())),
-        None => Kubeconfig::read().map_err(|e| e.to_string()),
+    let loaded = match (&w.cluster.cluster, &w.cluster.kubeconfig) {
+        (Some(name), _) => eks_kubeconfig(w.session, name),
+        (None, Some(p)) => Kubeconfig::read_from(p).map_err(|e| format!("`{}`: {e}", p.display())),
+        (None, None) => Kubeconfig::read().map_err(|e| e.to_string()),
     };
     let kc = match loaded {
         Ok(kc) => kc,
@@ -277,6 +278,40 @@ fn kubeconfig_step(w: &mut Walk<'_>) -> Flow {
     w.user = Some(user);
     w.user_name = user_name;
     Flow::Next
+}
+
+/// With `--cluster NAME`: the kubeconfig `aws eks update-kubeconfig --name NAME` writes (the API server
+/// and CA from DescribeCluster, a user that runs `aws eks get-token`), so that the walk diagnoses the way
+/// in that everyone uses, not whatever the current context is.
+fn eks_kubeconfig(s: &Session<'_>, name: &str) -> Result<Kubeconfig, String> {
+    let c = s.eks_cluster(name).map_err(|e| {
+        crate::cli::diagnostics::render_error(&e)
+            .0
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    })?;
+    let mut args = vec![
+        "eks".to_string(),
+        "get-token".into(),
+        "--cluster-name".into(),
+        c.name.clone(),
+        "--region".into(),
+        c.region.clone(),
+    ];
+    if let Some(p) = &s.args.profile {
+        args.extend(["--profile".to_string(), p.clone()]);
+    }
+    serde_json::from_value(serde_json::json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": c.arn,
+        "clusters": [{"name": c.arn, "cluster": {"server": c.endpoint, "certificate-authority-data": c.ca_data}}],
+        "contexts": [{"name": c.arn, "context": {"cluster": c.arn, "user": c.arn}}],
+        "users": [{"name": c.arn, "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws", "args": args,
+            "interactiveMode": "IfAvailable"}}}],
+    }))
+    .map_err(|e| format!("the kubeconfig of `{}`: {e}", c.arn))
 }
 
 /// 2. The exec plugin and its binary.
