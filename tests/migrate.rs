@@ -731,3 +731,35 @@ fn apply_refuses_when_cluster_admin_would_not_bridge() {
             .is_none()
     );
 }
+
+/// Putting aws-auth back can make another account's principal an admin again (removed by hand after
+/// the cleanup): like any write with `--yes`, rollback then needs `--allow-cross-account-admin`.
+#[test]
+fn rollback_acknowledges_a_cross_account_admin_it_puts_back() {
+    let partner = "- rolearn: arn:aws:iam::444455556666:role/Partner\n  username: partner\n  groups: [system:masters]\n";
+    let Some(c) = cluster("API_AND_CONFIG_MAP", partner) else {
+        return;
+    };
+    let (code, _, stderr) = c.run(&["migrate", "apply", "--yes", "--remove-aws-auth-entries"]);
+    assert_eq!(code, 0, "{stderr}");
+    let cleaned = c.aws_auth();
+    assert!(
+        cleaned["mapRoles"].contains("role/Partner"),
+        "not migrated, so kept: {cleaned:?}"
+    );
+    let mut data = cleaned.clone();
+    data.insert("mapRoles".into(), "[]\n".into());
+    c.server.seed_aws_auth(&data);
+    let (code, _, stderr) = c.run(&["migrate", "rollback", "--yes"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("--allow-cross-account-admin"), "{stderr}");
+    assert!(!c.aws_auth()["mapRoles"].contains("Partner"));
+    let (code, _, stderr) = c.run(&[
+        "migrate",
+        "rollback",
+        "--yes",
+        "--allow-cross-account-admin",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(c.aws_auth()["mapRoles"].contains("role/Partner"));
+}

@@ -516,6 +516,10 @@ pub struct MigrateRollbackArgs {
     /// Do not ask for confirmation
     #[arg(short = 'y', long)]
     pub yes: bool,
+    /// Acknowledge that putting aws-auth back makes a principal of another AWS account a cluster admin
+    /// again (as it was before the migration)
+    #[arg(long)]
+    pub allow_cross_account_admin: bool,
 }
 
 #[derive(Debug, Args)]

@@ -772,7 +772,7 @@ fn rollback(args: &MigrateRollbackArgs, s: &Session<'_>) -> Result<i32> {
             dry_run: false,
             yes: true,
             force: false,
-            allow_cross_account_admin: false,
+            allow_cross_account_admin: args.allow_cross_account_admin,
         };
         let code = live::change(s, &write, |current| {
             let mut data: BTreeMap<String, String> = current

@@ -603,7 +603,16 @@ pub fn judge(change: &Change<'_>) -> Verdict {
     }
 
     // Who gains access or groups: shown before asking, and a cross-account admin needs saying so.
-    let home = home_accounts(before, &old, &before_principals);
+    let mut home = home_accounts(before, &old, &before_principals);
+    // On EKS the cluster's own account is known, even when aws-auth names nobody (emptied, or new).
+    if let Some(account) = change
+        .access
+        .and_then(|a| arn::parse(&a.cluster_arn).ok())
+        .map(|p| p.account.to_string())
+        .filter(|a| !a.is_empty())
+    {
+        home.insert(account);
+    }
     for p in all.values() {
         let (had, has) = (resolve(&old_side, p), resolve(&new_side, p));
         let Some(has) = has else { continue };

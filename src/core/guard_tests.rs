@@ -606,6 +606,36 @@ mod access_entries {
         })
     }
 
+    /// An emptied (or new) aws-auth names no account of its own; on EKS the cluster's ARN does, so a
+    /// foreign admin written into it is still called one.
+    #[test]
+    fn the_clusters_account_is_home_even_when_aws_auth_names_nobody() {
+        let (b, n) = (
+            doc("data:\n  mapRoles: \"[]\"\n"),
+            doc(
+                "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::444455556666:role/Partner\n      username: partner\n      groups: [system:masters]\n",
+            ),
+        );
+        let judged = |a: Option<&Access>| {
+            judge(&Change {
+                before: &b,
+                after: &n,
+                caller: &known(ME),
+                intent: Intent::Everything,
+                binary_bytes: 0,
+                access: a,
+            })
+        };
+        assert_eq!(judged(None).cross_account_admins().count(), 0);
+        let eks = access(AuthMode::ApiAndConfigMap, vec![]);
+        let v = judged(Some(&eks));
+        let foreign: Vec<&str> = v
+            .cross_account_admins()
+            .map(|g| g.principal.as_str())
+            .collect();
+        assert_eq!(foreign, ["arn:aws:iam::444455556666:role/Partner"]);
+    }
+
     #[test]
     fn removing_your_aws_auth_entry_is_harmless_only_when_an_access_entry_lets_you_in() {
         let after = without(BASE, "role/Admin", 4);
