@@ -1564,10 +1564,13 @@ fn serve_connection(stream: impl Conn, state: Arc<Mutex<State>>) {
             jiff::Timestamp::now().strftime("%a, %d %b %Y %H:%M:%S GMT"),
             body.len()
         );
+        // One write per answer: a head and a body in two segments (two TLS records) meet the client's
+        // delayed ACK and cost a round trip each time.
+        let mut answer = head.into_bytes();
+        answer.extend_from_slice(&body);
         let writer = reader.get_mut();
         if writer
-            .write_all(head.as_bytes())
-            .and_then(|_| writer.write_all(&body))
+            .write_all(&answer)
             .and_then(|_| writer.flush())
             .is_err()
         {
@@ -1612,6 +1615,7 @@ impl ApiServer {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let _ = stream.set_nonblocking(false);
+                        let _ = stream.set_nodelay(true);
                         let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
                         let st = st.clone();
                         let config = config.clone();
