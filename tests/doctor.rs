@@ -133,16 +133,8 @@ impl World {
 
     fn doctor(&self, kubeconfig: &Path, extra: &[&str]) -> (i32, String, Value) {
         let run = |output: &str| {
-            // The plugin inherits the environment, as under kubectl: without this, the isolation's
-            // unreachable AWS endpoints would become the host of the presigned URL. Nothing here calls
-            // AWS: `aws eks get-token` presigns offline and doctor's STS call goes to --sts-endpoint.
-            let mut cmd = bin();
-            support::no_aws_endpoints(&mut cmd);
-            // EKS (the access entries) is the test EKS API: the plugin's presigning does not use it.
-            cmd.env("AWS_ENDPOINT_URL_EKS", self.eks.url());
-            cmd.env("KUBECONFIG", kubeconfig)
-                .current_dir(self.dir.path())
-                .args(["doctor", "--sts-endpoint", &self.sts.url, "-o", output])
+            self.doctor_cmd(output)
+                .env("KUBECONFIG", kubeconfig)
                 .args(extra)
                 .output()
                 .unwrap()
@@ -158,20 +150,28 @@ impl World {
 }
 
 impl World {
-    /// `doctor --cluster prod --region us-east-1 -o json` with alice's keys in the environment and no
-    /// kubeconfig at all.
-    fn doctor_by_name(&self, extra: &[&str]) -> (i32, Value) {
+    /// `iamidmap doctor --sts-endpoint … -o OUTPUT`. The plugin inherits the environment, as under
+    /// kubectl: without this, the isolation's unreachable AWS endpoints would become the host of the
+    /// presigned URL. Nothing here calls AWS: `aws eks get-token` presigns offline, doctor's STS call goes
+    /// to --sts-endpoint, and EKS (the access entries) is the test EKS API.
+    fn doctor_cmd(&self, output: &str) -> assert_cmd::Command {
         let mut cmd = bin();
         support::no_aws_endpoints(&mut cmd);
-        let out = cmd
-            .env("AWS_ENDPOINT_URL_EKS", self.eks.url())
+        cmd.env("AWS_ENDPOINT_URL_EKS", self.eks.url())
+            .current_dir(self.dir.path())
+            .args(["doctor", "--sts-endpoint", &self.sts.url, "-o", output]);
+        cmd
+    }
+
+    /// `doctor --cluster NAME --region us-east-1 -o json` with alice's keys in the environment and no
+    /// kubeconfig at all.
+    fn doctor_by_name(&self, name: &str) -> (i32, Value) {
+        let out = self
+            .doctor_cmd("json")
             .env("AWS_ACCESS_KEY_ID", &self.key.0)
             .env("AWS_SECRET_ACCESS_KEY", &self.key.1)
             .env("KUBECONFIG", self.dir.path().join("no-such-kubeconfig"))
-            .current_dir(self.dir.path())
-            .args(["doctor", "--sts-endpoint", &self.sts.url, "-o", "json"])
-            .args(["--cluster", "prod", "--region", "us-east-1"])
-            .args(extra)
+            .args(["--cluster", name, "--region", "us-east-1"])
             .output()
             .unwrap();
         (
@@ -738,7 +738,7 @@ fn doctor_by_cluster_name_walks_the_eks_kubeconfig() {
     let Some(w) = World::start() else { return };
     let w = w.in_mode("API_AND_CONFIG_MAP");
     w.map("", ALICE);
-    let (code, report) = w.doctor_by_name(&[]);
+    let (code, report) = w.doctor_by_name("prod");
     assert_eq!(
         report["context"], "arn:aws:eks:us-east-1:111122223333:cluster/prod",
         "{report:#}"
@@ -775,27 +775,7 @@ fn doctor_by_cluster_name_walks_the_eks_kubeconfig() {
         "no EKS access entry for `arn:aws:iam::123456789012:user/devs/alice` (mode API_AND_CONFIG_MAP): aws-auth decides"
     );
     // A cluster EKS does not have: the first step says so.
-    let (code, report) = {
-        let mut cmd = bin();
-        support::no_aws_endpoints(&mut cmd);
-        let out = cmd
-            .env("AWS_ENDPOINT_URL_EKS", w.eks.url())
-            .args([
-                "doctor",
-                "-o",
-                "json",
-                "--cluster",
-                "nope",
-                "--region",
-                "us-east-1",
-            ])
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap(),
-            serde_json::from_slice::<Value>(&out.stdout).unwrap(),
-        )
-    };
+    let (code, report) = w.doctor_by_name("nope");
     assert_eq!(code, 1);
     let first = step(&report, "kubeconfig");
     assert_eq!(first["status"], "fail");

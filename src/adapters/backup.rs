@@ -247,6 +247,20 @@ pub fn write(dir: &Path, cm: &ConfigMap, info: &BackupInfo<'_>) -> Result<PathBu
     }
 }
 
+/// A label as a file name: ASCII letters, digits and `-` kept, anything else `_`.
+pub fn file_safe(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Back up Kubernetes objects other than the ConfigMap (what `create --service-name` is about to apply
 /// over) as a `List` that `kubectl apply -f` restores, in the `objects/` folder of the backup directory
 /// (where `backup list` does not look). Written atomically, mode 0600; returns its path.
@@ -282,17 +296,7 @@ pub fn write_objects(dir: &Path, label: &str, objects: &[serde_json::Value]) -> 
         serde_json::to_string_pretty(&list).context("cannot serialize the objects")?
     );
     let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S%.3fZ");
-    let safe: String = label
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(80)
-        .collect();
+    let safe: String = file_safe(label).chars().take(80).collect();
     let tmp = written_aside(&dir, &text)?;
     let path = dir.join(format!("{stamp}-{safe}.yaml"));
     tmp.persist_noclobber(&path)

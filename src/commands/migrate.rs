@@ -241,18 +241,7 @@ pub struct Record {
 
 fn record_path(s: &Session<'_>, w: &World) -> Result<PathBuf> {
     let dir = live::safe_backup_dir(s.args, &w.conn.context)?;
-    let safe: String = w
-        .eks
-        .arn
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let safe = crate::adapters::backup::file_safe(&w.eks.arn);
     Ok(dir.join("migrations").join(format!("{safe}.json")))
 }
 

@@ -539,3 +539,27 @@ fn the_switch_to_api_keeps_a_caller_with_an_equal_entry_and_drops_one_without() 
     assert!(!s.after.admin);
     assert_ne!(s.now, s.after);
 }
+
+/// A dead mapping (a role ARN written with its path, which the authenticator never matches) grants
+/// nothing today: migrating it would let the role in for the first time, so it is not planned.
+#[test]
+fn a_dead_mapping_is_not_brought_to_life() {
+    let doc = AuthDocument::parse(
+        "aws-auth.yaml",
+        "data:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/teams/Admin\n      username: admin\n      groups: [system:masters]\n".into(),
+    )
+    .unwrap();
+    let (iam, account) = (iam(), account());
+    let p = plan(&Inputs {
+        doc: &doc,
+        access: &access(vec![]),
+        account: &account,
+        iam: Some(&iam),
+    });
+    let o = &p.items[0].outcome;
+    assert_eq!(reason(o), Reason::WouldDiffer, "{o:?}");
+    let Outcome::Skip { message, .. } = o else {
+        unreachable!()
+    };
+    assert!(message.contains("aws-auth does not let"), "{message}");
+}
